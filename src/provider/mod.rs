@@ -1,0 +1,248 @@
+//! The provider boundary: a provider turns operation ids into [`Observation`]s.
+//!
+//! A provider owns one cloud's wire format: URLs, signing, status words and error bodies. It
+//! knows nothing of schedules, deadlines or CI systems; the wait engine ([`crate::wait`])
+//! knows nothing of wire formats. What crosses the boundary is small and typed:
+//! an [`Observation`] per operation, or a [`ProviderError`] whose [`ErrorKind`] tells the
+//! engine whether to retry.
+
+pub mod azure_china;
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::LocalBoxFuture;
+
+/// What a status call returns: one observation per id it could read.
+pub type PollResult = Result<Vec<Observation>, ProviderError>;
+
+/// One cloud's operation-status API.
+///
+/// `poll` is called with at most [`Provider::max_batch`] ids. An id missing from a
+/// successful answer is reported by the engine as not found; it is never taken as success.
+pub trait Provider {
+    /// The provider's input name, e.g. `azure-china-cdn`.
+    fn name(&self) -> &'static str;
+
+    /// How many ids one status call may carry.
+    fn max_batch(&self) -> usize {
+        1
+    }
+
+    /// The most status calls per second the provider allows for one account, if it says.
+    fn max_rate(&self) -> Option<f64> {
+        None
+    }
+
+    /// Reads the current status of `ids` with one call (signed afresh).
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult>;
+}
+
+/// Where an operation stands, in purge-wait's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Not finished yet (`NotSet`, `Processing`, `Refreshing`, `InProgress`, …).
+    Pending,
+    /// The provider says it finished successfully (`Succeeded`, `Complete`).
+    Succeeded,
+    /// The provider says it failed.
+    Failed,
+    /// The provider says it was cancelled.
+    Cancelled,
+    /// A status word purge-wait does not know. Never success: the engine keeps polling and
+    /// reports the word if it persists to the deadline.
+    Unrecognized,
+}
+
+impl State {
+    /// Whether the operation will not change any more.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, State::Succeeded | State::Failed | State::Cancelled)
+    }
+}
+
+/// One reading of one operation's status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// The id as the user gave it.
+    pub id: String,
+    /// The status in purge-wait's words.
+    pub state: State,
+    /// The provider's own status word, e.g. `Processing`.
+    pub raw_status: String,
+    /// The provider's message (failure reason), if any.
+    pub message: Option<String>,
+    /// Percent complete (0–100), when the provider says.
+    pub progress: Option<f64>,
+    /// When the provider says the operation started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the provider says the operation ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Extra provider facts worth showing on failure (name, value), e.g. `ObjectPath`.
+    pub details: Vec<(String, String)>,
+}
+
+impl Observation {
+    /// An observation with only the id, state and status word set.
+    pub fn new(id: impl Into<String>, state: State, raw_status: impl Into<String>) -> Self {
+        Observation {
+            id: id.into(),
+            state,
+            raw_status: raw_status.into(),
+            message: None,
+            progress: None,
+            started_at: None,
+            finished_at: None,
+            details: Vec::new(),
+        }
+    }
+}
+
+/// What the engine should do about an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Network fault, timeout, 5xx: retry with backoff.
+    Transient,
+    /// The provider asked us to slow down: retry after `retry_after` or a backoff.
+    Throttled,
+    /// The answer could not be understood (truncated or malformed body): retry, never success.
+    Malformed,
+    /// The credentials were refused. Affects every operation of the account.
+    Auth,
+    /// The credentials are valid but lack permission.
+    Permission,
+    /// The operation, endpoint or subscription does not exist.
+    NotFound,
+    /// The request was refused as invalid.
+    Invalid,
+    /// The request date was refused even after re-signing: the local clock is probably off.
+    ClockSkew,
+}
+
+impl ErrorKind {
+    /// Whether waiting and asking again can help.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Transient | ErrorKind::Throttled | ErrorKind::Malformed
+        )
+    }
+}
+
+/// An error from a provider, with everything a user needs to act on it.
+///
+/// `Display` is one line: `CODE: message (HTTP 401, X-Correlation-Id: …)`. Provider strings
+/// in it are raw; reporters sanitise them before they reach a terminal or a CI log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderError {
+    /// What the engine should do.
+    pub kind: ErrorKind,
+    /// The provider's error code, e.g. `WrongSignature`.
+    pub code: Option<String>,
+    /// The provider's (or the transport's) message.
+    pub message: String,
+    /// The HTTP status, when there was a response.
+    pub http_status: Option<u16>,
+    /// The request or correlation id, with the name the provider gives it.
+    pub request_id: Option<(&'static str, String)>,
+    /// How long the provider asked us to wait.
+    pub retry_after: Option<Duration>,
+    /// How to fix it, when we can tell.
+    pub hint: Option<String>,
+}
+
+impl ProviderError {
+    /// An error with a kind and a message and nothing else.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ProviderError {
+            kind,
+            code: None,
+            message: message.into(),
+            http_status: None,
+            request_id: None,
+            retry_after: None,
+            hint: None,
+        }
+    }
+
+    /// Sets the provider's error code.
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets the fix to suggest.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(code) = &self.code {
+            write!(f, "{code}: ")?;
+        }
+        f.write_str(&self.message)?;
+        let mut extra = Vec::new();
+        if let Some(status) = self.http_status {
+            extra.push(format!("HTTP {status}"));
+        }
+        if let Some((name, id)) = &self.request_id {
+            extra.push(format!("{name}: {id}"));
+        }
+        if !extra.is_empty() {
+            write!(f, " ({})", extra.join(", "))?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, ". {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_carries_code_status_request_id_and_hint() {
+        let mut e = ProviderError::new(ErrorKind::Auth, "Wrong signature.")
+            .code("WrongSignature")
+            .hint("Check api-key-secret");
+        e.http_status = Some(401);
+        e.request_id = Some(("X-Correlation-Id", "abc".into()));
+        assert_eq!(
+            e.to_string(),
+            "WrongSignature: Wrong signature. (HTTP 401, X-Correlation-Id: abc). Check api-key-secret"
+        );
+    }
+
+    #[test]
+    fn only_transient_faults_are_retryable() {
+        assert!(ErrorKind::Transient.is_retryable());
+        assert!(ErrorKind::Throttled.is_retryable());
+        assert!(ErrorKind::Malformed.is_retryable());
+        for k in [
+            ErrorKind::Auth,
+            ErrorKind::Permission,
+            ErrorKind::NotFound,
+            ErrorKind::Invalid,
+            ErrorKind::ClockSkew,
+        ] {
+            assert!(!k.is_retryable(), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn only_provider_verdicts_are_terminal() {
+        assert!(State::Succeeded.is_terminal());
+        assert!(State::Failed.is_terminal());
+        assert!(State::Cancelled.is_terminal());
+        assert!(!State::Pending.is_terminal());
+        assert!(!State::Unrecognized.is_terminal());
+    }
+}

@@ -1,0 +1,334 @@
+//! Reporters: what the CI system (or a person) sees of a wait.
+//!
+//! Each reporter is an [`Observer`] of the engine plus two endings: [`Reporter::finish`]
+//! with the [`Summary`], or [`Reporter::config_error`] when the inputs were bad. What is the
+//! same for all of them lives here: the log line for each event ([`event_line`]), the
+//! outputs ([`Outputs`]), the JSON `result` ([`json::result`]) and sanitising of provider
+//! text ([`clean`]). Every byte goes out through [`Out`], which redacts secrets.
+//!
+//! The wait engine does not know which reporter listens; a reporter does not know which
+//! provider produced the observations.
+
+pub mod github;
+pub mod json;
+pub mod plain;
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crate::config::ConfigError;
+use crate::duration;
+use crate::provider::State;
+use crate::secret::Redactor;
+use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
+
+/// Where results go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// GitHub Actions: workflow commands, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`.
+    Github,
+    /// A terminal (progress display) or a plain log (one line per change).
+    Plain,
+    /// One JSON object on stdout; progress lines on stderr.
+    Json,
+}
+
+impl ReportKind {
+    /// `auto`: GitHub Actions when `GITHUB_ACTIONS=true`, else plain.
+    pub fn detect(env: &HashMap<String, String>) -> Self {
+        if env.get("GITHUB_ACTIONS").map(String::as_str) == Some("true") {
+            ReportKind::Github
+        } else {
+            ReportKind::Plain
+        }
+    }
+}
+
+/// A sink for one wait.
+pub trait Reporter: Observer {
+    /// The wait ended: write the final lines, outputs and summary.
+    fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()>;
+    /// The inputs were refused before any request: say so the CI system's way and write
+    /// outputs with `status=error`.
+    fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()>;
+}
+
+/// Builds the reporter for `kind`. `env` supplies `GITHUB_OUTPUT` and friends.
+pub fn new(
+    kind: ReportKind,
+    redactor: Redactor,
+    env: &HashMap<String, String>,
+) -> Box<dyn Reporter> {
+    match kind {
+        ReportKind::Github => Box::new(github::Github::from_env(redactor, env)),
+        ReportKind::Plain => Box::new(plain::Plain::new(redactor)),
+        ReportKind::Json => Box::new(json::Json::new(redactor)),
+    }
+}
+
+/// A line writer that redacts secrets and ignores a closed pipe.
+pub struct Out {
+    writer: Box<dyn Write>,
+    redactor: Redactor,
+}
+
+impl Out {
+    /// Writes to `writer`, redacting with `redactor`.
+    pub fn new(writer: Box<dyn Write>, redactor: Redactor) -> Self {
+        Out { writer, redactor }
+    }
+
+    /// Writes one line, secrets replaced by `***`.
+    pub fn line(&mut self, text: &str) {
+        let text = self.redactor.clean(text);
+        let _ = writeln!(self.writer, "{text}");
+        let _ = self.writer.flush();
+    }
+
+    /// Writes one line as is. Only for `::add-mask::`, which must carry the secret.
+    pub fn raw_line(&mut self, text: &str) {
+        let _ = writeln!(self.writer, "{text}");
+        let _ = self.writer.flush();
+    }
+
+    /// The redactor in use.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+}
+
+/// Provider text made safe for one log line: control characters (line breaks, escape
+/// sequences that could drive a terminal or start a workflow command) are shown escaped.
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push(' '),
+            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `[  1m05s]`: the elapsed-time prefix of log lines.
+pub fn stamp(elapsed: Duration) -> String {
+    format!("[{:>6}]", duration::format(elapsed))
+}
+
+/// The log line for an event, or `None` for events that only show in debug mode.
+pub fn event_line(event: &Event<'_>) -> Option<String> {
+    match event {
+        Event::Started {
+            provider,
+            ids,
+            timeout,
+        } => Some(format!(
+            "Waiting for {} on {provider} (timeout {})",
+            plural(ids.len(), "operation"),
+            duration::format(*timeout)
+        )),
+        Event::Request { .. } => None,
+        Event::Observed {
+            observation: o,
+            changed,
+            elapsed,
+            next_in,
+        } => {
+            if !changed {
+                return None;
+            }
+            let mut line = format!("{} {}: {}", stamp(*elapsed), o.id, clean(&o.raw_status));
+            if let Some(p) = o.progress {
+                line.push_str(&format!(" {p:.0}%"));
+            }
+            if let Some(m) = &o.message {
+                line.push_str(&format!(" - {}", clean(m)));
+            }
+            if o.state == State::Unrecognized {
+                line.push_str(" (a status word purge-wait does not know; still waiting)");
+            }
+            if let Some(n) = next_in {
+                line.push_str(&format!(" (next poll in {})", duration::format(*n)));
+            }
+            Some(line)
+        }
+        Event::ReadFailed {
+            id,
+            error,
+            retry_in,
+            attempt,
+            elapsed,
+        } => {
+            let error = clean(&error.to_string());
+            let what = match retry_in {
+                Some(d) => format!(
+                    "could not read status (attempt {attempt}): {error}; retrying in {}",
+                    duration::format(*d)
+                ),
+                None if attempt > &1 => {
+                    format!("could not read status (attempt {attempt}): {error}; giving up")
+                }
+                None => error,
+            };
+            Some(format!("{} {id}: {what}", stamp(*elapsed)))
+        }
+        Event::Heartbeat {
+            pending,
+            total,
+            elapsed,
+        } => Some(format!(
+            "{} still waiting: {pending} of {total} pending",
+            stamp(*elapsed)
+        )),
+    }
+}
+
+/// One line per operation for the end of the log.
+pub fn result_line(r: &OperationResult) -> String {
+    format!("{:<9} {}", r.outcome.as_str(), detail(r))
+}
+
+/// What to say about an operation's end: status word, message, error.
+pub fn detail(r: &OperationResult) -> String {
+    let mut parts = vec![r.id.clone()];
+    if let Some(last) = &r.last {
+        parts.push(clean(&last.raw_status));
+        if let Some(m) = &last.message {
+            parts.push(clean(m));
+        }
+        for (k, v) in &last.details {
+            if r.outcome == Outcome::Failed {
+                parts.push(format!("{k}: {}", clean(v)));
+            }
+        }
+        if r.outcome == Outcome::Pending && last.state == State::Unrecognized {
+            parts.push(format!(
+                "status {:?} is not one purge-wait knows, so it was not taken as success",
+                clean(&last.raw_status)
+            ));
+        }
+    }
+    if let Some(e) = &r.error {
+        let prefix = if r.outcome == Outcome::Pending {
+            "last read failed: "
+        } else {
+            ""
+        };
+        parts.push(format!("{prefix}{}", clean(&e.to_string())));
+    }
+    parts.join(" - ")
+}
+
+/// The final sentence, e.g. `3 of 3 operations succeeded in 12s (7 requests)`.
+pub fn headline(s: &Summary) -> String {
+    let total = s.operations.len();
+    let when = format!(
+        "in {} ({})",
+        duration::format(s.elapsed),
+        plural(s.polls as usize, "request")
+    );
+    let failed = s.count(Outcome::Failed) + s.count(Outcome::Cancelled);
+    match s.status {
+        Status::Succeeded => format!(
+            "{} of {total} {} succeeded {when}",
+            s.count(Outcome::Succeeded),
+            noun(total, "operation")
+        ),
+        Status::Failed => format!(
+            "{failed} of {total} {} failed {when}",
+            noun(total, "operation")
+        ),
+        Status::Error => format!(
+            "could not read the status of {} of {total} {when}",
+            s.count(Outcome::Error)
+        ),
+        Status::TimedOut => format!(
+            "timed out after {}: {} of {total} still pending ({})",
+            duration::format(s.timeout),
+            s.count(Outcome::Pending),
+            plural(s.polls as usize, "request")
+        ),
+        Status::Interrupted => format!(
+            "interrupted after {}: {} of {total} still pending",
+            duration::format(s.elapsed),
+            s.count(Outcome::Pending)
+        ),
+    }
+}
+
+fn noun(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// `1 operation`, `3 operations`.
+pub fn plural(n: usize, word: &str) -> String {
+    format!("{n} {}", noun(n, word))
+}
+
+/// The step outputs, in the order they are written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outputs(pub Vec<(&'static str, String)>);
+
+impl Outputs {
+    /// Outputs of a finished wait.
+    pub fn from_summary(s: &Summary) -> Self {
+        let ids: Vec<&str> = s.operations.iter().map(|o| o.id.as_str()).collect();
+        Outputs(vec![
+            ("status", s.status.as_str().to_string()),
+            ("operation-ids", ids.join(",")),
+            ("succeeded", s.count(Outcome::Succeeded).to_string()),
+            (
+                "failed",
+                (s.count(Outcome::Failed) + s.count(Outcome::Cancelled)).to_string(),
+            ),
+            ("pending", s.count(Outcome::Pending).to_string()),
+            ("errors", s.count(Outcome::Error).to_string()),
+            (
+                "elapsed-seconds",
+                s.elapsed.as_secs_f64().round().to_string(),
+            ),
+            ("timed-out", s.timed_out().to_string()),
+            ("polls", s.polls.to_string()),
+            ("result", json::result(s).to_string()),
+        ])
+    }
+
+    /// Outputs when the inputs were refused: `status=error`, nothing polled.
+    pub fn from_config_error(error: &ConfigError, ids: &[String]) -> Self {
+        Outputs(vec![
+            ("status", Status::Error.as_str().to_string()),
+            ("operation-ids", ids.join(",")),
+            ("succeeded", "0".into()),
+            ("failed", "0".into()),
+            ("pending", "0".into()),
+            ("errors", ids.len().to_string()),
+            ("elapsed-seconds", "0".into()),
+            ("timed-out", "false".into()),
+            ("polls", "0".into()),
+            ("result", json::config_error(error, ids).to_string()),
+        ])
+    }
+}
+
+/// The exit code a summary maps to (see the README's table).
+pub fn exit_code(s: &Summary, fail_on_timeout: bool) -> u8 {
+    match s.status {
+        Status::Succeeded => 0,
+        Status::Failed => 1,
+        Status::Error => 3,
+        Status::TimedOut if fail_on_timeout => 124,
+        Status::TimedOut => 0,
+        Status::Interrupted => 130,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,348 @@
+//! The embedded simulator: the providers' status APIs on a local port, strict like the
+//! real services (it verifies every signature and date header and answers with the
+//! providers' own error bodies), with scripted operations and faults.
+//!
+//! `purge-wait simulate` serves it; `purge-wait demo` starts it in-process on a free port
+//! and runs a real wait against it; the integration tests start it the same way and read
+//! its request log to count and time requests.
+
+pub mod azure_china;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::duration;
+
+/// How a scripted operation ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// Succeeds after its duration.
+    Succeeded,
+    /// Fails after its duration, with the scenario's message.
+    Failed,
+    /// Never finishes.
+    Stuck,
+    /// Answers this status word after its duration (e.g. an undocumented one).
+    Word(String),
+    /// The service does not know the operation.
+    Missing,
+    /// Answers a truncated body after its duration.
+    Malformed,
+}
+
+/// One operation's script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// Time from the first request about it to its end.
+    pub after: Duration,
+    /// How it ends.
+    pub ending: Ending,
+    /// The message a failure carries.
+    pub message: Option<String>,
+    /// The first N answers are 5xx (after `throttle`).
+    pub errors: u32,
+    /// The first N answers are throttling errors.
+    pub throttle: u32,
+    /// `Retry-After` seconds sent with throttling errors.
+    pub retry_after: Option<u64>,
+}
+
+impl Scenario {
+    /// Succeeds after `after`, without faults.
+    pub fn succeeds_after(after: Duration) -> Self {
+        Scenario {
+            after,
+            ending: Ending::Succeeded,
+            message: None,
+            errors: 0,
+            throttle: 0,
+            retry_after: None,
+        }
+    }
+
+    /// Parses `ID` or `ID:key=value,…` (keys: `after`, `outcome`, `message`, `errors`,
+    /// `throttle`, `retry-after`); unspecified keys come from `default`.
+    pub fn parse(spec: &str, default: &Scenario) -> Result<(String, Scenario), String> {
+        let (id, rest) = spec.split_once(':').unwrap_or((spec, ""));
+        let id = id.trim();
+        if id.is_empty() {
+            return Err(format!("--op {spec:?}: the id is empty"));
+        }
+        let mut s = default.clone();
+        for pair in rest.split(',').filter(|p| !p.trim().is_empty()) {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("--op {spec:?}: {pair:?} is not key=value"))?;
+            let (key, value) = (key.trim(), value.trim());
+            let number = || {
+                value
+                    .parse::<u32>()
+                    .map_err(|_| format!("--op {spec:?}: {key} takes a whole number"))
+            };
+            match key {
+                "after" => {
+                    s.after = duration::parse(value)
+                        .ok_or_else(|| format!("--op {spec:?}: after takes a duration"))?
+                }
+                "outcome" => {
+                    s.ending = match value.to_ascii_lowercase().as_str() {
+                        "succeeded" => Ending::Succeeded,
+                        "failed" => Ending::Failed,
+                        "stuck" => Ending::Stuck,
+                        "missing" => Ending::Missing,
+                        "malformed" => Ending::Malformed,
+                        _ => Ending::Word(value.to_string()),
+                    }
+                }
+                "message" => s.message = Some(value.to_string()),
+                "errors" => s.errors = number()?,
+                "throttle" => s.throttle = number()?,
+                "retry-after" => s.retry_after = Some(number()? as u64),
+                _ => return Err(format!("--op {spec:?}: unknown key {key:?}")),
+            }
+        }
+        Ok((id.to_string(), s))
+    }
+}
+
+/// One request the simulator answered, for tests and the `simulate` log.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// When it arrived.
+    pub at: Instant,
+    /// HTTP method.
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// Request headers (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The answer's HTTP status.
+    pub status: u16,
+    /// The operation status word or error type answered.
+    pub answer: String,
+}
+
+impl Record {
+    /// A request header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A request as the handlers see it: read whole.
+pub struct SimRequest {
+    /// HTTP method.
+    pub method: String,
+    /// The URL path, as sent.
+    pub path: String,
+    /// The raw query string.
+    pub query: Option<String>,
+    /// Headers, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl SimRequest {
+    /// A request header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A handler's answer, with the label the request log shows.
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: Vec<(&'static str, String)>,
+    /// Response body.
+    pub body: String,
+    /// What the log shows (status word or error type).
+    pub label: String,
+}
+
+/// A provider's simulated API.
+pub trait Api: Send + Sync + 'static {
+    /// Answers one request.
+    fn answer(&self, request: &SimRequest) -> Answer;
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct Simulator {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<Record>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Simulator {
+    /// Serves `api` on `listen` (port 0: a free one). `echo` prints one line per request.
+    pub async fn start(api: impl Api, listen: SocketAddr, echo: bool) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let api = Arc::new(api);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let task_log = log.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let api = api.clone();
+                let log = task_log.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| {
+                        let api = api.clone();
+                        let log = log.clone();
+                        async move { Ok::<_, Infallible>(handle(&*api, req, &log, echo).await) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(Simulator { addr, log, task })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every request answered so far.
+    pub fn requests(&self) -> Vec<Record> {
+        self.log.lock().expect("log lock").clone()
+    }
+}
+
+async fn handle(
+    api: &dyn Api,
+    req: Request<Incoming>,
+    log: &Mutex<Vec<Record>>,
+    echo: bool,
+) -> Response<Full<Bytes>> {
+    let at = Instant::now();
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let incoming = SimRequest {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers,
+        body,
+    };
+    let answer = api.answer(&incoming);
+    let target = match &incoming.query {
+        Some(q) => format!("{}?{q}", incoming.path),
+        None => incoming.path.clone(),
+    };
+    if echo {
+        eprintln!(
+            "{} {target} -> {} {}",
+            incoming.method, answer.status, answer.label
+        );
+    }
+    log.lock().expect("log lock").push(Record {
+        at,
+        method: incoming.method,
+        target,
+        headers: incoming.headers,
+        status: answer.status,
+        answer: answer.label,
+    });
+    let mut response = Response::builder().status(answer.status);
+    for (name, value) in &answer.headers {
+        response = response.header(*name, value);
+    }
+    response
+        .body(Full::new(Bytes::from(answer.body)))
+        .expect("valid response")
+}
+
+/// A random id in GUID form, for correlation ids.
+pub fn random_guid() -> String {
+    let h = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_specs_parse() {
+        let d = Scenario::succeeds_after(Duration::from_secs(10));
+        let (id, s) = Scenario::parse("abc", &d).unwrap();
+        assert_eq!((id.as_str(), &s), ("abc", &d));
+        let (_, s) = Scenario::parse(
+            "abc:after=3s,outcome=failed,message=Origin down,throttle=2,retry-after=1,errors=3",
+            &d,
+        )
+        .unwrap();
+        assert_eq!(s.after, Duration::from_secs(3));
+        assert_eq!(s.ending, Ending::Failed);
+        assert_eq!(s.message.as_deref(), Some("Origin down"));
+        assert_eq!((s.throttle, s.retry_after, s.errors), (2, Some(1), 3));
+        let (_, s) = Scenario::parse("x:outcome=Completed", &d).unwrap();
+        assert_eq!(s.ending, Ending::Word("Completed".into()));
+        assert!(Scenario::parse(":after=1s", &d).is_err());
+        assert!(Scenario::parse("x:after", &d).is_err());
+        assert!(Scenario::parse("x:colour=red", &d).is_err());
+        assert!(Scenario::parse("x:errors=many", &d).is_err());
+    }
+
+    #[test]
+    fn random_guids_are_guids() {
+        assert!(crate::config::is_guid(&random_guid()));
+    }
+}

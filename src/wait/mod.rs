@@ -1,0 +1,569 @@
+//! The wait engine: deadline, schedule, retries, batching, concurrency and rate limits.
+//!
+//! It knows nothing of any provider's wire format (it sees [`Observation`]s and
+//! [`ProviderError`]s) and nothing of CI systems (it tells an [`Observer`] what happens).
+//!
+//! How a wait goes:
+//! 1. Every operation is polled at once: this checks the credentials before anything else
+//!    and catches operations that already finished.
+//! 2. A pending operation is polled again after [`schedule::progress_delay`] (from `interval`
+//!    growing to `max-interval`, jittered); a failed read after [`schedule::retry_delay`]
+//!    (backoff, never sooner than `Retry-After`).
+//! 3. Operations due at about the same time are polled together, in batches of the
+//!    provider's [`Provider::max_batch`], at most `concurrency` calls at once and never
+//!    faster than the provider's [`Provider::max_rate`].
+//! 4. Nothing is polled after the deadline. When the next poll would fall after it, one last
+//!    poll is made at the deadline itself, so a purge that finishes in the final interval is
+//!    still seen. Each call is bounded by `request-timeout`, clipped to the time left.
+//! 5. A permanent error ends that operation (credentials refused: every operation); a
+//!    transient one is retried up to `retries` times in a row.
+//!
+//! Time is `tokio::time`, so tests run the engine on a paused clock in milliseconds.
+
+pub mod schedule;
+
+use std::cell::Cell;
+use std::future::Future;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream;
+use tokio::time::{Instant, sleep_until};
+
+use crate::provider::{ErrorKind, Observation, Provider, ProviderError, State};
+
+/// How long the last poll, made at the deadline, may take.
+pub const FINAL_GRACE: Duration = Duration::from_secs(2);
+
+/// The engine's knobs, validated by [`crate::config`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Overall deadline, from the start of the wait.
+    pub timeout: Duration,
+    /// First delay between polls of a pending operation.
+    pub interval: Duration,
+    /// Cap of the growing delay.
+    pub max_interval: Duration,
+    /// Bound on one status call.
+    pub request_timeout: Duration,
+    /// Status calls in flight at once.
+    pub concurrency: usize,
+    /// Failed reads in a row tolerated per operation before giving up on it.
+    pub retries: u32,
+    /// How often the observer hears that we are still waiting.
+    pub heartbeat: Duration,
+    /// Calls per second at most, on top of the provider's own limit.
+    pub rate_limit: Option<f64>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            timeout: Duration::from_secs(15 * 60),
+            interval: Duration::from_secs(5),
+            max_interval: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+            concurrency: 8,
+            retries: 10,
+            heartbeat: Duration::from_secs(30),
+            rate_limit: None,
+        }
+    }
+}
+
+/// Where the whole wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Every operation succeeded.
+    Succeeded,
+    /// At least one operation failed or was cancelled.
+    Failed,
+    /// The deadline passed with operations still pending.
+    TimedOut,
+    /// The status of at least one operation could not be read.
+    Error,
+    /// SIGINT or SIGTERM arrived.
+    Interrupted,
+}
+
+impl Status {
+    /// The value of the `status` output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::TimedOut => "timed-out",
+            Status::Error => "error",
+            Status::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// Where one operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The provider said it succeeded.
+    Succeeded,
+    /// The provider said it failed.
+    Failed,
+    /// The provider said it was cancelled.
+    Cancelled,
+    /// Still pending when the wait ended (deadline or interruption).
+    Pending,
+    /// Its status could not be read (refused, not found, retries exhausted).
+    Error,
+}
+
+impl Outcome {
+    /// A lower-case word for outputs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Pending => "pending",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// The final word on one operation.
+#[derive(Debug, Clone)]
+pub struct OperationResult {
+    /// The id as given.
+    pub id: String,
+    /// Where it ended.
+    pub outcome: Outcome,
+    /// The last status read, if any.
+    pub last: Option<Observation>,
+    /// The error that ended it, or the last failed read of a pending one.
+    pub error: Option<ProviderError>,
+    /// Status calls that covered this operation.
+    pub polls: u32,
+    /// Time from the start of the wait to the poll that saw it terminal.
+    pub seen_done_after: Option<Duration>,
+}
+
+/// The final word on the whole wait.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The provider's input name.
+    pub provider: &'static str,
+    /// Where the wait ended.
+    pub status: Status,
+    /// One result per operation, in the order given.
+    pub operations: Vec<OperationResult>,
+    /// Wall time of the wait.
+    pub elapsed: Duration,
+    /// Status calls made.
+    pub polls: u32,
+    /// The deadline that applied.
+    pub timeout: Duration,
+}
+
+impl Summary {
+    /// How many operations ended with `outcome`.
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.operations
+            .iter()
+            .filter(|o| o.outcome == outcome)
+            .count()
+    }
+
+    /// Whether the deadline ended the wait.
+    pub fn timed_out(&self) -> bool {
+        self.status == Status::TimedOut
+    }
+}
+
+/// What the engine tells its observer, as it happens.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The wait begins.
+    Started {
+        /// Provider name.
+        provider: &'static str,
+        /// Every id.
+        ids: &'a [String],
+        /// The deadline.
+        timeout: Duration,
+    },
+    /// A status call is about to be made.
+    Request {
+        /// The ids it covers.
+        ids: &'a [String],
+    },
+    /// A status was read.
+    Observed {
+        /// What was read.
+        observation: &'a Observation,
+        /// Whether the status word differs from the previous read (or this is the first).
+        changed: bool,
+        /// Time since the start.
+        elapsed: Duration,
+        /// When this operation will be asked again (`None` when it is done or out of time).
+        next_in: Option<Duration>,
+    },
+    /// A status call failed for these ids.
+    ReadFailed {
+        /// The operation.
+        id: &'a str,
+        /// What went wrong.
+        error: &'a ProviderError,
+        /// When it will be retried; `None` when the engine gave up on it.
+        retry_in: Option<Duration>,
+        /// Failed reads in a row.
+        attempt: u32,
+        /// Time since the start.
+        elapsed: Duration,
+    },
+    /// Nothing changed for a while; still waiting.
+    Heartbeat {
+        /// Operations not yet terminal.
+        pending: usize,
+        /// All operations.
+        total: usize,
+        /// Time since the start.
+        elapsed: Duration,
+    },
+}
+
+/// Receives the engine's events (the reporters).
+pub trait Observer {
+    /// Called for each event, in order.
+    fn event(&mut self, event: &Event<'_>);
+}
+
+/// An observer that ignores everything.
+pub struct Ignore;
+
+impl Observer for Ignore {
+    fn event(&mut self, _: &Event<'_>) {}
+}
+
+/// Per-operation bookkeeping.
+struct Op {
+    id: String,
+    due: Instant,
+    done: Option<Outcome>,
+    /// Polls that found it pending (drives the growth of the delay).
+    pending_polls: u32,
+    /// Failed reads in a row.
+    failures: u32,
+    polls: u32,
+    last: Option<Observation>,
+    error: Option<ProviderError>,
+    seen_done_after: Option<Duration>,
+}
+
+impl Op {
+    fn active(&self) -> bool {
+        self.done.is_none()
+    }
+}
+
+/// Spaces calls at least `1/rate` apart.
+struct RateLimiter {
+    gap: Option<Duration>,
+    next: Cell<Option<Instant>>,
+}
+
+impl RateLimiter {
+    fn new(rate: Option<f64>) -> Self {
+        let gap = rate
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| Duration::from_secs_f64(1.0 / r));
+        RateLimiter {
+            gap,
+            next: Cell::new(None),
+        }
+    }
+
+    async fn acquire(&self) {
+        let Some(gap) = self.gap else { return };
+        let now = Instant::now();
+        let slot = self.next.get().map_or(now, |n| n.max(now));
+        self.next.set(Some(slot + gap));
+        sleep_until(slot).await;
+    }
+}
+
+/// Waits until every operation is terminal, the deadline passes or `cancel` completes.
+pub async fn run(
+    provider: &dyn Provider,
+    ids: &[String],
+    settings: &Settings,
+    observer: &mut dyn Observer,
+    cancel: impl Future<Output = ()>,
+) -> Summary {
+    let start = Instant::now();
+    let deadline = start + settings.timeout;
+    let mut ops: Vec<Op> = ids
+        .iter()
+        .map(|id| Op {
+            id: id.clone(),
+            due: start,
+            done: None,
+            pending_polls: 0,
+            failures: 0,
+            polls: 0,
+            last: None,
+            error: None,
+            seen_done_after: None,
+        })
+        .collect();
+    let rate = match (provider.max_rate(), settings.rate_limit) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let limiter = RateLimiter::new(rate);
+    let batch_size = provider.max_batch().max(1);
+    let coalesce = (settings.interval / 4).min(Duration::from_secs(1));
+    let mut polls = 0u32;
+    let mut interrupted = false;
+    let mut next_heartbeat = start + settings.heartbeat;
+    tokio::pin!(cancel);
+
+    observer.event(&Event::Started {
+        provider: provider.name(),
+        ids,
+        timeout: settings.timeout,
+    });
+
+    'wait: while let Some(next_due) = ops.iter().filter(|o| o.active()).map(|o| o.due).min() {
+        if next_due > deadline {
+            break;
+        }
+        let now = Instant::now();
+        if next_due > now {
+            tokio::select! {
+                biased;
+                _ = &mut cancel => { interrupted = true; break 'wait; }
+                _ = sleep_until(next_due.min(next_heartbeat)) => {}
+            }
+            if Instant::now() >= next_heartbeat {
+                let pending = ops.iter().filter(|o| o.active()).count();
+                observer.event(&Event::Heartbeat {
+                    pending,
+                    total: ops.len(),
+                    elapsed: start.elapsed(),
+                });
+                next_heartbeat += settings.heartbeat;
+            }
+            continue;
+        }
+
+        let due: Vec<usize> = (0..ops.len())
+            .filter(|&i| ops[i].active() && ops[i].due <= now + coalesce)
+            .collect();
+        let batches: Vec<Vec<String>> = due
+            .chunks(batch_size)
+            .map(|c| c.iter().map(|&i| ops[i].id.clone()).collect())
+            .collect();
+        let call_timeout = settings
+            .request_timeout
+            .min(deadline.saturating_duration_since(now) + FINAL_GRACE);
+        for batch in &batches {
+            observer.event(&Event::Request { ids: batch });
+        }
+        // One jitter draw per sweep: operations read together stay due together (so batches
+        // stay full), while separate jobs still drift apart.
+        let unit = fastrand::f64();
+        let limiter = &limiter;
+        let mut calls = stream::iter(batches)
+            .map(|batch| async move {
+                limiter.acquire().await;
+                let result = tokio::time::timeout(call_timeout, provider.poll(&batch)).await;
+                (batch, result)
+            })
+            .buffer_unordered(settings.concurrency.max(1));
+        loop {
+            let item = tokio::select! {
+                biased;
+                _ = &mut cancel => { interrupted = true; break 'wait; }
+                item = calls.next() => item,
+            };
+            let Some((batch, result)) = item else { break };
+            polls += 1;
+            let result = result.unwrap_or_else(|_| {
+                Err(ProviderError::new(
+                    ErrorKind::Transient,
+                    format!("no answer within {}", crate::duration::format(call_timeout)),
+                ))
+            });
+            let ctx = Ctx {
+                settings,
+                start,
+                deadline,
+                now: Instant::now(),
+                unit,
+            };
+            match result {
+                Ok(observations) => {
+                    for id in &batch {
+                        let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) else {
+                            continue;
+                        };
+                        match observations.iter().find(|o| &o.id == id) {
+                            Some(obs) => ctx.observed(op, obs.clone(), observer),
+                            None => {
+                                let e = ProviderError::new(
+                                    ErrorKind::NotFound,
+                                    format!("the {} API returned no status for operation {id}", provider.name()),
+                                )
+                                .hint("Check the id; the provider may have expired it or it may belong to another account");
+                                ctx.failed(op, e, observer)
+                            }
+                        }
+                    }
+                }
+                Err(error) => {
+                    for id in &batch {
+                        if let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) {
+                            ctx.failed(op, error.clone(), observer);
+                        }
+                    }
+                    if error.kind == ErrorKind::Auth {
+                        // Refused credentials are refused for every operation: stop asking.
+                        for op in ops.iter_mut().filter(|o| o.active()) {
+                            op.error = Some(error.clone());
+                            op.done = Some(Outcome::Error);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    let operations: Vec<OperationResult> = ops
+        .into_iter()
+        .map(|op| OperationResult {
+            outcome: op.done.unwrap_or(Outcome::Pending),
+            id: op.id,
+            last: op.last,
+            error: op.error,
+            polls: op.polls,
+            seen_done_after: op.seen_done_after,
+        })
+        .collect();
+    let status = overall(&operations, interrupted);
+    Summary {
+        provider: provider.name(),
+        status,
+        operations,
+        elapsed: start.elapsed(),
+        polls,
+        timeout: settings.timeout,
+    }
+}
+
+/// The overall status: interrupted, else any failure, else any unreadable, else any
+/// pending (timed out), else — and only then — succeeded.
+pub fn overall(ops: &[OperationResult], interrupted: bool) -> Status {
+    let any = |o: Outcome| ops.iter().any(|r| r.outcome == o);
+    if interrupted {
+        Status::Interrupted
+    } else if any(Outcome::Failed) || any(Outcome::Cancelled) {
+        Status::Failed
+    } else if any(Outcome::Error) {
+        Status::Error
+    } else if ops.is_empty() || any(Outcome::Pending) {
+        Status::TimedOut
+    } else if ops.iter().all(|r| r.outcome == Outcome::Succeeded) {
+        Status::Succeeded
+    } else {
+        Status::Error
+    }
+}
+
+/// What applying a result needs to know.
+struct Ctx<'a> {
+    settings: &'a Settings,
+    start: Instant,
+    deadline: Instant,
+    now: Instant,
+    /// This sweep's jitter draw in `[0, 1)`.
+    unit: f64,
+}
+
+impl Ctx<'_> {
+    fn observed(&self, op: &mut Op, obs: Observation, observer: &mut dyn Observer) {
+        op.polls += 1;
+        op.failures = 0;
+        op.error = None;
+        let changed = op.last.as_ref().map(|l| &l.raw_status) != Some(&obs.raw_status);
+        let mut next_in = None;
+        match obs.state {
+            State::Succeeded => op.done = Some(Outcome::Succeeded),
+            State::Failed => op.done = Some(Outcome::Failed),
+            State::Cancelled => op.done = Some(Outcome::Cancelled),
+            State::Pending | State::Unrecognized => {
+                op.pending_polls += 1;
+                let s = self.settings;
+                let delay = schedule::progress_delay(
+                    op.pending_polls,
+                    s.interval,
+                    s.max_interval,
+                    self.unit,
+                );
+                op.due = self.next_poll(self.now + delay);
+                next_in = (op.due <= self.deadline).then(|| op.due - self.now);
+            }
+        }
+        if op.done.is_some() {
+            op.seen_done_after = Some(self.now - self.start);
+        }
+        observer.event(&Event::Observed {
+            observation: &obs,
+            changed,
+            elapsed: self.now - self.start,
+            next_in,
+        });
+        op.last = Some(obs);
+    }
+
+    fn failed(&self, op: &mut Op, error: ProviderError, observer: &mut dyn Observer) {
+        op.polls += 1;
+        op.failures += 1;
+        let s = self.settings;
+        let mut retry_in = None;
+        if !error.kind.is_retryable() || op.failures > s.retries {
+            op.done = Some(Outcome::Error);
+        } else {
+            let delay = schedule::retry_delay(
+                op.failures,
+                s.interval,
+                s.max_interval,
+                error.retry_after,
+                self.unit,
+            );
+            let backoff_due = self.next_poll(self.now + delay);
+            // The server's Retry-After is honoured even when it reaches past the deadline.
+            let floor = self.now + error.retry_after.unwrap_or(Duration::ZERO);
+            op.due = backoff_due.max(floor);
+            retry_in = (op.due <= self.deadline).then(|| op.due - self.now);
+        }
+        observer.event(&Event::ReadFailed {
+            id: &op.id,
+            error: &error,
+            retry_in,
+            attempt: op.failures,
+            elapsed: self.now - self.start,
+        });
+        op.error = Some(error);
+    }
+
+    /// A poll planned for `at`, moved to the deadline when it would fall after it (once:
+    /// a poll made at or after the deadline schedules nothing more).
+    fn next_poll(&self, at: Instant) -> Instant {
+        if at > self.deadline && self.now < self.deadline {
+            self.deadline
+        } else {
+            at
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

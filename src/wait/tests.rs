@@ -1,0 +1,459 @@
+//! Engine tests on tokio's paused clock: virtual time, so minutes of waiting take
+//! milliseconds, and every timing assertion is exact.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::{LocalBoxFuture, pending};
+use tokio::time::Instant;
+
+use super::*;
+use crate::provider::{ErrorKind, Observation, PollResult, Provider, ProviderError, State};
+
+/// One scripted answer for one id.
+#[derive(Clone)]
+enum Step {
+    Is(State, &'static str),
+    Fails(ErrorKind, Option<Duration>),
+    Omit,
+    Hang,
+}
+
+/// A provider that answers from a script per id (the last step repeats) and records calls.
+struct Fake {
+    script: RefCell<HashMap<String, VecDeque<Step>>>,
+    calls: RefCell<Vec<(Instant, Vec<String>)>>,
+    batch: usize,
+    rate: Option<f64>,
+    latency: Duration,
+    in_flight: Cell<usize>,
+    max_in_flight: Cell<usize>,
+}
+
+impl Fake {
+    fn new(script: &[(&str, Vec<Step>)]) -> Self {
+        Fake {
+            script: RefCell::new(
+                script
+                    .iter()
+                    .map(|(id, steps)| (id.to_string(), steps.iter().cloned().collect()))
+                    .collect(),
+            ),
+            calls: RefCell::new(Vec::new()),
+            batch: 1,
+            rate: None,
+            latency: Duration::ZERO,
+            in_flight: Cell::new(0),
+            max_in_flight: Cell::new(0),
+        }
+    }
+
+    fn next(&self, id: &str) -> Step {
+        let mut script = self.script.borrow_mut();
+        let steps = script.get_mut(id).expect("scripted id");
+        if steps.len() > 1 {
+            steps.pop_front().unwrap()
+        } else {
+            steps[0].clone()
+        }
+    }
+
+    fn call_times(&self) -> Vec<Duration> {
+        let calls = self.calls.borrow();
+        let t0 = calls[0].0;
+        calls.iter().map(|(t, _)| *t - t0).collect()
+    }
+}
+
+impl Provider for Fake {
+    fn name(&self) -> &'static str {
+        "fake"
+    }
+    fn max_batch(&self) -> usize {
+        self.batch
+    }
+    fn max_rate(&self) -> Option<f64> {
+        self.rate
+    }
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
+        async move {
+            self.calls.borrow_mut().push((Instant::now(), ids.to_vec()));
+            self.in_flight.set(self.in_flight.get() + 1);
+            self.max_in_flight
+                .set(self.max_in_flight.get().max(self.in_flight.get()));
+            tokio::time::sleep(self.latency).await;
+            self.in_flight.set(self.in_flight.get() - 1);
+            let mut out = Vec::new();
+            for id in ids {
+                match self.next(id) {
+                    Step::Is(state, raw) => out.push(Observation::new(id.clone(), state, raw)),
+                    Step::Fails(kind, retry_after) => {
+                        let mut e = ProviderError::new(kind, "scripted");
+                        e.retry_after = retry_after;
+                        return Err(e);
+                    }
+                    Step::Omit => {}
+                    Step::Hang => pending::<()>().await,
+                }
+            }
+            Ok(out)
+        }
+        .boxed_local()
+    }
+}
+
+use Step::*;
+const P: Step = Is(State::Pending, "Processing");
+const OK: Step = Is(State::Succeeded, "Succeeded");
+
+fn settings() -> Settings {
+    Settings {
+        timeout: Duration::from_secs(60),
+        interval: Duration::from_secs(5),
+        max_interval: Duration::from_secs(30),
+        request_timeout: Duration::from_secs(10),
+        concurrency: 4,
+        retries: 3,
+        heartbeat: Duration::from_secs(30),
+        rate_limit: None,
+    }
+}
+
+fn ids(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+async fn wait(fake: &Fake, list: &[&str], s: &Settings) -> Summary {
+    run(fake, &ids(list), s, &mut Ignore, pending()).await
+}
+
+fn secs(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+#[tokio::test(start_paused = true)]
+async fn polls_at_once_then_on_a_growing_jittered_schedule() {
+    let fake = Fake::new(&[("a", vec![P, P, P, P, OK])]);
+    let summary = wait(&fake, &["a"], &settings()).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    assert_eq!(summary.polls, 5);
+    let t = fake.call_times();
+    assert_eq!(t[0], Duration::ZERO, "first poll is immediate");
+    let gaps: Vec<f64> = t.windows(2).map(|w| secs(w[1] - w[0])).collect();
+    for (gap, base) in gaps.iter().zip([5.0, 7.5, 11.25, 16.875]) {
+        assert!(
+            (gap - base).abs() <= base * JITTER_TOLERANCE,
+            "gap {gap} vs {base}: {gaps:?}"
+        );
+    }
+    let r = &summary.operations[0];
+    assert_eq!(r.outcome, Outcome::Succeeded);
+    assert_eq!(r.polls, 5);
+    assert_eq!(r.seen_done_after, Some(t[4]));
+}
+
+const JITTER_TOLERANCE: f64 = schedule::JITTER + 1e-6;
+
+#[tokio::test(start_paused = true)]
+async fn never_polls_after_the_deadline_but_polls_at_it() {
+    let fake = Fake::new(&[("a", vec![P])]);
+    let s = Settings {
+        timeout: Duration::from_secs(12),
+        ..settings()
+    };
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert!(summary.timed_out());
+    let t = fake.call_times();
+    assert_eq!(
+        *t.last().unwrap(),
+        Duration::from_secs(12),
+        "last poll at the deadline: {t:?}"
+    );
+    assert!(t.iter().all(|d| *d <= Duration::from_secs(12)));
+    assert_eq!(summary.operations[0].outcome, Outcome::Pending);
+    assert!(summary.elapsed <= Duration::from_secs(12) + FINAL_GRACE);
+}
+
+#[tokio::test(start_paused = true)]
+async fn deadline_shorter_than_one_interval_polls_twice() {
+    let fake = Fake::new(&[("a", vec![P])]);
+    let s = Settings {
+        timeout: Duration::from_secs(2),
+        ..settings()
+    };
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert_eq!(
+        fake.call_times(),
+        vec![Duration::ZERO, Duration::from_secs(2)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_errors_are_retried_then_succeed() {
+    let fake = Fake::new(&[(
+        "a",
+        vec![
+            Fails(ErrorKind::Transient, None),
+            Fails(ErrorKind::Transient, None),
+            OK,
+        ],
+    )]);
+    let summary = wait(&fake, &["a"], &settings()).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    assert_eq!(summary.polls, 3);
+    assert!(
+        summary.operations[0].error.is_none(),
+        "a later success clears the error"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_honoured_even_beyond_the_backoff() {
+    let fake = Fake::new(&[(
+        "a",
+        vec![
+            Fails(ErrorKind::Throttled, Some(Duration::from_secs(17))),
+            OK,
+        ],
+    )]);
+    let summary = wait(&fake, &["a"], &settings()).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    assert_eq!(fake.call_times()[1], Duration::from_secs(17));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_past_the_deadline_ends_the_wait_as_timed_out() {
+    let fake = Fake::new(&[(
+        "a",
+        vec![
+            Fails(ErrorKind::Throttled, Some(Duration::from_secs(600))),
+            OK,
+        ],
+    )]);
+    let summary = wait(&fake, &["a"], &settings()).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert_eq!(summary.polls, 1);
+    assert!(
+        summary.elapsed < Duration::from_secs(1),
+        "does not sleep to the deadline for nothing"
+    );
+    assert_eq!(
+        summary.operations[0].error.as_ref().unwrap().kind,
+        ErrorKind::Throttled
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_exhausted_is_an_error_not_a_success() {
+    let fake = Fake::new(&[("a", vec![Fails(ErrorKind::Malformed, None)])]);
+    let summary = wait(&fake, &["a"], &settings()).await;
+    assert_eq!(summary.status, Status::Error);
+    assert_eq!(summary.polls, 4, "one try plus three retries");
+    assert_eq!(summary.operations[0].outcome, Outcome::Error);
+}
+
+#[tokio::test(start_paused = true)]
+async fn permanent_error_fails_fast() {
+    let fake = Fake::new(&[
+        ("a", vec![Fails(ErrorKind::NotFound, None)]),
+        ("b", vec![P, OK]),
+    ]);
+    let summary = wait(&fake, &["a", "b"], &settings()).await;
+    assert_eq!(summary.status, Status::Error);
+    assert_eq!(summary.operations[0].outcome, Outcome::Error);
+    assert_eq!(summary.operations[1].outcome, Outcome::Succeeded);
+    assert_eq!(summary.polls, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn refused_credentials_end_every_operation() {
+    let fake = Fake::new(&[
+        ("a", vec![Fails(ErrorKind::Auth, None)]),
+        ("b", vec![Hang]),
+        ("c", vec![P]),
+    ]);
+    let s = Settings {
+        concurrency: 1,
+        ..settings()
+    };
+    let summary = wait(&fake, &["a", "b", "c"], &s).await;
+    assert_eq!(summary.status, Status::Error);
+    assert_eq!(
+        summary.polls, 1,
+        "no call after the credentials were refused"
+    );
+    assert!(
+        summary
+            .operations
+            .iter()
+            .all(|o| o.outcome == Outcome::Error)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn failure_wins_over_error_and_timeout() {
+    let fake = Fake::new(&[
+        ("a", vec![Is(State::Failed, "Failed")]),
+        ("b", vec![Fails(ErrorKind::NotFound, None)]),
+        ("c", vec![P]),
+    ]);
+    let s = Settings {
+        timeout: Duration::from_secs(10),
+        ..settings()
+    };
+    assert_eq!(
+        wait(&fake, &["a", "b", "c"], &s).await.status,
+        Status::Failed
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unrecognised_status_is_never_success() {
+    let fake = Fake::new(&[("a", vec![Is(State::Unrecognized, "Completed")])]);
+    let s = Settings {
+        timeout: Duration::from_secs(20),
+        ..settings()
+    };
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert!(summary.polls >= 3, "kept polling");
+    assert_eq!(
+        summary.operations[0].last.as_ref().unwrap().raw_status,
+        "Completed"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_id_missing_from_the_answer_is_not_found() {
+    let fake = Fake::new(&[("a", vec![OK]), ("b", vec![Omit])]);
+    let mut fake = fake;
+    fake.batch = 10;
+    let summary = wait(&fake, &["a", "b"], &settings()).await;
+    assert_eq!(summary.status, Status::Error);
+    assert_eq!(summary.polls, 1, "one batched call");
+    let b = &summary.operations[1];
+    assert_eq!(b.outcome, Outcome::Error);
+    assert_eq!(b.error.as_ref().unwrap().kind, ErrorKind::NotFound);
+}
+
+#[tokio::test(start_paused = true)]
+async fn batches_and_concurrency_are_bounded() {
+    let script: Vec<(String, Vec<Step>)> =
+        (0..25).map(|i| (format!("t{i}"), vec![P, OK])).collect();
+    let script: Vec<(&str, Vec<Step>)> = script
+        .iter()
+        .map(|(id, s)| (id.as_str(), s.clone()))
+        .collect();
+    let mut fake = Fake::new(&script);
+    fake.batch = 10;
+    fake.latency = Duration::from_millis(300);
+    let list: Vec<&str> = script.iter().map(|(id, _)| *id).collect();
+    let s = Settings {
+        concurrency: 2,
+        ..settings()
+    };
+    let summary = wait(&fake, &list, &s).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    assert_eq!(summary.polls, 6, "3 batched calls per sweep, 2 sweeps");
+    assert_eq!(fake.max_in_flight.get(), 2);
+    assert!(fake.calls.borrow().iter().all(|(_, ids)| ids.len() <= 10));
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limit_spaces_calls() {
+    let script: Vec<(String, Vec<Step>)> = (0..40).map(|i| (format!("t{i}"), vec![OK])).collect();
+    let script: Vec<(&str, Vec<Step>)> = script
+        .iter()
+        .map(|(id, s)| (id.as_str(), s.clone()))
+        .collect();
+    let mut fake = Fake::new(&script);
+    fake.rate = Some(30.0);
+    let list: Vec<&str> = script.iter().map(|(id, _)| *id).collect();
+    let s = Settings {
+        concurrency: 40,
+        rate_limit: Some(100.0),
+        ..settings()
+    };
+    let summary = wait(&fake, &list, &s).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    let t = fake.call_times();
+    for (i, a) in t.iter().enumerate() {
+        let in_window = t[i..]
+            .iter()
+            .filter(|b| **b - *a < Duration::from_secs(1))
+            .count();
+        assert!(in_window <= 30, "{in_window} calls within 1 s from {a:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_call_is_cut_at_the_request_timeout() {
+    let fake = Fake::new(&[("a", vec![Hang, OK])]);
+    let summary = wait(&fake, &["a"], &settings()).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    let t = fake.call_times();
+    assert!(t[1] >= Duration::from_secs(10), "{t:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancellation_interrupts_promptly() {
+    let fake = Fake::new(&[("a", vec![P])]);
+    let cancel = tokio::time::sleep(Duration::from_secs(7));
+    let summary = run(&fake, &ids(&["a"]), &settings(), &mut Ignore, cancel).await;
+    assert_eq!(summary.status, Status::Interrupted);
+    assert_eq!(summary.elapsed, Duration::from_secs(7));
+    assert_eq!(summary.operations[0].outcome, Outcome::Pending);
+}
+
+#[test]
+fn overall_succeeds_only_when_every_operation_succeeded() {
+    let r = |outcome| OperationResult {
+        id: "x".into(),
+        outcome,
+        last: None,
+        error: None,
+        polls: 1,
+        seen_done_after: None,
+    };
+    assert_eq!(overall(&[], false), Status::TimedOut);
+    assert_eq!(overall(&[r(Outcome::Succeeded)], false), Status::Succeeded);
+    assert_eq!(overall(&[r(Outcome::Succeeded)], true), Status::Interrupted);
+    assert_eq!(
+        overall(&[r(Outcome::Succeeded), r(Outcome::Cancelled)], false),
+        Status::Failed
+    );
+    assert_eq!(
+        overall(&[r(Outcome::Error), r(Outcome::Pending)], false),
+        Status::Error
+    );
+    assert_eq!(
+        overall(&[r(Outcome::Succeeded), r(Outcome::Pending)], false),
+        Status::TimedOut
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn heartbeats_while_waiting() {
+    struct Count(usize);
+    impl Observer for Count {
+        fn event(&mut self, e: &Event<'_>) {
+            if matches!(e, Event::Heartbeat { .. }) {
+                self.0 += 1;
+            }
+        }
+    }
+    let fake = Fake::new(&[("a", vec![P])]);
+    let s = Settings {
+        timeout: Duration::from_secs(100),
+        max_interval: Duration::from_secs(90),
+        interval: Duration::from_secs(90),
+        ..settings()
+    };
+    let mut count = Count(0);
+    run(&fake, &ids(&["a"]), &s, &mut count, pending()).await;
+    assert_eq!(count.0, 3, "at 30, 60 and 90 s");
+}
