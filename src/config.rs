@@ -105,6 +105,14 @@ pub const INPUTS: &[Input] = &[
         section: COMMON,
     },
     Input {
+        name: "allow-http",
+        help: "Allow a plain http:// endpoint on a host other than localhost (test rigs, simulators in another container); never use it with real credentials",
+        default: Some("false"),
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
         name: "report",
         help: "Where results go: auto (GitHub Actions when GITHUB_ACTIONS=true, else plain), github, plain, json",
         default: Some("auto"),
@@ -535,6 +543,7 @@ pub fn report_kind(raw: &Raw, env: &HashMap<String, String>) -> Result<ReportKin
 }
 
 fn endpoint(raw: &Raw, default: &str) -> Result<Url, ConfigError> {
+    let allow_http = raw.boolean("allow-http")?;
     let Some(text) = raw.get("endpoint") else {
         return Ok(Url::parse(default).expect("default endpoint parses"));
     };
@@ -560,11 +569,11 @@ fn endpoint(raw: &Raw, default: &str) -> Result<Url, ConfigError> {
     };
     match url.scheme() {
         "https" => Ok(url),
-        "http" if loopback => Ok(url),
+        "http" if loopback || allow_http => Ok(url),
         "http" => Err(raw.invalid(
             "endpoint",
             "uses plain http to a remote host",
-            "Use https (plain http is allowed only for localhost, e.g. a simulator).",
+            "Use https (plain http is allowed for localhost, or with allow-http: true for a test rig).",
         )),
         _ => Err(raw.invalid("endpoint", "is not an http(s) URL", "Use an https:// URL.")),
     }

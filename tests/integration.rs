@@ -1,1 +1,16 @@
+//! Integration tests: the built `purge-wait` binary against the embedded simulator (which
+//! verifies every signature like the real service) and mock servers. One test binary, one
+//! module per area.
 
+// The harness: an environment per test, the binary, its outputs read back with the CI
+// systems' own rules.
+mod util;
+
+// Azure China CDN end to end: success, failure, timeout, throttling, faults, credentials.
+mod azure_china;
+
+// Every bad input: exit 2, the input named, nothing requested.
+mod inputs;
+
+// The repository contract: action.yml and --help follow the input table.
+mod contract;

@@ -232,6 +232,21 @@ fn secret_values_are_never_echoed_in_errors() {
 }
 
 #[test]
+fn allow_http_opens_plain_http_to_other_hosts() {
+    let args = [
+        "--endpoint",
+        "http://172.17.0.1:8640",
+        "--allow-http",
+        "true",
+    ];
+    assert!(config(&args, &base_env()).is_ok());
+    assert_eq!(
+        err(&["--allow-http", "sure"], &base_env()).input,
+        Some("allow-http")
+    );
+}
+
+#[test]
 fn localhost_http_and_path_prefix_endpoints_are_accepted() {
     for url in [
         "http://127.0.0.1:8640",
