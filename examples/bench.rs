@@ -270,6 +270,7 @@ fn process(bin: &std::path::Path) {
 }
 
 /// Runs `bin args` and returns its own peak RSS, from `wait4` on that one child.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also returns its rusage
 fn peak_rss_mib(bin: &std::path::Path, args: &[&str]) -> f64 {
     let child = std::process::Command::new(bin)
         .args(args)
