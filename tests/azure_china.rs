@@ -419,3 +419,39 @@ async fn demo_runs_a_real_wait_and_exits_0() {
     assert!(run.stderr.contains("Succeeded"));
     assert!(run.stdout.contains("3 of 3 operations succeeded"));
 }
+
+#[tokio::test]
+async fn simulate_serves_the_api_for_a_separate_wait() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let id = guid(20);
+    let mut sim_env = TestEnv::new();
+    sim_env
+        .arg("simulate")
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--op")
+        .arg(&format!("{id}:after=300ms,outcome=failed,message=Origin down"));
+    let mut sim = sim_env.command().spawn().unwrap();
+    let mut lines = BufReader::new(sim.stderr.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let addr = first
+        .rsplit("http://")
+        .next()
+        .expect("the first line names the address")
+        .to_string();
+    let mut env = TestEnv::github();
+    env.set("PURGE_WAIT_PROVIDER", "azure-china-cdn")
+        .set("PURGE_WAIT_ENDPOINT", &format!("http://{addr}"))
+        .set("PURGE_WAIT_SUBSCRIPTION_ID", purge_wait::sim::azure_china::DEMO_SUBSCRIPTION)
+        .set("PURGE_WAIT_ENDPOINT_ID", purge_wait::sim::azure_china::DEMO_ENDPOINT)
+        .set("AZURE_CDN_API_KEY_ID", purge_wait::sim::azure_china::DEMO_KEY_ID)
+        .set("AZURE_CDN_API_KEY_SECRET", SECRET)
+        .set("PURGE_WAIT_OPERATION_IDS", &id)
+        .set("PURGE_WAIT_INTERVAL", "200ms");
+    let run = env.run().await;
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.commands("error")[0].contains("Origin down"));
+    let logged = lines.next_line().await.unwrap().unwrap();
+    assert!(logged.contains("Point purge-wait at it") || logged.contains("GET /subscriptions/"), "{logged}");
+    sim.start_kill().unwrap();
+}

@@ -251,6 +251,48 @@ pub fn output_file_text(outputs: &Outputs) -> String {
     text
 }
 
+/// Reads a `$GITHUB_OUTPUT` file with the runner's rules (`EnvFileKeyValuePairs` in
+/// FileCommandManager.cs): `NAME=VALUE`, or `NAME<<DELIM` … `DELIM` where the delimiter line
+/// must be followed by a newline. Errors carry the runner's own wording. Used to check that
+/// what [`output_file_text`] writes is what the runner will read.
+pub fn parse_output_file(text: &str) -> Result<HashMap<String, String>, String> {
+    let mut out = HashMap::new();
+    let mut lines = text.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        if line.is_empty() {
+            continue;
+        }
+        let eq = line.find('=');
+        match (eq, line.find("<<")) {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
+                out.insert(line[..e].to_string(), line[e + 1..].to_string());
+            }
+            (_, Some(h)) => {
+                let (name, delim) = (&line[..h], &line[h + 2..]);
+                if name.is_empty() || delim.is_empty() {
+                    return Err(format!("Invalid format '{line}'"));
+                }
+                let mut value = Vec::new();
+                loop {
+                    let l = lines.next().ok_or_else(|| {
+                        format!("Invalid value. Matching delimiter not found '{delim}'")
+                    })?;
+                    if l == delim {
+                        if lines.peek().is_none() {
+                            return Err("Invalid value. EOF marker missing new line.".into());
+                        }
+                        break;
+                    }
+                    value.push(l);
+                }
+                out.insert(name.to_string(), value.join("\n"));
+            }
+            _ => return Err(format!("Invalid format '{line}'")),
+        }
+    }
+    Ok(out)
+}
+
 fn append(path: &PathBuf, text: &str) -> io::Result<()> {
     let mut f = OpenOptions::new().append(true).create(true).open(path)?;
     f.write_all(text.as_bytes())

@@ -278,42 +278,54 @@ pub fn plural(n: usize, word: &str) -> String {
 pub struct Outputs(pub Vec<(&'static str, String)>);
 
 impl Outputs {
+    /// Every output, in the order written. `action.yml` declares each (a test checks).
+    pub const NAMES: [&'static str; 10] = [
+        "status",
+        "operation-ids",
+        "succeeded",
+        "failed",
+        "pending",
+        "errors",
+        "elapsed-seconds",
+        "timed-out",
+        "polls",
+        "result",
+    ];
+
+    fn from_values(values: [String; 10]) -> Self {
+        Outputs(Self::NAMES.into_iter().zip(values).collect())
+    }
+
     /// Outputs of a finished wait.
     pub fn from_summary(s: &Summary) -> Self {
         let ids: Vec<&str> = s.operations.iter().map(|o| o.id.as_str()).collect();
-        Outputs(vec![
-            ("status", s.status.as_str().to_string()),
-            ("operation-ids", ids.join(",")),
-            ("succeeded", s.count(Outcome::Succeeded).to_string()),
-            (
-                "failed",
-                (s.count(Outcome::Failed) + s.count(Outcome::Cancelled)).to_string(),
-            ),
-            ("pending", s.count(Outcome::Pending).to_string()),
-            ("errors", s.count(Outcome::Error).to_string()),
-            (
-                "elapsed-seconds",
-                s.elapsed.as_secs_f64().round().to_string(),
-            ),
-            ("timed-out", s.timed_out().to_string()),
-            ("polls", s.polls.to_string()),
-            ("result", json::result(s).to_string()),
+        Self::from_values([
+            s.status.as_str().to_string(),
+            ids.join(","),
+            s.count(Outcome::Succeeded).to_string(),
+            (s.count(Outcome::Failed) + s.count(Outcome::Cancelled)).to_string(),
+            s.count(Outcome::Pending).to_string(),
+            s.count(Outcome::Error).to_string(),
+            s.elapsed.as_secs_f64().round().to_string(),
+            s.timed_out().to_string(),
+            s.polls.to_string(),
+            json::result(s).to_string(),
         ])
     }
 
     /// Outputs when the inputs were refused: `status=error`, nothing polled.
     pub fn from_config_error(error: &ConfigError, ids: &[String]) -> Self {
-        Outputs(vec![
-            ("status", Status::Error.as_str().to_string()),
-            ("operation-ids", ids.join(",")),
-            ("succeeded", "0".into()),
-            ("failed", "0".into()),
-            ("pending", "0".into()),
-            ("errors", ids.len().to_string()),
-            ("elapsed-seconds", "0".into()),
-            ("timed-out", "false".into()),
-            ("polls", "0".into()),
-            ("result", json::config_error(error, ids).to_string()),
+        Self::from_values([
+            Status::Error.as_str().to_string(),
+            ids.join(","),
+            "0".into(),
+            "0".into(),
+            "0".into(),
+            ids.len().to_string(),
+            "0".into(),
+            "false".into(),
+            "0".into(),
+            json::config_error(error, ids).to_string(),
         ])
     }
 }

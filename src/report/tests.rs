@@ -31,46 +31,22 @@ impl Buf {
     }
 }
 
-/// The runner's `EnvFileKeyValuePairs` parser (FileCommandManager.cs), as specified.
-pub fn parse_github_file(text: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let lines: Vec<&str> = text.split('\n').collect();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        i += 1;
-        if line.is_empty() {
-            continue;
-        }
-        let eq = line.find('=');
-        let heredoc = line.find("<<");
-        match (eq, heredoc) {
-            (Some(e), h) if h.is_none_or(|h| e < h) => {
-                out.insert(line[..e].to_string(), line[e + 1..].to_string());
-            }
-            (_, Some(h)) => {
-                let (name, delim) = (&line[..h], &line[h + 2..]);
-                assert!(
-                    !name.is_empty() && !delim.is_empty(),
-                    "Invalid format '{line}'"
-                );
-                let mut value = Vec::new();
-                loop {
-                    assert!(i < lines.len(), "Matching delimiter not found '{delim}'");
-                    let l = lines[i];
-                    i += 1;
-                    if l == delim {
-                        assert!(i < lines.len(), "EOF marker missing new line");
-                        break;
-                    }
-                    value.push(l);
-                }
-                out.insert(name.to_string(), value.join("\n"));
-            }
-            _ => panic!("Invalid format '{line}'"),
-        }
-    }
-    out
+fn parse_github_file(text: &str) -> HashMap<String, String> {
+    github::parse_output_file(text).expect("the runner accepts the file")
+}
+
+#[test]
+fn the_output_file_parser_refuses_what_the_runner_refuses() {
+    assert!(
+        github::parse_output_file("a<<EOF\nx\n").is_err(),
+        "no delimiter"
+    );
+    assert!(
+        github::parse_output_file("a<<EOF\nx\nEOF").is_err(),
+        "no newline after it"
+    );
+    assert!(github::parse_output_file("garbage\n").is_err());
+    assert_eq!(github::parse_output_file("a=b=c\n").unwrap()["a"], "b=c");
 }
 
 /// The runner's data unescape (`ActionCommand.cs`).

@@ -122,18 +122,7 @@ impl Run {
 
     /// Every output the contract promises is present.
     pub fn assert_all_outputs(&self) {
-        for name in [
-            "status",
-            "operation-ids",
-            "succeeded",
-            "failed",
-            "pending",
-            "errors",
-            "elapsed-seconds",
-            "timed-out",
-            "polls",
-            "result",
-        ] {
+        for name in purge_wait::report::Outputs::NAMES {
             assert!(
                 self.outputs.contains_key(name),
                 "output {name} missing: {:?}",
@@ -171,44 +160,9 @@ impl Run {
     }
 }
 
-/// The runner's `EnvFileKeyValuePairs` rules (FileCommandManager.cs): `NAME=VALUE` or
-/// `NAME<<DELIM` … `DELIM`; a missing delimiter is an error.
+/// What the runner reads from a `$GITHUB_OUTPUT` file (an empty map for an empty file).
 pub fn parse_github_file(text: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    let mut lines = text.split('\n').peekable();
-    while let Some(line) = lines.next() {
-        if line.is_empty() {
-            continue;
-        }
-        let eq = line.find('=');
-        let heredoc = line.find("<<");
-        match (eq, heredoc) {
-            (Some(e), h) if h.is_none_or(|h| e < h) => {
-                out.insert(line[..e].to_string(), line[e + 1..].to_string());
-            }
-            (_, Some(h)) => {
-                let (name, delim) = (&line[..h], &line[h + 2..]);
-                assert!(
-                    !name.is_empty() && !delim.is_empty(),
-                    "Invalid format '{line}'"
-                );
-                let mut value = Vec::new();
-                loop {
-                    let l = lines
-                        .next()
-                        .unwrap_or_else(|| panic!("Matching delimiter not found '{delim}'"));
-                    if l == delim {
-                        assert!(lines.peek().is_some(), "EOF marker missing new line");
-                        break;
-                    }
-                    value.push(l);
-                }
-                out.insert(name.to_string(), value.join("\n"));
-            }
-            _ => panic!("Invalid format '{line}'"),
-        }
-    }
-    out
+    purge_wait::report::github::parse_output_file(text).expect("the runner accepts GITHUB_OUTPUT")
 }
 
 pub const SECRET: &str = azure_china::DEMO_KEY_SECRET;
