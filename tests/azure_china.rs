@@ -430,7 +430,9 @@ async fn simulate_serves_the_api_for_a_separate_wait() {
         .arg("--listen")
         .arg("127.0.0.1:0")
         .arg("--op")
-        .arg(&format!("{id}:after=300ms,outcome=failed,message=Origin down"));
+        .arg(&format!(
+            "{id}:after=300ms,outcome=failed,message=Origin down"
+        ));
     let mut sim = sim_env.command().spawn().unwrap();
     let mut lines = BufReader::new(sim.stderr.take().unwrap()).lines();
     let first = lines.next_line().await.unwrap().unwrap();
@@ -442,9 +444,18 @@ async fn simulate_serves_the_api_for_a_separate_wait() {
     let mut env = TestEnv::github();
     env.set("PURGE_WAIT_PROVIDER", "azure-china-cdn")
         .set("PURGE_WAIT_ENDPOINT", &format!("http://{addr}"))
-        .set("PURGE_WAIT_SUBSCRIPTION_ID", purge_wait::sim::azure_china::DEMO_SUBSCRIPTION)
-        .set("PURGE_WAIT_ENDPOINT_ID", purge_wait::sim::azure_china::DEMO_ENDPOINT)
-        .set("AZURE_CDN_API_KEY_ID", purge_wait::sim::azure_china::DEMO_KEY_ID)
+        .set(
+            "PURGE_WAIT_SUBSCRIPTION_ID",
+            purge_wait::sim::azure_china::DEMO_SUBSCRIPTION,
+        )
+        .set(
+            "PURGE_WAIT_ENDPOINT_ID",
+            purge_wait::sim::azure_china::DEMO_ENDPOINT,
+        )
+        .set(
+            "AZURE_CDN_API_KEY_ID",
+            purge_wait::sim::azure_china::DEMO_KEY_ID,
+        )
         .set("AZURE_CDN_API_KEY_SECRET", SECRET)
         .set("PURGE_WAIT_OPERATION_IDS", &id)
         .set("PURGE_WAIT_INTERVAL", "200ms");
@@ -452,6 +463,9 @@ async fn simulate_serves_the_api_for_a_separate_wait() {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(run.commands("error")[0].contains("Origin down"));
     let logged = lines.next_line().await.unwrap().unwrap();
-    assert!(logged.contains("Point purge-wait at it") || logged.contains("GET /subscriptions/"), "{logged}");
+    assert!(
+        logged.contains("Point purge-wait at it") || logged.contains("GET /subscriptions/"),
+        "{logged}"
+    );
     sim.start_kill().unwrap();
 }

@@ -13,6 +13,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Out, Reporter, clean, event_line, headline, result_line};
 use crate::config::ConfigError;
+use crate::provider::State;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Summary};
 
@@ -99,6 +100,15 @@ impl Bars {
                     }
                     let msg = self.redactor.clean(&msg).into_owned();
                     if o.state.is_terminal() {
+                        let icon = if o.state == State::Succeeded {
+                            "✔"
+                        } else {
+                            "✘"
+                        };
+                        let done = format!("{icon} {{prefix}} {{wide_msg}} {{elapsed:>6}}");
+                        if let Ok(style) = ProgressStyle::with_template(&done) {
+                            bar.set_style(style);
+                        }
                         bar.finish_with_message(msg);
                     } else {
                         bar.set_message(msg);
