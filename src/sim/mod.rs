@@ -7,6 +7,8 @@
 //! its request log to count and time requests.
 
 pub mod azure_china;
+pub mod azure_classic;
+pub mod tls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -190,6 +192,8 @@ pub struct Simulator {
     addr: SocketAddr,
     log: Arc<Mutex<Vec<Record>>>,
     task: tokio::task::JoinHandle<()>,
+    /// `http`, or `https` for [`Simulator::start_tls`].
+    scheme: &'static str,
 }
 
 impl Drop for Simulator {
@@ -225,12 +229,17 @@ impl Simulator {
                 });
             }
         });
-        Ok(Simulator { addr, log, task })
+        Ok(Simulator {
+            addr,
+            log,
+            task,
+            scheme: "http",
+        })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when serving TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The address it listens on.
