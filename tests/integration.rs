@@ -9,6 +9,10 @@ mod util;
 // Azure China CDN end to end: success, failure, timeout, throttling, faults, credentials.
 mod azure_china;
 
+// Azure classic (Service Management) end to end over real mutual TLS: certificates made in
+// the test, PEM, PKCS#12 and .publishsettings inputs, certificate checks before any request.
+mod azure_classic;
+
 // Every bad input: exit 2, the input named, nothing requested.
 mod inputs;
 

@@ -29,6 +29,9 @@ use crate::tls::{pem_block, thumbprint};
 /// The request header that carries the client certificate's thumbprint to the API.
 pub const CLIENT_CERT_HEADER: &str = "x-sim-client-cert-thumbprint";
 
+/// A date as `(year, month, day)`.
+pub type Ymd = (i32, u8, u8);
+
 /// A certificate and its private key (PKCS#8), both DER.
 #[derive(Clone)]
 pub struct Issued {
@@ -124,11 +127,11 @@ impl Pki {
         Ok(pki)
     }
 
-    /// Another client certificate; `validity` as `(not_before, not_after)` `(y, m, d)` dates.
+    /// Another client certificate; `validity` as `(not_before, not_after)`.
     pub fn client_cert(
         &self,
         common_name: &str,
-        validity: Option<((i32, u8, u8), (i32, u8, u8))>,
+        validity: Option<(Ymd, Ymd)>,
     ) -> Result<Issued, rcgen::Error> {
         self.issue(common_name, Vec::new(), validity)
     }
@@ -137,7 +140,7 @@ impl Pki {
         &self,
         common_name: &str,
         names: Vec<String>,
-        validity: Option<((i32, u8, u8), (i32, u8, u8))>,
+        validity: Option<(Ymd, Ymd)>,
     ) -> Result<Issued, rcgen::Error> {
         let key = KeyPair::generate()?;
         let mut params = CertificateParams::new(names)?;
@@ -172,6 +175,22 @@ impl Pki {
         let config = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()?
             .with_client_cert_verifier(Arc::new(AnyClientCert { provider }))
+            .with_single_cert(
+                vec![CertificateDer::from(self.server.cert_der.clone())],
+                PrivateKeyDer::Pkcs8(self.server.key_der.clone().into()),
+            )?;
+        Ok(Arc::new(config))
+    }
+
+    /// A server configuration that never asks for a client certificate, like a
+    /// TLS-terminating proxy that does not forward it.
+    pub fn server_config_without_client_auth(
+        &self,
+    ) -> Result<Arc<rustls::ServerConfig>, rustls::Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
             .with_single_cert(
                 vec![CertificateDer::from(self.server.cert_der.clone())],
                 PrivateKeyDer::Pkcs8(self.server.key_der.clone().into()),

@@ -134,8 +134,7 @@ fn malformed_xml_is_never_success() {
         b"\xEF\xBB\xBF\xff\xfe<CdnOperation/>".to_vec(),
         // Well-formed but not the answer expected.
         b"<html><body>Succeeded</body></html>".to_vec(),
-        format!("<CdnOperation xmlns=\"urn:other\"><Status>Succeeded</Status></CdnOperation>")
-            .into_bytes(),
+        b"<CdnOperation xmlns=\"urn:other\"><Status>Succeeded</Status></CdnOperation>".to_vec(),
         // No status, or about another operation.
         format!("<CdnOperation xmlns=\"{XMLNS}\"><Id>{ID}</Id></CdnOperation>").into_bytes(),
         format!(
