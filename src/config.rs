@@ -337,6 +337,11 @@ impl Raw {
         for input in INPUTS.iter().filter(|i| i.secret) {
             if let Some(v) = self.get(input.name) {
                 r.add(v);
+                // A multi-line secret (a PEM certificate and key) line by line as well, so
+                // that no part of it survives on its own.
+                if v.contains('\n') {
+                    v.lines().for_each(|line| r.add(line));
+                }
             }
         }
         r

@@ -528,6 +528,22 @@ mod tests {
         assert!(e.message.contains("no PEM CERTIFICATE"), "{e}");
     }
 
+    #[test]
+    fn certificate_and_password_are_redacted_whole_and_line_by_line() {
+        let pki = Pki::generate().unwrap();
+        let e = env(&pki, &[("PURGE_WAIT_CERTIFICATE_PASSWORD", "hunter2-pass")]);
+        let Action::Wait(raw) = parse(["purge-wait"], &e).unwrap() else {
+            panic!("a wait")
+        };
+        let r = raw.redactor();
+        let pem = pki.client.pem();
+        assert_eq!(r.clean(pem.trim()), "***");
+        assert_eq!(r.clean("pw hunter2-pass"), "pw ***");
+        for line in pem.lines() {
+            assert_eq!(r.clean(&format!("x {line} y")), "x *** y", "{line}");
+        }
+    }
+
     fn pki_path_of_garbage(dir: &tempfile::TempDir) -> String {
         let p = dir.path().join("garbage.pem");
         std::fs::write(&p, "garbage").unwrap();
