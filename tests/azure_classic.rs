@@ -424,3 +424,30 @@ async fn demo_runs_a_mutual_tls_wait() {
     );
     assert!(!run.stdout.contains("PRIVATE KEY") && !run.stderr.contains("PRIVATE KEY"));
 }
+
+#[tokio::test]
+async fn ca_file_serves_every_provider_azure_china_over_https() {
+    use purge_wait::sim::azure_china::{AzureChinaSim, Setup as ChinaSetup};
+    let pki = Pki::generate().unwrap();
+    let setup = ChinaSetup {
+        default: Scenario::succeeds_after(Duration::from_millis(200)),
+        ..ChinaSetup::default()
+    };
+    let sim = Simulator::start_tls(
+        AzureChinaSim::new(setup),
+        "127.0.0.1:0".parse().unwrap(),
+        false,
+        pki.server_config().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(sim.url().starts_with("https://"));
+    let id = guid(21);
+    let mut env = china_env(&sim, &[&id]);
+    let ca = env.path("ca.pem");
+    std::fs::write(&ca, pki.ca_pem()).unwrap();
+    env.set("INPUT_CA-FILE", &ca);
+    let run = env.run().await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(sim.requests().iter().all(|r| r.status == 200));
+}

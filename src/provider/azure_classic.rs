@@ -221,6 +221,9 @@ fn decode(body: &[u8]) -> Result<Cow<'_, str>, String> {
     }
 }
 
+/// How deep elements may nest: a status answer is three levels deep.
+const MAX_DEPTH: usize = 32;
+
 /// Parses a whole XML document into its root [`Element`]. Fails on anything that is not
 /// well-formed: truncation, mismatched tags, unknown entities, a second root, no root.
 pub fn parse_xml(body: &[u8]) -> Result<Element, String> {
@@ -261,6 +264,8 @@ pub fn parse_xml(body: &[u8]) -> Result<Element, String> {
                 }
                 if matches!(event, Event::Empty(_)) {
                     close(el, &mut stack, &mut root);
+                } else if stack.len() >= MAX_DEPTH {
+                    return Err(format!("elements nested deeper than {MAX_DEPTH}"));
                 } else {
                     stack.push(el);
                 }
@@ -407,7 +412,7 @@ pub fn classify(code: &str) -> Option<(ErrorKind, &'static str)> {
     Some(match code {
         "ForbiddenError" | "AuthenticationFailed" => (
             Auth,
-            "The management certificate was refused: upload it to the subscription (Azure portal, Subscriptions > Management certificates; the thumbprint is below) and check subscription-id",
+            "The management certificate was refused: check that it is uploaded to this subscription (Azure portal: Subscriptions > Management certificates) and that subscription-id is right",
         ),
         "SubscriptionDisabled" => (
             Permission,

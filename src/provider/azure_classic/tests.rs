@@ -130,6 +130,8 @@ fn malformed_xml_is_never_success() {
             .into_bytes(),
         b"<p:CdnOperation><p:Status>Succeeded</p:Status></p:CdnOperation>".to_vec(),
         b"{\"Status\":\"Succeeded\"}".to_vec(),
+        // Nested without end (a hostile or broken answer) is refused early.
+        "<a>".repeat(100_000).into_bytes(),
         b"Succeeded".to_vec(),
         b"\xEF\xBB\xBF\xff\xfe<CdnOperation/>".to_vec(),
         // Well-formed but not the answer expected.
