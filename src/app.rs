@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::config::{self, Action, Config, ProviderConfig, Raw, SimulateArgs};
 use crate::provider::Provider;
 use crate::provider::azure_china::AzureChina;
+use crate::provider::azure_classic::AzureClassic;
 use crate::report::{self, ReportKind};
 use crate::sim::{self, Scenario, Simulator};
 use crate::{duration, http, wait};
@@ -46,9 +47,19 @@ pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> u8 {
 /// Validates the inputs, waits and reports. Bad inputs are reported the CI system's way
 /// (exit 2) before any request.
 async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Output = ()>) -> u8 {
+    wait_trusting(raw, env, shutdown, Vec::new()).await
+}
+
+/// [`wait`], also trusting `extra_roots` (DER; the demo's in-memory CA).
+async fn wait_trusting(
+    raw: Raw,
+    env: &HashMap<String, String>,
+    shutdown: impl Future<Output = ()>,
+    extra_roots: Vec<Vec<u8>>,
+) -> u8 {
     let kind = config::report_kind(&raw, env).unwrap_or_else(|_| ReportKind::detect(env));
     let mut reporter = report::new(kind, raw.redactor(), env);
-    let config = match Config::from_raw(&raw, env) {
+    let mut config = match Config::from_raw(&raw, env) {
         Ok(c) => c,
         Err(e) => {
             let ids = config::split_ids(raw.get("operation-ids").unwrap_or_default());
@@ -56,7 +67,8 @@ async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
             return 2;
         }
     };
-    let client = match http::client(config.wait.request_timeout) {
+    config.tls.extra_roots.extend(extra_roots);
+    let client = match http::client_with(config.wait.request_timeout, &config.tls) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: could not set up the HTTP client: {e}");
@@ -65,6 +77,7 @@ async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
     };
     let provider: Box<dyn Provider> = match &config.provider {
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
+        ProviderConfig::AzureClassic(s) => Box::new(AzureClassic::new(s.clone(), client)),
     };
     let summary = match &config.purge {
         None => {
@@ -160,8 +173,13 @@ async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
     let provider = raw
         .get("provider")
         .unwrap_or(crate::provider::azure_china::NAME);
+    if provider == crate::provider::azure_classic::NAME {
+        return demo_classic(raw, env, shutdown).await;
+    }
     if provider != crate::provider::azure_china::NAME {
-        eprintln!("error: input `provider`: the demo supports azure-china-cdn in this version");
+        eprintln!(
+            "error: input `provider`: the demo supports azure-china-cdn and azure-classic in this version"
+        );
         return 2;
     }
     let default = Scenario::succeeds_after(Duration::from_secs(3));
@@ -209,6 +227,84 @@ async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
     demo_raw.set("max-interval", "2s");
     demo_raw.set("timeout", "60s");
     wait(demo_raw, env, shutdown).await
+}
+
+/// The classic demo's operations (request ids): one throttled once, one failing never.
+const DEMO_CLASSIC_OPS: &[&str] = &[
+    "5f0c1e2d3b4a49788796a5b4c3d2e1f0:after=2s",
+    "0a1b2c3d4e5f40718293a4b5c6d7e8f9:after=4s,throttle=1,retry-after=1",
+    "9e8d7c6b5a4f43e2d1c0b9a8f7e6d5c4:after=5s",
+];
+
+/// Generates a throwaway CA, server and client certificate in memory, serves the classic
+/// API over HTTPS requiring that client certificate, and runs a real mutual-TLS wait.
+async fn demo_classic(
+    raw: Raw,
+    env: &HashMap<String, String>,
+    shutdown: impl Future<Output = ()>,
+) -> u8 {
+    let pki = match sim::tls::Pki::generate() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: could not generate the demo certificates: {e}");
+            return 3;
+        }
+    };
+    let server_tls = match pki.server_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: could not set up the demo TLS server: {e}");
+            return 3;
+        }
+    };
+    let default = Scenario::succeeds_after(Duration::from_secs(3));
+    let ops: Vec<(String, Scenario)> = DEMO_CLASSIC_OPS
+        .iter()
+        .map(|spec| Scenario::parse(spec, &default).expect("demo specs parse"))
+        .collect();
+    let setup = sim::azure_classic::Setup {
+        thumbprints: vec![pki.client.thumbprint()],
+        ops: ops.clone(),
+        ..Default::default()
+    };
+    let subscription = setup.subscription_id.clone();
+    let sim = match Simulator::start_tls(
+        sim::azure_classic::AzureClassicSim::new(setup),
+        "127.0.0.1:0".parse().expect("address parses"),
+        false,
+        server_tls,
+    )
+    .await
+    {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: could not start the simulator: {e}");
+            return 3;
+        }
+    };
+    eprintln!(
+        "purge-wait demo: simulated Azure classic Service Management at {} (mutual TLS: a throwaway CA, server and management certificate {} made in memory); waiting on {} operations\n",
+        sim.url(),
+        pki.client.thumbprint(),
+        ops.len()
+    );
+    let mut demo_raw = raw;
+    demo_raw.set("provider", crate::provider::azure_classic::NAME);
+    demo_raw.set("endpoint", sim.url());
+    demo_raw.set("subscription-id", subscription);
+    demo_raw.set("certificate", pki.client.pem());
+    demo_raw.set(
+        "operation-ids",
+        ops.iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    demo_raw.set("interval", "1s");
+    demo_raw.set("max-interval", "2s");
+    demo_raw.set("timeout", "60s");
+    let ca = vec![pki.ca_der().to_vec()];
+    wait_trusting(demo_raw, env, shutdown, ca).await
 }
 
 /// Serves the simulator until interrupted.

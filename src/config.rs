@@ -20,8 +20,9 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use url::Url;
 
 use crate::duration;
-use crate::provider::azure_china;
+use crate::http;
 use crate::provider::{PurgeKind, PurgeRequest};
+use crate::provider::{azure_china, azure_classic};
 use crate::report::ReportKind;
 use crate::secret::{Redactor, Secret};
 use crate::wait;
@@ -45,13 +46,14 @@ pub struct Input {
 
 const COMMON: &str = "Inputs";
 const AZURE_CHINA: &str = "Azure China CDN (provider: azure-china-cdn)";
+const AZURE_CLASSIC: &str = "Azure classic CDN (provider: azure-classic)";
 
 /// Every input purge-wait reads. `action.yml`, `--help` and the README follow this table
 /// (a test checks `action.yml` against it).
 pub const INPUTS: &[Input] = &[
     Input {
         name: "provider",
-        help: "Which API to ask: azure-china-cdn",
+        help: "Which API to ask: azure-china-cdn, azure-classic",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -130,6 +132,14 @@ pub const INPUTS: &[Input] = &[
         section: COMMON,
     },
     Input {
+        name: "ca-file",
+        help: "PEM file of extra CA certificates to trust besides the bundled Mozilla roots (private endpoints, TLS-inspecting proxies, the simulator); every provider",
+        default: None,
+        secret: false,
+        cloud_env: &["SSL_CERT_FILE"],
+        section: COMMON,
+    },
+    Input {
         name: "report",
         help: "Where results go: auto (GitHub Actions when GITHUB_ACTIONS=true, else plain), github, plain, json",
         default: Some("auto"),
@@ -193,10 +203,58 @@ pub const INPUTS: &[Input] = &[
         cloud_env: &["AZURE_CDN_API_KEY_SECRET"],
         section: AZURE_CHINA,
     },
+    Input {
+        name: "environment",
+        help: "Azure cloud, for the default endpoint: AzureCloud (https://management.core.windows.net) or AzureChinaCloud (https://management.core.chinacloudapi.cn)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_CLASSIC,
+    },
+    Input {
+        name: "api-version",
+        help: "x-ms-version header of Service Management requests: 2011-06-30 or later",
+        default: Some(azure_classic::DEFAULT_API_VERSION),
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_CLASSIC,
+    },
+    Input {
+        name: "certificate",
+        help: "Management certificate with its private key: PEM, or base64 PKCS#12 as in a .publishsettings file's ManagementCertificate (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &[],
+        section: AZURE_CLASSIC,
+    },
+    Input {
+        name: "certificate-file",
+        help: "Path of the management certificate instead: PEM (certificate and key) or PKCS#12 (.pfx/.p12, binary or base64)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_CLASSIC,
+    },
+    Input {
+        name: "certificate-password",
+        help: "Password of a PKCS#12 management certificate (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &[],
+        section: AZURE_CLASSIC,
+    },
+    Input {
+        name: "publish-settings-file",
+        help: "Path of a .publishsettings file: its subscription's ManagementCertificate and ServiceManagementUrl are used (subscription-id picks one when it lists several)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_CLASSIC,
+    },
 ];
 
 /// Providers that later versions add; naming one gives a clear error, not "unknown".
-const PLANNED_PROVIDERS: &[&str] = &["azure-classic", "azure-arm", "alibaba-dcdn", "alibaba-cdn"];
+const PLANNED_PROVIDERS: &[&str] = &["azure-arm", "alibaba-dcdn", "alibaba-cdn"];
 
 /// The environment variables an input is read from, in order of precedence.
 pub fn env_names(input: &Input) -> Vec<String> {
@@ -296,6 +354,11 @@ impl Raw {
         for input in INPUTS.iter().filter(|i| i.secret) {
             if let Some(v) = self.get(input.name) {
                 r.add(v);
+                // A multi-line secret (a PEM certificate and key) line by line as well, so
+                // that no part of it survives on its own.
+                if v.contains('\n') {
+                    v.lines().for_each(|line| r.add(line));
+                }
             }
         }
         r
@@ -433,6 +496,8 @@ pub fn split_ids(text: &str) -> Vec<String> {
 pub enum ProviderConfig {
     /// Azure China CDN.
     AzureChina(azure_china::Settings),
+    /// Azure classic (Service Management) CDN.
+    AzureClassic(azure_classic::Settings),
 }
 
 /// A validated configuration for a wait.
@@ -450,6 +515,8 @@ pub struct Config {
     pub fail_on_timeout: bool,
     /// Where results go.
     pub report: ReportKind,
+    /// Extra trusted CAs (`ca-file`) and the client certificate, for the HTTP client.
+    pub tls: http::Tls,
 }
 
 impl Config {
@@ -514,21 +581,29 @@ impl Config {
                     api_key_secret: Secret::new(raw.required("api-key-secret")?),
                 })
             }
+            azure_classic::NAME => ProviderConfig::AzureClassic(azure_classic_settings(raw)?),
             other if PLANNED_PROVIDERS.contains(&other) => {
                 return Err(raw.invalid(
                     "provider",
                     "is not available in this version of purge-wait",
-                    "This version supports: azure-china-cdn.",
+                    "This version supports: azure-china-cdn, azure-classic.",
                 ));
             }
             _ => {
                 return Err(raw.invalid(
                     "provider",
                     "is not a provider purge-wait knows",
-                    "Use one of: azure-china-cdn.",
+                    "Use one of: azure-china-cdn, azure-classic.",
                 ));
             }
         };
+        let mut tls = http::Tls {
+            extra_roots: ca_roots(raw)?,
+            identity_pem: None,
+        };
+        if let ProviderConfig::AzureClassic(s) = &provider {
+            tls.identity_pem = Some(s.certificate.identity_pem());
+        }
         Ok(Config {
             provider,
             ids,
@@ -536,6 +611,7 @@ impl Config {
             wait,
             fail_on_timeout,
             report,
+            tls,
         })
     }
 
@@ -543,6 +619,7 @@ impl Config {
     pub fn provider_name(&self) -> &'static str {
         match self.provider {
             ProviderConfig::AzureChina(_) => azure_china::NAME,
+            ProviderConfig::AzureClassic(_) => azure_classic::NAME,
         }
     }
 }
@@ -780,6 +857,9 @@ where
         _ => Action::Wait(raw),
     })
 }
+
+mod azure_classic_inputs;
+use azure_classic_inputs::{azure_classic_settings, ca_roots};
 
 #[cfg(test)]
 mod tests;

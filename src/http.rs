@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderMap;
 
 use crate::provider::{ErrorKind, ProviderError};
+use crate::secret::Secret;
 
 /// `purge-wait/<version>`, sent on every request.
 pub const USER_AGENT: &str = concat!("purge-wait/", env!("CARGO_PKG_VERSION"));
@@ -17,15 +18,37 @@ pub const USER_AGENT: &str = concat!("purge-wait/", env!("CARGO_PKG_VERSION"));
 /// Bodies larger than this are cut off and treated as malformed: a status answer is tiny.
 pub const MAX_BODY: usize = 1 << 20;
 
+/// TLS beyond the bundled roots, for every provider.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    /// Extra trusted CA certificates, DER (`ca-file`, `SSL_CERT_FILE`): private endpoints,
+    /// TLS-inspecting proxies, the simulator.
+    pub extra_roots: Vec<Vec<u8>>,
+    /// A client certificate chain and its key as PEM (azure-classic's management
+    /// certificate), already checked by [`crate::tls::ClientCert`].
+    pub identity_pem: Option<Secret>,
+}
+
 /// Builds the shared client. `request_timeout` bounds each request as a safety net; the wait
 /// engine also bounds each status call, clipped to the deadline.
 pub fn client(request_timeout: Duration) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
+    client_with(request_timeout, &Tls::default())
+}
+
+/// [`client`] with extra trusted CAs and a client certificate.
+pub fn client_with(request_timeout: Duration, tls: &Tls) -> reqwest::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(request_timeout.min(Duration::from_secs(10)))
         .timeout(request_timeout)
-        .pool_idle_timeout(Duration::from_secs(90))
-        .build()
+        .pool_idle_timeout(Duration::from_secs(90));
+    for der in &tls.extra_roots {
+        builder = builder.add_root_certificate(reqwest::Certificate::from_der(der)?);
+    }
+    if let Some(pem) = &tls.identity_pem {
+        builder = builder.identity(reqwest::Identity::from_pem(pem.expose().as_bytes())?);
+    }
+    builder.build()
 }
 
 /// A response read whole: status, headers and (capped) body.

@@ -6,6 +6,7 @@
 //! ```text
 //! app ─┬─> config ──> (typed inputs)
 //!      ├─> wait ────> provider (trait) <── provider::azure_china ──> sign, http
+//!      │                                  provider::azure_classic ──> tls, http
 //!      └─> report ──> (wait::Observer)            sim (the providers' APIs, locally)
 //! ```
 //!
@@ -28,4 +29,5 @@ pub mod report;
 pub mod secret;
 pub mod sign;
 pub mod sim;
+pub mod tls;
 pub mod wait;

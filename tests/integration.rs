@@ -15,6 +15,10 @@ mod purge;
 // The fault-injection matrix: every fault × every provider.
 mod faults;
 
+// Azure classic (Service Management) end to end over real mutual TLS: certificates made in
+// the test, PEM, PKCS#12 and .publishsettings inputs, certificate checks before any request.
+mod azure_classic;
+
 // Every bad input: exit 2, the input named, nothing requested.
 mod inputs;
 

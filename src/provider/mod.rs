@@ -7,6 +7,7 @@
 //! engine whether to retry.
 
 pub mod azure_china;
+pub mod azure_classic;
 
 use std::fmt;
 use std::time::Duration;

@@ -7,6 +7,8 @@
 //! its request log to count and time requests.
 
 pub mod azure_china;
+pub mod azure_classic;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -217,6 +219,8 @@ pub struct Simulator {
     log: Arc<Mutex<Vec<Record>>>,
     faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
     task: tokio::task::JoinHandle<()>,
+    /// `http`, or `https` for [`Simulator::start_tls`].
+    scheme: &'static str,
 }
 
 impl Drop for Simulator {
@@ -228,32 +232,40 @@ impl Drop for Simulator {
 impl Simulator {
     /// Serves `api` on `listen` (port 0: a free one). `echo` prints one line per request.
     pub async fn start(api: impl Api, listen: SocketAddr, echo: bool) -> std::io::Result<Self> {
+        Self::spawn(api, listen, echo, "http", |stream, conn| {
+            conn.serve(stream, None)
+        })
+        .await
+    }
+
+    /// Accepts connections on `listen` and hands each to `accept` (plain or TLS) with the
+    /// shared state; `scheme` is what [`Simulator::url`] says.
+    pub(crate) async fn spawn<F, Fut>(
+        api: impl Api,
+        listen: SocketAddr,
+        echo: bool,
+        scheme: &'static str,
+        accept: F,
+    ) -> std::io::Result<Self>
+    where
+        F: Fn(tokio::net::TcpStream, Connection) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let api = Arc::new(api);
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let faults = Arc::new(Mutex::new(std::collections::VecDeque::new()));
-        let task_log = log.clone();
-        let task_faults = faults.clone();
+        let conn = Connection {
+            api: Arc::new(api),
+            log: Arc::new(Mutex::new(Vec::new())),
+            faults: Arc::new(Mutex::new(std::collections::VecDeque::new())),
+            echo,
+        };
+        let (log, faults) = (conn.log.clone(), conn.faults.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let api = api.clone();
-                let log = task_log.clone();
-                let faults = task_faults.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let api = api.clone();
-                        let log = log.clone();
-                        let fault = faults.lock().expect("faults lock").pop_front();
-                        async move { handle(&*api, req, &log, echo, fault).await }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+                tokio::spawn(accept(stream, conn.clone()));
             }
         });
         Ok(Simulator {
@@ -261,6 +273,7 @@ impl Simulator {
             log,
             faults,
             task,
+            scheme,
         })
     }
 
@@ -269,9 +282,9 @@ impl Simulator {
         self.faults.lock().expect("faults lock").extend(faults);
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when serving TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The address it listens on.
@@ -282,6 +295,40 @@ impl Simulator {
     /// Every request answered so far.
     pub fn requests(&self) -> Vec<Record> {
         self.log.lock().expect("log lock").clone()
+    }
+}
+
+/// What every connection of one simulator shares.
+#[derive(Clone)]
+pub(crate) struct Connection {
+    api: Arc<dyn Api>,
+    log: Arc<Mutex<Vec<Record>>>,
+    faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
+    echo: bool,
+}
+
+impl Connection {
+    /// Serves HTTP/1 on one connection. With `header = Some((name, value))`, any `name`
+    /// header the client sent is removed and `value`, if any, set instead on every request:
+    /// how a TLS front end passes on the client certificate, unforgeably.
+    pub(crate) async fn serve<S>(self, stream: S, header: Option<(&'static str, Option<String>)>)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let service = service_fn(move |mut req: Request<Incoming>| {
+            let conn = self.clone();
+            if let Some((name, value)) = &header {
+                req.headers_mut().remove(*name);
+                if let Some(v) = value.as_deref().and_then(|v| v.parse().ok()) {
+                    req.headers_mut().insert(*name, v);
+                }
+            }
+            let fault = conn.faults.lock().expect("faults lock").pop_front();
+            async move { handle(&*conn.api, req, &conn.log, conn.echo, fault).await }
+        });
+        let _ = http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
     }
 }
 
