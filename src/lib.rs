@@ -6,6 +6,7 @@
 //! ```text
 //! app ─┬─> config ──> (typed inputs)
 //!      ├─> wait ────> provider (trait) <── provider::azure_china ──> sign, http
+//!      │                                  <── provider::azure_arm ───> auth::entra, http
 //!      └─> report ──> (wait::Observer)            sim (the providers' APIs, locally)
 //! ```
 //!
@@ -19,6 +20,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod duration;
 pub mod http;
