@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::config::{self, Action, Config, ProviderConfig, Raw, SimulateArgs};
 use crate::provider::Provider;
+use crate::provider::azure_arm::AzureArm;
 use crate::provider::azure_china::AzureChina;
 use crate::report::{self, ReportKind};
 use crate::sim::{self, Scenario, Simulator};
@@ -47,7 +48,9 @@ pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> u8 {
 /// (exit 2) before any request.
 async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Output = ()>) -> u8 {
     let kind = config::report_kind(&raw, env).unwrap_or_else(|_| ReportKind::detect(env));
-    let mut reporter = report::new(kind, raw.redactor(), env);
+    // One redactor for the whole run: the provider registers tokens it learns mid-wait.
+    let redactor = raw.redactor();
+    let mut reporter = report::new(kind, redactor.clone(), env);
     let config = match Config::from_raw(&raw, env) {
         Ok(c) => c,
         Err(e) => {
@@ -65,6 +68,7 @@ async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
     };
     let provider: Box<dyn Provider> = match &config.provider {
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
+        ProviderConfig::AzureArm(s) => Box::new(AzureArm::new(s.clone(), client, redactor)),
     };
     let summary = wait::run(
         &*provider,
