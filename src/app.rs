@@ -68,7 +68,7 @@ async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
     };
     let provider: Box<dyn Provider> = match &config.provider {
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
-        ProviderConfig::AzureArm(s) => Box::new(AzureArm::new(s.clone(), client, redactor)),
+        ProviderConfig::AzureArm(s) => Box::new(AzureArm::new((**s).clone(), client, redactor)),
     };
     let summary = wait::run(
         &*provider,

@@ -514,7 +514,7 @@ pub enum ProviderConfig {
     /// Azure China CDN.
     AzureChina(azure_china::Settings),
     /// Azure Resource Manager asynchronous operations.
-    AzureArm(azure_arm::Settings),
+    AzureArm(Box<azure_arm::Settings>),
 }
 
 /// A validated configuration for a wait.
@@ -583,7 +583,7 @@ impl Config {
             azure_arm::NAME => {
                 let settings = azure_arm_settings(raw, env)?;
                 let ids = settings.targets.iter().map(|t| t.id.clone()).collect();
-                (ProviderConfig::AzureArm(settings), ids)
+                (ProviderConfig::AzureArm(Box::new(settings)), ids)
             }
             other if PLANNED_PROVIDERS.contains(&other) => {
                 return Err(raw.invalid(
