@@ -371,6 +371,11 @@ impl Raw {
         self.values.insert(name, (value.into(), Source::Flag));
     }
 
+    /// Forgets an input, as if it had not been given (the demo uses this).
+    pub fn unset(&mut self, name: &str) {
+        self.values.remove(name);
+    }
+
     /// Every secret value that was given, for masking and redaction.
     pub fn redactor(&self) -> Redactor {
         let r = Redactor::default();
