@@ -21,6 +21,7 @@ use url::Url;
 
 use crate::auth::entra::{self, Cloud, Credential};
 use crate::duration;
+use crate::provider::{PurgeKind, PurgeRequest};
 use crate::provider::{azure_arm, azure_china};
 use crate::report::ReportKind;
 use crate::secret::{Redactor, Secret};
@@ -62,6 +63,22 @@ pub const INPUTS: &[Input] = &[
         name: "operation-ids",
         help: "Operation ids to wait on, separated by commas, spaces or newlines; all are waited on together",
         default: None,
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "paths",
+        help: "Purge these first, then wait on the operations the purge returns (newline or comma separated; Azure China CDN: absolute URLs, a URL ending in / is a directory)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "purge-type",
+        help: "How paths are purged: auto (a path ending in / is a directory), file or directory",
+        default: Some("auto"),
         secret: false,
         cloud_env: &[],
         section: COMMON,
@@ -502,7 +519,8 @@ pub fn is_guid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Splits `operation-ids` on commas and white space, dropping empties and duplicates.
+/// Splits `operation-ids` (or `paths`) on commas and white space, dropping empties and
+/// duplicates.
 pub fn split_ids(text: &str) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for id in text.split(|c: char| c == ',' || c.is_whitespace()) {
@@ -527,8 +545,10 @@ pub enum ProviderConfig {
 pub struct Config {
     /// Which API and how to reach it.
     pub provider: ProviderConfig,
-    /// The ids, deduplicated, in the order given.
+    /// The ids, deduplicated, in the order given (empty when `purge` is set).
     pub ids: Vec<String>,
+    /// Paths to purge first; the wait is then on the operations the purge creates.
+    pub purge: Option<PurgeRequest>,
     /// The engine's knobs.
     pub wait: wait::Settings,
     /// Whether a timeout fails the step.
@@ -563,9 +583,25 @@ impl Config {
         };
         let fail_on_timeout = raw.boolean("fail-on-timeout")?;
         raw.boolean("allow-http")?;
+        let purge = purge_request(raw)?;
+        if purge.is_some() && raw.get("operation-ids").is_some() {
+            return Err(raw.invalid(
+                "operation-ids",
+                "is given together with paths",
+                "Give paths to purge and wait, or operation-ids to wait on purges submitted elsewhere, not both.",
+            ));
+        }
         let (provider, ids) = match provider_name {
             azure_china::NAME => {
-                let ids = operation_ids(raw, true)?;
+                let ids = match &purge {
+                    Some(purge) => {
+                        azure_china::check_purge(purge).map_err(|problem| {
+                            ConfigError::new(Some("paths"), format!("input `paths`: {problem}."))
+                        })?;
+                        Vec::new()
+                    }
+                    None => operation_ids(raw)?,
+                };
                 for id in &ids {
                     if !is_guid(id) {
                         return Err(ConfigError::new(
@@ -586,6 +622,12 @@ impl Config {
                 (ProviderConfig::AzureChina(settings), ids)
             }
             azure_arm::NAME => {
+                if purge.is_some() {
+                    return Err(ConfigError::new(
+                        Some("paths"),
+                        "input `paths`: purge-wait cannot submit purges to azure-arm yet. Purge with `az cdn endpoint purge --no-wait` or `az afd endpoint purge --no-wait` and give the Azure-AsyncOperation URL it returns as operation-url.".into(),
+                    ));
+                }
                 let settings = azure_arm_settings(raw, env)?;
                 let ids = settings.targets.iter().map(|t| t.id.clone()).collect();
                 (ProviderConfig::AzureArm(Box::new(settings)), ids)
@@ -605,20 +647,10 @@ impl Config {
                 ));
             }
         };
-        if ids.len() > 10_000 {
-            return Err(raw.invalid(
-                if raw.get("operation-ids").is_some() {
-                    "operation-ids"
-                } else {
-                    "operation-url"
-                },
-                "holds more than 10000 operations",
-                "Split the wait.",
-            ));
-        }
         Ok(Config {
             provider,
             ids,
+            purge,
             wait,
             fail_on_timeout,
             report,
@@ -632,6 +664,48 @@ impl Config {
             ProviderConfig::AzureArm(_) => azure_arm::NAME,
         }
     }
+}
+
+fn operation_ids(raw: &Raw) -> Result<Vec<String>, ConfigError> {
+    let ids = split_ids(raw.get("operation-ids").ok_or_else(|| {
+        let mut e = missing("operation-ids");
+        e.message.push_str("; or give paths to purge first");
+        e
+    })?);
+    if ids.is_empty() {
+        return Err(raw.invalid(
+            "operation-ids",
+            "holds no id",
+            "Give one or more ids separated by commas, spaces or newlines.",
+        ));
+    }
+    if ids.len() > 10_000 {
+        return Err(raw.invalid(
+            "operation-ids",
+            "holds more than 10000 ids",
+            "Split the wait.",
+        ));
+    }
+    Ok(ids)
+}
+
+fn purge_request(raw: &Raw) -> Result<Option<PurgeRequest>, ConfigError> {
+    let kind_text = raw.required("purge-type")?;
+    let kind = PurgeKind::parse(kind_text).ok_or_else(|| {
+        raw.invalid(
+            "purge-type",
+            "is not a purge type",
+            "Use auto, file, directory (Alibaba also: regex, ignore-params).",
+        )
+    })?;
+    let Some(text) = raw.get("paths") else {
+        return Ok(None);
+    };
+    let paths = split_ids(text);
+    if paths.is_empty() {
+        return Err(raw.invalid("paths", "holds no path", "Give one path or URL per line."));
+    }
+    Ok(Some(PurgeRequest { paths, kind }))
 }
 
 /// The report kind, `auto` resolved against the environment. Valid even when other inputs
@@ -697,24 +771,6 @@ fn base_url(raw: &Raw, name: &'static str, example: &str) -> Result<Url, ConfigE
         )),
         _ => Err(raw.invalid(name, "is not an http(s) URL", "Use an https:// URL.")),
     }
-}
-
-/// `operation-ids`, split; required or not.
-fn operation_ids(raw: &Raw, required: bool) -> Result<Vec<String>, ConfigError> {
-    let text = if required {
-        raw.required("operation-ids")?
-    } else {
-        raw.get("operation-ids").unwrap_or_default()
-    };
-    let ids = split_ids(text);
-    if ids.is_empty() && required {
-        return Err(raw.invalid(
-            "operation-ids",
-            "holds no id",
-            "Give one or more ids separated by commas, spaces or newlines.",
-        ));
-    }
-    Ok(ids)
 }
 
 /// Letters, digits and the given punctuation only, 1 to 256 characters.
@@ -798,7 +854,7 @@ fn azure_arm_settings(
             },
         );
     }
-    let ids = operation_ids(raw, false)?;
+    let ids = split_ids(raw.get("operation-ids").unwrap_or_default());
     if !ids.is_empty() {
         let subscription = raw.guid("subscription-id")?;
         let location = raw.required("location")?;
@@ -859,6 +915,12 @@ fn azure_arm_settings(
                 },
             );
         }
+    }
+    if targets.len() > 10_000 {
+        return Err(ConfigError::new(
+            Some("operation-url"),
+            "inputs `operation-url` and `operation-ids` hold more than 10000 operations. Split the wait.".into(),
+        ));
     }
     if targets.is_empty() {
         return Err(ConfigError::new(

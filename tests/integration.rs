@@ -9,6 +9,9 @@ mod util;
 // Azure China CDN end to end: success, failure, timeout, throttling, faults, credentials.
 mod azure_china;
 
+// Purge, then wait: submit, refusals, retries that may have purged twice.
+mod purge;
+
 // Every bad input: exit 2, the input named, nothing requested.
 mod inputs;
 

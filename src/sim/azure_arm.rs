@@ -157,6 +157,7 @@ impl AzureArmSim {
             headers: vec![("content-type", "application/json; charset=utf-8".into())],
             body: body.to_string(),
             label: label.to_string(),
+            reset: false,
         }
     }
 
@@ -306,6 +307,7 @@ impl AzureArmSim {
                 headers: vec![],
                 body: String::new(),
                 label: "github-oidc unauthorized".into(),
+                reset: false,
             };
         }
         let audience = req
@@ -498,6 +500,7 @@ impl AzureArmSim {
                     headers: vec![("location", next)],
                     body: String::new(),
                     label: "202".into(),
+                    reset: false,
                 });
                 a = pending_retry(a);
                 return a;
@@ -508,6 +511,7 @@ impl AzureArmSim {
                     headers: vec![],
                     body: String::new(),
                     label: "204".into(),
+                    reset: false,
                 });
             }
         }
@@ -530,6 +534,7 @@ impl AzureArmSim {
                     headers: vec![("content-type", "application/json".into())],
                     body: "{\"status\":\"Succ".into(),
                     label: "malformed".into(),
+                    reset: false,
                 });
             }
             (Ending::Stuck | Ending::Missing, true) => unreachable!("handled above"),

@@ -9,7 +9,6 @@
 pub mod azure_arm;
 pub mod azure_china;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -128,7 +127,9 @@ pub struct Record {
     pub target: String,
     /// Request headers (lower-case names).
     pub headers: Vec<(String, String)>,
-    /// The answer's HTTP status.
+    /// The request body, as text.
+    pub body: String,
+    /// The answer's HTTP status (0: the connection was reset instead of answered).
     pub status: u16,
     /// The operation status word or error type answered.
     pub answer: String,
@@ -180,6 +181,9 @@ pub struct Answer {
     pub body: String,
     /// What the log shows (status word or error type).
     pub label: String,
+    /// Drop the connection instead of answering (after acting on the request), as a
+    /// crashed gateway or a reset would.
+    pub reset: bool,
 }
 
 /// A provider's simulated API.
@@ -220,7 +224,7 @@ impl Simulator {
                     let service = service_fn(move |req| {
                         let api = api.clone();
                         let log = log.clone();
-                        async move { Ok::<_, Infallible>(handle(&*api, req, &log, echo).await) }
+                        async move { handle(&*api, req, &log, echo).await }
                     });
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -252,7 +256,7 @@ async fn handle(
     req: Request<Incoming>,
     log: &Mutex<Vec<Record>>,
     echo: bool,
-) -> Response<Full<Bytes>> {
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
     let at = Instant::now();
     let (parts, body) = req.into_parts();
     let body = body
@@ -293,16 +297,24 @@ async fn handle(
         method: incoming.method,
         target,
         headers: incoming.headers,
-        status: answer.status,
+        body: String::from_utf8_lossy(&incoming.body).into_owned(),
+        status: if answer.reset { 0 } else { answer.status },
         answer: answer.label,
     });
+    if answer.reset {
+        // An error from the service makes hyper close the connection without an answer.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated reset",
+        ));
+    }
     let mut response = Response::builder().status(answer.status);
     for (name, value) in &answer.headers {
         response = response.header(*name, value);
     }
-    response
+    Ok(response
         .body(Full::new(Bytes::from(answer.body)))
-        .expect("valid response")
+        .expect("valid response"))
 }
 
 /// A random id in GUID form, for correlation ids.

@@ -159,6 +159,22 @@ pub struct Summary {
     pub polls: u32,
     /// The deadline that applied.
     pub timeout: Duration,
+    /// Things the user must know that are not about one operation (e.g. a purge that may
+    /// have been submitted twice).
+    pub warnings: Vec<String>,
+    /// The purge submitted before the wait, when `paths` were given.
+    pub purge: Option<PurgeInfo>,
+}
+
+/// What happened to the purge submitted before the wait.
+#[derive(Debug, Clone)]
+pub struct PurgeInfo {
+    /// Paths purged.
+    pub paths: usize,
+    /// Purge calls made, retries included.
+    pub calls: u32,
+    /// The refusal that stopped it, if any (then nothing was waited on).
+    pub error: Option<ProviderError>,
 }
 
 impl Summary {
@@ -176,9 +192,36 @@ impl Summary {
     }
 }
 
-/// What the engine tells its observer, as it happens.
+/// What the engine (and the purge submit before it) tells its observer, as it happens.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// A purge is about to be submitted.
+    Submitting {
+        /// Provider name.
+        provider: &'static str,
+        /// Paths to purge.
+        paths: usize,
+        /// Purge calls it takes.
+        calls: usize,
+    },
+    /// A purge call created operations.
+    Submitted {
+        /// Their ids.
+        ids: &'a [String],
+        /// Time since submitting began.
+        elapsed: Duration,
+    },
+    /// A purge call failed.
+    SubmitFailed {
+        /// What went wrong.
+        error: &'a ProviderError,
+        /// When it will be sent again; `None` when submitting stops.
+        retry_in: Option<Duration>,
+        /// Failed calls in a row.
+        attempt: u32,
+        /// Time since submitting began.
+        elapsed: Duration,
+    },
     /// The wait begins.
     Started {
         /// Provider name.
@@ -455,6 +498,8 @@ pub async fn run(
         elapsed: start.elapsed(),
         polls,
         timeout: settings.timeout,
+        warnings: Vec::new(),
+        purge: None,
     }
 }
 
