@@ -76,8 +76,11 @@ pub struct Setup {
     pub scope: String,
     /// An access token ARM accepts as is (for `access-token`).
     pub static_token: Option<String>,
-    /// Lifetime of issued tokens.
+    /// Lifetime of issued tokens (the `expires_in` the token endpoint answers).
     pub token_lifetime: Duration,
+    /// How long before its advertised expiry ARM already refuses a token (clock skew, time in
+    /// transit): a client that uses a token to its last second is refused.
+    pub expiry_slack: Duration,
     /// The subscription.
     pub subscription_id: String,
     /// Scripted operations (ids compared case-insensitively).
@@ -105,6 +108,7 @@ impl Setup {
             scope: cloud.scope(),
             static_token: None,
             token_lifetime: Duration::from_secs(3599),
+            expiry_slack: Duration::ZERO,
             subscription_id: DEMO_SUBSCRIPTION.into(),
             ops: Vec::new(),
             default: Scenario::succeeds_after(Duration::from_secs(10)),
@@ -283,10 +287,10 @@ impl AzureArmSim {
             }
         };
         let token = format!("sim-at.{}.{}", random_guid(), random_guid());
-        self.tokens
-            .lock()
-            .expect("tokens lock")
-            .insert(token.clone(), Instant::now() + s.token_lifetime);
+        self.tokens.lock().expect("tokens lock").insert(
+            token.clone(),
+            Instant::now() + s.token_lifetime.saturating_sub(s.expiry_slack),
+        );
         Self::json(
             200,
             json!({
