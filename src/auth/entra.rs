@@ -726,4 +726,52 @@ mod tests {
             ErrorKind::Invalid
         );
     }
+
+    #[tokio::test]
+    async fn tokens_are_cached_and_a_refused_one_is_replaced_once() {
+        use wiremock::matchers::{body_string_contains, method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/t/oauth2/v2.0/token"))
+            .and(body_string_contains("grant_type=client_credentials"))
+            .and(body_string_contains("client_id=c"))
+            .and(body_string_contains("client_secret=client-secret-value"))
+            .and(body_string_contains(
+                "scope=https%3A%2F%2Fmanagement.azure.com%2F.default",
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_string(
+                r#"{"token_type":"Bearer","expires_in":3599,"access_token":"at-from-mock"}"#,
+            ))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let redactor = Redactor::default();
+        let src = TokenSource::new(
+            Settings {
+                authority: Url::parse(&server.uri()).unwrap(),
+                scope: Cloud::Public.scope(),
+                credential: Credential::ClientSecret {
+                    tenant_id: "t".into(),
+                    client_id: "c".into(),
+                    secret: Secret::new("client-secret-value"),
+                },
+            },
+            reqwest::Client::new(),
+            redactor.clone(),
+        );
+        let first = src.token().await.unwrap();
+        assert_eq!(first.expose(), "at-from-mock");
+        assert_eq!(src.token().await.unwrap(), first, "cached");
+        assert_eq!(
+            redactor.clean("x at-from-mock y"),
+            "x *** y",
+            "registered at once"
+        );
+        // Refused: one new fetch; a second caller with the same refused token gets that one.
+        let fresh = src.refresh(&first).await.unwrap();
+        let stale = Secret::new("some-older-token");
+        assert_eq!(src.refresh(&stale).await.unwrap(), fresh);
+        // (`expect(2)` is verified when the server drops.)
+    }
 }

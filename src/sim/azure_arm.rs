@@ -637,3 +637,191 @@ impl Api for AzureArmSim {
         self.operation(req, route)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(path: &str, form: &[(&str, &str)]) -> SimRequest {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        SimRequest {
+            method: "POST".into(),
+            path: path.into(),
+            query: None,
+            headers: vec![(
+                "content-type".into(),
+                "application/x-www-form-urlencoded".into(),
+            )],
+            body: body.into(),
+        }
+    }
+
+    fn get(path: &str, query: &str, token: Option<&str>) -> SimRequest {
+        SimRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: Some(query.into()),
+            headers: token
+                .map(|t| vec![("authorization".into(), format!("Bearer {t}"))])
+                .unwrap_or_default(),
+            body: Default::default(),
+        }
+    }
+
+    const TOKEN_PATH: &str = "/72f988bf-0000-4000-8000-000000000001/oauth2/v2.0/token";
+
+    fn secret_form<'a>(secret: &'a str, scope: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", DEMO_CLIENT),
+            ("scope", scope),
+            ("client_secret", secret),
+        ]
+    }
+
+    #[test]
+    fn token_endpoint_checks_every_form_field() {
+        let sim = AzureArmSim::new(Setup::default());
+        let scope = Cloud::Public.scope();
+        let ok = sim.answer(&post(TOKEN_PATH, &secret_form(DEMO_CLIENT_SECRET, &scope)));
+        assert_eq!((ok.status, ok.label.as_str()), (200, "token client_secret"));
+        let v: Value = serde_json::from_str(&ok.body).unwrap();
+        assert_eq!(v["expires_in"], 3599);
+        let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+            (secret_form("wrong", &scope), TOKEN_PATH, "AADSTS7000215"),
+            (
+                secret_form(
+                    DEMO_CLIENT_SECRET,
+                    "https://management.chinacloudapi.cn/.default",
+                ),
+                TOKEN_PATH,
+                "AADSTS70011",
+            ),
+            (
+                secret_form(DEMO_CLIENT_SECRET, &scope),
+                "/other-tenant/oauth2/v2.0/token",
+                "AADSTS90002",
+            ),
+            (
+                vec![("grant_type", "password"), ("client_id", DEMO_CLIENT)],
+                TOKEN_PATH,
+                "AADSTS70003",
+            ),
+            (
+                vec![
+                    ("grant_type", "client_credentials"),
+                    ("client_id", "someone"),
+                    ("scope", &scope),
+                ],
+                TOKEN_PATH,
+                "AADSTS700016",
+            ),
+            (
+                vec![
+                    ("grant_type", "client_credentials"),
+                    ("client_id", DEMO_CLIENT),
+                    ("scope", &scope),
+                ],
+                TOKEN_PATH,
+                "AADSTS7000216",
+            ),
+            (
+                vec![
+                    ("grant_type", "client_credentials"),
+                    ("client_id", DEMO_CLIENT),
+                    ("scope", &scope),
+                    ("client_assertion_type", ASSERTION_TYPE),
+                    ("client_assertion", "not-the-trusted-token"),
+                ],
+                TOKEN_PATH,
+                "AADSTS700213",
+            ),
+        ];
+        for (form, path, code) in cases {
+            let a = sim.answer(&post(path, &form));
+            assert!(a.status >= 400, "{code}");
+            assert_eq!(a.label, code);
+            assert!(
+                a.body
+                    .contains(&format!("\"error_codes\":[{}]", &code[6..])),
+                "{}",
+                a.body
+            );
+        }
+        let assertion = sim.answer(&post(
+            TOKEN_PATH,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", DEMO_CLIENT),
+                ("scope", &scope),
+                ("client_assertion_type", ASSERTION_TYPE),
+                ("client_assertion", DEMO_FEDERATED_TOKEN),
+            ],
+        ));
+        assert_eq!(assertion.label, "token client_assertion");
+        // Not a form: refused.
+        let mut not_form = post(TOKEN_PATH, &secret_form(DEMO_CLIENT_SECRET, &scope));
+        not_form.headers.clear();
+        assert_eq!(sim.answer(&not_form).status, 400);
+    }
+
+    #[test]
+    fn arm_checks_tokens_and_answers_both_styles() {
+        let sim = AzureArmSim::new(Setup {
+            default: Scenario::succeeds_after(Duration::from_secs(60)),
+            ..Setup::default()
+        });
+        let ok = sim.answer(&post(
+            TOKEN_PATH,
+            &secret_form(DEMO_CLIENT_SECRET, &Cloud::Public.scope()),
+        ));
+        let token: Value = serde_json::from_str(&ok.body).unwrap();
+        let token = token["access_token"].as_str().unwrap().to_string();
+        let status = format!(
+            "/subscriptions/{DEMO_SUBSCRIPTION}/providers/Microsoft.ApiManagement/locations/westus/operationStatuses/op1"
+        );
+        let q = "api-version=2024-05-01";
+        assert_eq!(
+            sim.answer(&get(&status, q, None)).label,
+            "AuthenticationFailed"
+        );
+        assert_eq!(
+            sim.answer(&get(&status, q, Some("forged"))).label,
+            "InvalidAuthenticationToken"
+        );
+        assert_eq!(
+            sim.answer(&get(&status, "", Some(&token))).label,
+            "MissingApiVersionParameter"
+        );
+        let a = sim.answer(&get(&status, q, Some(&token)));
+        assert_eq!((a.status, a.label.as_str()), (200, "InProgress"));
+        assert!(a.headers.iter().any(|(k, _)| *k == "x-ms-request-id"));
+        assert!(
+            a.headers
+                .iter()
+                .any(|(k, _)| *k == "x-ms-correlation-request-id")
+        );
+        let cdn = format!(
+            "/subscriptions/{DEMO_SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Cdn/operationresults/op2"
+        );
+        let a = sim.answer(&get(&cdn, q, Some(&token)));
+        assert!(a.body.contains(r#""code":"None""#), "{}", a.body);
+        let loc = format!(
+            "/subscriptions/{DEMO_SUBSCRIPTION}/providers/Microsoft.Cdn/locations/global/operationResults/op3"
+        );
+        let a = sim.answer(&get(&loc, q, Some(&token)));
+        assert_eq!(a.status, 202);
+        let location = &a.headers.iter().find(|(k, _)| *k == "location").unwrap().1;
+        assert!(
+            location.ends_with(&format!("{loc}?api-version=2024-05-01&step=1")),
+            "{location}"
+        );
+        let other_sub = status.replace(DEMO_SUBSCRIPTION, "11111111-0000-0000-0000-000000000000");
+        assert_eq!(
+            sim.answer(&get(&other_sub, q, Some(&token))).label,
+            "SubscriptionNotFound"
+        );
+    }
+}
