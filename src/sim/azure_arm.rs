@@ -689,7 +689,8 @@ mod tests {
         assert_eq!((ok.status, ok.label.as_str()), (200, "token client_secret"));
         let v: Value = serde_json::from_str(&ok.body).unwrap();
         assert_eq!(v["expires_in"], 3599);
-        let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+        type Form<'a> = Vec<(&'a str, &'a str)>;
+        let cases: Vec<(Form, &str, &str)> = vec![
             (secret_form("wrong", &scope), TOKEN_PATH, "AADSTS7000215"),
             (
                 secret_form(
