@@ -301,6 +301,9 @@ async fn demo_china(
 
 /// Serves the simulator until interrupted.
 async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
+    if raw.get("provider") == Some(azure_arm::NAME) {
+        return simulate_arm(args, raw, shutdown).await;
+    }
     let mut setup = sim::azure_china::Setup {
         default: Scenario::succeeds_after(args.default_duration),
         ..Default::default()
@@ -353,6 +356,63 @@ async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = (
     )
     .await
     {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: could not listen on {}: {e}", args.listen);
+            return 2;
+        }
+    };
+    eprintln!("{}", lines.replace("{addr}", &sim.addr().to_string()));
+    shutdown.await;
+    0
+}
+
+/// Serves simulated Azure Resource Manager, Entra ID and GitHub OIDC until interrupted.
+async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
+    use sim::azure_arm::{AzureArmSim, GITHUB_PATH, Setup};
+    let cloud = match raw.get("environment").map(crate::auth::entra::Cloud::parse) {
+        None => crate::auth::entra::Cloud::Public,
+        Some(Some(c)) => c,
+        Some(None) => {
+            eprintln!(
+                "error: input `environment`: use AzureCloud, AzureChinaCloud or AzureUSGovernment"
+            );
+            return 2;
+        }
+    };
+    let mut setup = Setup {
+        default: Scenario::succeeds_after(args.default_duration),
+        ..Setup::for_cloud(cloud)
+    };
+    for spec in &args.ops {
+        match Scenario::parse(spec, &setup.default) {
+            Ok(op) => setup.ops.push(op),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+    let lines = format!(
+        "Simulating Azure Resource Manager and Entra ID ({cloud}) on http://{{addr}}\n\
+         Point purge-wait at it with:\n  \
+         PURGE_WAIT_PROVIDER=azure-arm PURGE_WAIT_ENVIRONMENT={cloud} \\\n  \
+         PURGE_WAIT_ENDPOINT=http://{{addr}} AZURE_AUTHORITY_HOST=http://{{addr}} \\\n  \
+         AZURE_TENANT_ID={} AZURE_CLIENT_ID={} AZURE_CLIENT_SECRET={} \\\n  \
+         purge-wait --operation-url 'http://{{addr}}/subscriptions/{}/resourceGroups/rg/providers/Microsoft.Cdn/operationresults/<any id>?api-version=2024-02-01'\n\
+         (Location style: …/providers/Microsoft.Cdn/locations/global/operationResults/<id>?api-version=…; \
+         GitHub OIDC instead of the secret: ACTIONS_ID_TOKEN_REQUEST_URL='http://{{addr}}{GITHUB_PATH}?api-version=2.0' \
+         ACTIONS_ID_TOKEN_REQUEST_TOKEN={})\n\
+         Operations not scripted with --op succeed {} after their first poll. Ctrl-C stops.",
+        setup.tenant_id,
+        setup.client_id,
+        setup.client_secret,
+        setup.subscription_id,
+        setup.github_request_token,
+        duration::format(args.default_duration),
+        cloud = cloud.name(),
+    );
+    let sim = match Simulator::start(AzureArmSim::new(setup), args.listen, true).await {
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("error: could not listen on {}: {e}", args.listen);

@@ -245,8 +245,14 @@ async fn a_failed_operation_exits_1_with_code_message_target_and_details() {
     let op = &run.result()["operations"][0];
     assert_eq!(op["result"], "failed");
     assert_eq!(op["status"], "Failed");
-    assert_eq!(op["details"]["code"], "PurgeFailed");
-    assert_eq!(op["details"]["target"], "contentPaths");
+    assert_eq!(
+        op["message"],
+        "PurgeFailed: Purge did not reach every edge node (target: contentPaths)"
+    );
+    assert_eq!(
+        op["details"]["details"],
+        "OriginUnreachable: The origin did not answer within 30 s. (target: /images/*)"
+    );
     assert!(run.summary.contains("Purge did not reach every edge node"));
 }
 
@@ -714,4 +720,64 @@ async fn demo_with_azure_arm_runs_and_exits_0() {
     );
     assert!(run.stdout.contains("3 of 3 operations succeeded"));
     assert!(!run.stderr.contains(DEMO_CLIENT_SECRET));
+}
+
+#[tokio::test]
+async fn simulate_serves_arm_and_entra_for_a_separate_wait() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let id = guid(123);
+    let mut sim_env = TestEnv::new();
+    sim_env
+        .arg("simulate")
+        .arg("--provider")
+        .arg("azure-arm")
+        .arg("--environment")
+        .arg("AzureChinaCloud")
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--op")
+        .arg(&format!("{id}:after=300ms"));
+    let mut sim = sim_env.command().spawn().unwrap();
+    let mut lines = BufReader::new(sim.stderr.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    assert!(first.contains("AzureChinaCloud"), "{first}");
+    let addr = first.rsplit("http://").next().unwrap().to_string();
+    let base = format!("http://{addr}");
+    let mut env = TestEnv::github();
+    env.set("PURGE_WAIT_PROVIDER", "azure-arm")
+        .set("PURGE_WAIT_ENVIRONMENT", "AzureChinaCloud")
+        .set("PURGE_WAIT_ENDPOINT", &base)
+        .set("AZURE_AUTHORITY_HOST", &base)
+        .set("AZURE_TENANT_ID", DEMO_TENANT)
+        .set("AZURE_CLIENT_ID", DEMO_CLIENT)
+        .set(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            &format!("{base}{}?api-version=2.0", azure_arm::GITHUB_PATH),
+        )
+        .set("ACTIONS_ID_TOKEN_REQUEST_TOKEN", DEMO_GITHUB_REQUEST_TOKEN)
+        .set(
+            "PURGE_WAIT_OPERATION_URL",
+            &format!(
+                "{base}/subscriptions/{DEMO_SUBSCRIPTION}/providers/Microsoft.Cdn/locations/global/operationResults/{id}?api-version=2024-02-01"
+            ),
+        )
+        .set("PURGE_WAIT_INTERVAL", "200ms");
+    let run = env.run().await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.assert_no_secret(DEMO_GITHUB_REQUEST_TOKEN);
+    run.assert_no_secret(DEMO_FEDERATED_TOKEN);
+    let mut log = String::new();
+    while let Ok(Ok(Some(line))) =
+        tokio::time::timeout(Duration::from_millis(300), lines.next_line()).await
+    {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    assert!(
+        log.contains("github-oidc api://AzureADTokenExchangeChina"),
+        "{log}"
+    );
+    assert!(log.contains("token client_assertion"), "{log}");
+    assert!(log.contains("-> 204"), "{log}");
+    sim.start_kill().unwrap();
 }

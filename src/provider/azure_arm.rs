@@ -433,17 +433,16 @@ fn observation(id: &str, raw: &str, body: &Value) -> Observation {
         } else {
             line
         });
-        if let Some(c) = error.code.filter(|c| !c.is_empty()) {
-            obs.details.push(("code".into(), c));
-        }
-        if let Some(t) = error.target.filter(|t| !t.is_empty()) {
-            obs.details.push(("target".into(), t));
-        }
-        for d in &error.details {
-            let line = d.one_line();
-            if !line.is_empty() {
-                obs.details.push(("detail".into(), line));
-            }
+        // Code, message and target are in the message; nested errors go in one detail (the
+        // JSON report keeps details as an object, one value per name).
+        let nested: Vec<String> = error
+            .details
+            .iter()
+            .map(ErrorDetail::one_line)
+            .filter(|l| !l.is_empty())
+            .collect();
+        if !nested.is_empty() {
+            obs.details.push(("details".into(), nested.join("; ")));
         }
     }
     obs
@@ -619,7 +618,8 @@ mod tests {
         let body = r#"{"id":"/x","name":"op","status":"Failed","percentComplete":40,
             "startTime":"2026-11-23T10:00:00Z","endTime":"2026-11-23T10:01:00.5Z",
             "error":{"code":"PurgeFailed","message":"Purge did not complete","target":"contentPaths",
-              "details":[{"code":"OriginUnreachable","message":"origin timed out","target":"/img/*"}]}}"#;
+              "details":[{"code":"OriginUnreachable","message":"origin timed out","target":"/img/*"},
+                {"code":"Quota","message":"too many"}]}}"#;
         let r = read(Style::AsyncOperation, SEED_URL, resp(200, body, &[])).unwrap();
         let o = r.observation;
         assert_eq!(o.state, State::Failed);
@@ -629,14 +629,10 @@ mod tests {
         );
         assert_eq!(
             o.details,
-            vec![
-                ("code".to_string(), "PurgeFailed".to_string()),
-                ("target".into(), "contentPaths".into()),
-                (
-                    "detail".into(),
-                    "OriginUnreachable: origin timed out (target: /img/*)".into()
-                ),
-            ]
+            vec![(
+                "details".to_string(),
+                "OriginUnreachable: origin timed out (target: /img/*); Quota: too many".to_string()
+            )]
         );
         assert_eq!(o.progress, Some(40.0));
         assert_eq!(
