@@ -12,6 +12,9 @@ mod azure_china;
 // Purge, then wait: submit, refusals, retries that may have purged twice.
 mod purge;
 
+// The fault-injection matrix: every fault × every provider.
+mod faults;
+
 // Every bad input: exit 2, the input named, nothing requested.
 mod inputs;
 

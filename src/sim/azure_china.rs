@@ -84,6 +84,7 @@ struct OpState {
     first_seen: Instant,
     first_seen_wall: DateTime<Utc>,
     answers: u32,
+    terminal_answers: u32,
 }
 
 /// The simulated API.
@@ -208,6 +209,7 @@ impl AzureChinaSim {
                 first_seen: Instant::now(),
                 first_seen_wall: self.now(),
                 answers: 0,
+                terminal_answers: 0,
             },
         );
         let mut answer = self.answer(
@@ -301,6 +303,7 @@ impl AzureChinaSim {
             first_seen: Instant::now(),
             first_seen_wall: self.now(),
             answers: 0,
+            terminal_answers: 0,
         });
         state.answers += 1;
         let s = &state.scenario;
@@ -321,10 +324,14 @@ impl AzureChinaSim {
         if s.ending == Ending::Missing {
             return self.error(404, "ParameterInvalid", "The operation does not exist.");
         }
-        let done = state.first_seen.elapsed() >= s.after && s.ending != Ending::Stuck;
+        let mut done = state.first_seen.elapsed() >= s.after && s.ending != Ending::Stuck;
+        if done && s.ending == Ending::Regress {
+            state.terminal_answers += 1;
+            done = state.terminal_answers == 1;
+        }
         let status = match (&s.ending, done) {
             (_, false) => "Processing".to_string(),
-            (Ending::Succeeded, true) => "Succeeded".into(),
+            (Ending::Succeeded | Ending::Regress, true) => "Succeeded".into(),
             (Ending::Failed, true) => "Failed".into(),
             (Ending::Word(w), true) => w.clone(),
             (Ending::Malformed, true) => {

@@ -291,6 +291,8 @@ struct Op {
     done: Option<Outcome>,
     /// Polls that found it pending (drives the growth of the delay).
     pending_polls: u32,
+    /// Recent `(time since start, percent)` samples, for the adaptive schedule.
+    progress: Vec<(Duration, f64)>,
     /// Failed reads in a row.
     failures: u32,
     polls: u32,
@@ -348,6 +350,7 @@ pub async fn run(
             due: start,
             done: None,
             pending_polls: 0,
+            progress: Vec::new(),
             failures: 0,
             polls: 0,
             last: None,
@@ -545,11 +548,29 @@ impl Ctx<'_> {
             State::Cancelled => op.done = Some(Outcome::Cancelled),
             State::Pending | State::Unrecognized => {
                 op.pending_polls += 1;
+                let elapsed = self.now - self.start;
+                if let Some(p) = obs.progress.filter(|p| p.is_finite()) {
+                    if op.progress.len() == 2 * schedule::RATE_WINDOW {
+                        op.progress.remove(0);
+                    }
+                    op.progress.push((elapsed, p));
+                }
+                let hints = schedule::Hints {
+                    progress: if obs.state == State::Pending {
+                        &op.progress
+                    } else {
+                        &[]
+                    },
+                    started_ago: obs
+                        .started_at
+                        .and_then(|t| (chrono::Utc::now() - t).to_std().ok()),
+                };
                 let s = self.settings;
-                let delay = schedule::progress_delay(
+                let delay = schedule::adaptive_delay(
                     op.pending_polls,
                     s.interval,
                     s.max_interval,
+                    &hints,
                     self.unit,
                 );
                 op.due = self.next_poll(self.now + delay);
