@@ -130,6 +130,8 @@ struct OpState {
     first_seen: Instant,
     first_seen_wall: chrono::DateTime<Utc>,
     answers: u32,
+    /// Answers given after the operation ended (for `Ending::Regress`).
+    terminal_answers: u32,
 }
 
 /// The simulated services.
@@ -448,9 +450,10 @@ impl AzureArmSim {
                 first_seen: Instant::now(),
                 first_seen_wall: Utc::now(),
                 answers: 0,
+                terminal_answers: 0,
             });
         state.answers += 1;
-        let s = &state.scenario;
+        let s = &state.scenario.clone();
         if state.answers <= s.throttle {
             let mut a = Self::arm_error(429, "TooManyRequests", "The request is being throttled.");
             if let Some(secs) = s.retry_after {
@@ -478,7 +481,11 @@ impl AzureArmSim {
             );
         }
         let elapsed = state.first_seen.elapsed();
-        let done = elapsed >= s.after && s.ending != Ending::Stuck;
+        let mut done = elapsed >= s.after && s.ending != Ending::Stuck;
+        if done && s.ending == Ending::Regress {
+            state.terminal_answers += 1;
+            done = state.terminal_answers == 1;
+        }
         let pending_retry = |mut a: Answer| {
             if let Some(secs) = self.setup.pending_retry_after {
                 a.headers.push(("retry-after", secs.to_string()));
@@ -509,7 +516,7 @@ impl AzureArmSim {
                 a = pending_retry(a);
                 return a;
             }
-            if s.ending == Ending::Succeeded {
+            if matches!(s.ending, Ending::Succeeded | Ending::Regress) {
                 return Self::arm_headers(Answer {
                     status: 204,
                     headers: vec![],
@@ -529,7 +536,7 @@ impl AzureArmSim {
         };
         let status = match (&s.ending, done) {
             (_, false) => "InProgress".to_string(),
-            (Ending::Succeeded, true) => "Succeeded".into(),
+            (Ending::Succeeded | Ending::Regress, true) => "Succeeded".into(),
             (Ending::Failed, true) => "Failed".into(),
             (Ending::Word(w), true) => w.clone(),
             (Ending::Malformed, true) => {
