@@ -117,7 +117,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "endpoint",
-        help: "Base URL of the API (private endpoint, https://api-preview.cdn.azure.cn, a simulator)",
+        help: "Base URL of the API (private endpoint, https://api-preview.cdn.azure.cn, a simulator; azure-arm: the Resource Manager base, default the environment's)",
         default: None,
         secret: false,
         cloud_env: &[],
