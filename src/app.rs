@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use crate::config::{self, Action, Config, ProviderConfig, Raw, SimulateArgs};
 use crate::provider::Provider;
-use crate::provider::azure_china::AzureChina;
-use crate::provider::azure_classic::AzureClassic;
+use crate::provider::azure_arm::{self, AzureArm};
+use crate::provider::azure_china::{self, AzureChina};
+use crate::provider::azure_classic::{self, AzureClassic};
 use crate::report::{self, ReportKind};
 use crate::sim::{self, Scenario, Simulator};
 use crate::{duration, http, wait};
@@ -58,7 +59,9 @@ async fn wait_trusting(
     extra_roots: Vec<Vec<u8>>,
 ) -> u8 {
     let kind = config::report_kind(&raw, env).unwrap_or_else(|_| ReportKind::detect(env));
-    let mut reporter = report::new(kind, raw.redactor(), env);
+    // One redactor for the whole run: the provider registers tokens it learns mid-wait.
+    let redactor = raw.redactor();
+    let mut reporter = report::new(kind, redactor.clone(), env);
     let mut config = match Config::from_raw(&raw, env) {
         Ok(c) => c,
         Err(e) => {
@@ -78,6 +81,7 @@ async fn wait_trusting(
     let provider: Box<dyn Provider> = match &config.provider {
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
         ProviderConfig::AzureClassic(s) => Box::new(AzureClassic::new(s.clone(), client)),
+        ProviderConfig::AzureArm(s) => Box::new(AzureArm::new((**s).clone(), client, redactor)),
     };
     let summary = match &config.purge {
         None => {
@@ -168,20 +172,100 @@ const DEMO_OPS: &[&str] = &[
     "c0ffee00-1234-4abc-8def-001122334455:after=6s",
 ];
 
-/// Starts the simulator on a free port and runs a real, signed wait against it.
+/// Starts the simulator on a free port and runs a real wait against it.
 async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Output = ()>) -> u8 {
-    let provider = raw
-        .get("provider")
-        .unwrap_or(crate::provider::azure_china::NAME);
-    if provider == crate::provider::azure_classic::NAME {
-        return demo_classic(raw, env, shutdown).await;
+    match raw.get("provider").unwrap_or(azure_china::NAME) {
+        azure_china::NAME => demo_china(raw, env, shutdown).await,
+        azure_classic::NAME => demo_classic(raw, env, shutdown).await,
+        azure_arm::NAME => demo_arm(raw, env, shutdown).await,
+        _ => {
+            eprintln!(
+                "error: input `provider`: the demo supports azure-china-cdn, azure-classic and azure-arm in this version"
+            );
+            2
+        }
     }
-    if provider != crate::provider::azure_china::NAME {
-        eprintln!(
-            "error: input `provider`: the demo supports azure-china-cdn and azure-classic in this version"
-        );
-        return 2;
+}
+
+/// The ARM demo: a CDN purge's Azure-AsyncOperation URL, a Location URL, and an API
+/// Management operation id (throttled once), with client-secret tokens from the simulated
+/// Entra ID.
+async fn demo_arm(
+    raw: Raw,
+    env: &HashMap<String, String>,
+    shutdown: impl Future<Output = ()>,
+) -> u8 {
+    use sim::azure_arm::{self as arm_sim, AzureArmSim};
+    const CDN: &str = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+    const LOCATION: &str = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+    const APIM: &str = "c0ffee00-1234-4abc-8def-001122334455";
+    let default = Scenario::succeeds_after(Duration::from_secs(3));
+    let ops = [
+        format!("{CDN}:after=2s"),
+        format!("{LOCATION}:after=3s"),
+        format!("{APIM}:after=4s,throttle=1,retry-after=1"),
+    ];
+    let setup = arm_sim::Setup {
+        ops: ops
+            .iter()
+            .map(|spec| Scenario::parse(spec, &default).expect("demo specs parse"))
+            .collect(),
+        default,
+        ..Default::default()
+    };
+    let sim = match Simulator::start(
+        AzureArmSim::new(setup.clone()),
+        "127.0.0.1:0".parse().expect("address parses"),
+        false,
+    )
+    .await
+    {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: could not start the simulator: {e}");
+            return 3;
+        }
+    };
+    let base = sim.url();
+    let sub = &setup.subscription_id;
+    eprintln!(
+        "purge-wait demo: simulated Azure Resource Manager and Entra ID at {base} (tokens and forms checked); waiting on 3 operations\n"
+    );
+    let mut demo_raw = raw;
+    for input in ["access-token", "federated-token-file", "audience"] {
+        demo_raw.unset(input);
     }
+    demo_raw.set("provider", azure_arm::NAME);
+    demo_raw.set("environment", "AzureCloud");
+    demo_raw.set("endpoint", base.clone());
+    demo_raw.set("authority-host", base.clone());
+    demo_raw.set("tenant-id", setup.tenant_id.clone());
+    demo_raw.set("client-id", setup.client_id.clone());
+    demo_raw.set("client-secret", setup.client_secret.clone());
+    demo_raw.set(
+        "operation-url",
+        format!(
+            "{base}/subscriptions/{sub}/resourceGroups/demo-rg/providers/Microsoft.Cdn/operationresults/{CDN}?api-version=2024-02-01\n\
+             {base}/subscriptions/{sub}/providers/Microsoft.Cdn/locations/global/operationResults/{LOCATION}?api-version=2024-02-01"
+        ),
+    );
+    demo_raw.set("subscription-id", sub.clone());
+    demo_raw.set("location", "westeurope");
+    demo_raw.set("resource-provider", azure_arm::DEFAULT_RESOURCE_PROVIDER);
+    demo_raw.set("api-version", azure_arm::DEFAULT_API_VERSION);
+    demo_raw.set("operation-ids", APIM);
+    demo_raw.set("interval", "1s");
+    demo_raw.set("max-interval", "2s");
+    demo_raw.set("timeout", "60s");
+    wait(demo_raw, env, shutdown).await
+}
+
+/// The Azure China CDN demo: three signed purges, one throttled once.
+async fn demo_china(
+    raw: Raw,
+    env: &HashMap<String, String>,
+    shutdown: impl Future<Output = ()>,
+) -> u8 {
     let default = Scenario::succeeds_after(Duration::from_secs(3));
     let ops: Vec<(String, Scenario)> = DEMO_OPS
         .iter()
@@ -309,6 +393,9 @@ async fn demo_classic(
 
 /// Serves the simulator until interrupted.
 async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
+    if raw.get("provider") == Some(azure_arm::NAME) {
+        return simulate_arm(args, raw, shutdown).await;
+    }
     let mut setup = sim::azure_china::Setup {
         default: Scenario::succeeds_after(args.default_duration),
         ..Default::default()
@@ -361,6 +448,63 @@ async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = (
     )
     .await
     {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: could not listen on {}: {e}", args.listen);
+            return 2;
+        }
+    };
+    eprintln!("{}", lines.replace("{addr}", &sim.addr().to_string()));
+    shutdown.await;
+    0
+}
+
+/// Serves simulated Azure Resource Manager, Entra ID and GitHub OIDC until interrupted.
+async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
+    use sim::azure_arm::{AzureArmSim, GITHUB_PATH, Setup};
+    let cloud = match raw.get("environment").map(crate::auth::entra::Cloud::parse) {
+        None => crate::auth::entra::Cloud::Public,
+        Some(Some(c)) => c,
+        Some(None) => {
+            eprintln!(
+                "error: input `environment`: use AzureCloud, AzureChinaCloud or AzureUSGovernment"
+            );
+            return 2;
+        }
+    };
+    let mut setup = Setup {
+        default: Scenario::succeeds_after(args.default_duration),
+        ..Setup::for_cloud(cloud)
+    };
+    for spec in &args.ops {
+        match Scenario::parse(spec, &setup.default) {
+            Ok(op) => setup.ops.push(op),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+    let lines = format!(
+        "Simulating Azure Resource Manager and Entra ID ({cloud}) on http://{{addr}}\n\
+         Point purge-wait at it with:\n  \
+         PURGE_WAIT_PROVIDER=azure-arm PURGE_WAIT_ENVIRONMENT={cloud} \\\n  \
+         PURGE_WAIT_ENDPOINT=http://{{addr}} AZURE_AUTHORITY_HOST=http://{{addr}} \\\n  \
+         AZURE_TENANT_ID={} AZURE_CLIENT_ID={} AZURE_CLIENT_SECRET={} \\\n  \
+         purge-wait --operation-url 'http://{{addr}}/subscriptions/{}/resourceGroups/rg/providers/Microsoft.Cdn/operationresults/<any id>?api-version=2024-02-01'\n\
+         (Location style: …/providers/Microsoft.Cdn/locations/global/operationResults/<id>?api-version=…; \
+         GitHub OIDC instead of the secret: ACTIONS_ID_TOKEN_REQUEST_URL='http://{{addr}}{GITHUB_PATH}?api-version=2.0' \
+         ACTIONS_ID_TOKEN_REQUEST_TOKEN={})\n\
+         Operations not scripted with --op succeed {} after their first poll. Ctrl-C stops.",
+        setup.tenant_id,
+        setup.client_id,
+        setup.client_secret,
+        setup.subscription_id,
+        setup.github_request_token,
+        duration::format(args.default_duration),
+        cloud = cloud.name(),
+    );
+    let sim = match Simulator::start(AzureArmSim::new(setup), args.listen, true).await {
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("error: could not listen on {}: {e}", args.listen);

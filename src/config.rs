@@ -19,10 +19,11 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use url::Url;
 
+use crate::auth::entra::{self, Cloud, Credential};
 use crate::duration;
 use crate::http;
 use crate::provider::{PurgeKind, PurgeRequest};
-use crate::provider::{azure_china, azure_classic};
+use crate::provider::{azure_arm, azure_china, azure_classic};
 use crate::report::ReportKind;
 use crate::secret::{Redactor, Secret};
 use crate::wait;
@@ -47,13 +48,14 @@ pub struct Input {
 const COMMON: &str = "Inputs";
 const AZURE_CHINA: &str = "Azure China CDN (provider: azure-china-cdn)";
 const AZURE_CLASSIC: &str = "Azure classic CDN (provider: azure-classic)";
+const AZURE_ARM: &str = "Azure Resource Manager (provider: azure-arm)";
 
 /// Every input purge-wait reads. `action.yml`, `--help` and the README follow this table
 /// (a test checks `action.yml` against it).
 pub const INPUTS: &[Input] = &[
     Input {
         name: "provider",
-        help: "Which API to ask: azure-china-cdn, azure-classic",
+        help: "Which API to ask: azure-china-cdn, azure-classic, azure-arm",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -117,7 +119,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "endpoint",
-        help: "Base URL of the API (private endpoint, https://api-preview.cdn.azure.cn, a simulator)",
+        help: "Base URL of the API (private endpoint, https://api-preview.cdn.azure.cn, a simulator; azure-arm: the Resource Manager base, default the environment's)",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -173,10 +175,10 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "subscription-id",
-        help: "Subscription GUID",
+        help: "Subscription GUID (azure-china-cdn; azure-arm with operation-ids)",
         default: None,
         secret: false,
-        cloud_env: &[],
+        cloud_env: &["AZURE_SUBSCRIPTION_ID"],
         section: AZURE_CHINA,
     },
     Input {
@@ -202,22 +204,6 @@ pub const INPUTS: &[Input] = &[
         secret: true,
         cloud_env: &["AZURE_CDN_API_KEY_SECRET"],
         section: AZURE_CHINA,
-    },
-    Input {
-        name: "environment",
-        help: "Azure cloud, for the default endpoint: AzureCloud (https://management.core.windows.net) or AzureChinaCloud (https://management.core.chinacloudapi.cn)",
-        default: None,
-        secret: false,
-        cloud_env: &[],
-        section: AZURE_CLASSIC,
-    },
-    Input {
-        name: "api-version",
-        help: "x-ms-version header of Service Management requests: 2011-06-30 or later",
-        default: Some(azure_classic::DEFAULT_API_VERSION),
-        secret: false,
-        cloud_env: &[],
-        section: AZURE_CLASSIC,
     },
     Input {
         name: "certificate",
@@ -251,10 +237,106 @@ pub const INPUTS: &[Input] = &[
         cloud_env: &[],
         section: AZURE_CLASSIC,
     },
+    Input {
+        name: "operation-url",
+        help: "Monitor URLs to wait on: the Azure-AsyncOperation (or Location) header of a purge or any long-running operation, separated by spaces or newlines",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "location",
+        help: "Region of operation-ids: builds {endpoint}/subscriptions/{subscription-id}/providers/{resource-provider}/locations/{location}/operationStatuses/{id}",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "resource-provider",
+        help: "Resource provider namespace of operation-ids",
+        default: Some(azure_arm::DEFAULT_RESOURCE_PROVIDER),
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "api-version",
+        help: "API version: azure-classic's x-ms-version (default 2011-06-30, not older); azure-arm's api-version for operation-ids (default 2024-05-01; monitor URLs carry their own)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "environment",
+        help: "Azure cloud: AzureCloud, AzureChinaCloud, AzureUSGovernment (azure-arm: login and ARM hosts, token scope; azure-classic: the Service Management endpoint)",
+        default: Some("AzureCloud"),
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "authority-host",
+        help: "Entra ID authority host override (default: the environment's, e.g. https://login.microsoftonline.com)",
+        default: None,
+        secret: false,
+        cloud_env: &["AZURE_AUTHORITY_HOST"],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "tenant-id",
+        help: "Directory (tenant) id of the app registration or managed identity",
+        default: None,
+        secret: false,
+        cloud_env: &["AZURE_TENANT_ID"],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "client-id",
+        help: "Application (client) id",
+        default: None,
+        secret: false,
+        cloud_env: &["AZURE_CLIENT_ID"],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "client-secret",
+        help: "Client secret value (a secret); without it: federated-token-file, else the GitHub Actions OIDC token",
+        default: None,
+        secret: true,
+        cloud_env: &["AZURE_CLIENT_SECRET"],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "federated-token-file",
+        help: "File holding a federated token to exchange (workload identity federation); read again for each new access token",
+        default: None,
+        secret: false,
+        cloud_env: &["AZURE_FEDERATED_TOKEN_FILE"],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "audience",
+        help: "Audience of the GitHub OIDC token (default: api://AzureADTokenExchange, or the China / US Government one for those clouds)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "access-token",
+        help: "An ARM access token to use as is (a secret; cannot be refreshed, so prefer the flows above for long waits)",
+        default: None,
+        secret: true,
+        cloud_env: &["AZURE_ACCESS_TOKEN"],
+        section: AZURE_ARM,
+    },
 ];
 
 /// Providers that later versions add; naming one gives a clear error, not "unknown".
-const PLANNED_PROVIDERS: &[&str] = &["azure-arm", "alibaba-dcdn", "alibaba-cdn"];
+const PLANNED_PROVIDERS: &[&str] = &["alibaba-dcdn", "alibaba-cdn"];
 
 /// The environment variables an input is read from, in order of precedence.
 pub fn env_names(input: &Input) -> Vec<String> {
@@ -343,14 +425,27 @@ impl Raw {
         self.values.get(name).map(|(v, _)| v.as_str())
     }
 
+    /// The value of an input only when a flag or the environment set it (not its default).
+    pub fn given(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .filter(|(_, source)| *source != Source::Default)
+            .map(|(v, _)| v.as_str())
+    }
+
     /// Sets an input as if given on the command line (the demo uses this).
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         self.values.insert(name, (value.into(), Source::Flag));
     }
 
+    /// Forgets an input, as if it had not been given (the demo uses this).
+    pub fn unset(&mut self, name: &str) {
+        self.values.remove(name);
+    }
+
     /// Every secret value that was given, for masking and redaction.
     pub fn redactor(&self) -> Redactor {
-        let mut r = Redactor::default();
+        let r = Redactor::default();
         for input in INPUTS.iter().filter(|i| i.secret) {
             if let Some(v) = self.get(input.name) {
                 r.add(v);
@@ -498,6 +593,8 @@ pub enum ProviderConfig {
     AzureChina(azure_china::Settings),
     /// Azure classic (Service Management) CDN.
     AzureClassic(azure_classic::Settings),
+    /// Azure Resource Manager asynchronous operations.
+    AzureArm(Box<azure_arm::Settings>),
 }
 
 /// A validated configuration for a wait.
@@ -544,25 +641,26 @@ impl Config {
             ..wait::Settings::default()
         };
         let fail_on_timeout = raw.boolean("fail-on-timeout")?;
+        raw.boolean("allow-http")?;
         let purge = purge_request(raw)?;
-        let ids = match (&purge, raw.get("operation-ids")) {
-            (Some(_), Some(_)) => {
-                return Err(raw.invalid(
-                    "operation-ids",
-                    "is given together with paths",
-                    "Give paths to purge and wait, or operation-ids to wait on purges submitted elsewhere, not both.",
-                ));
-            }
-            (Some(_), None) => Vec::new(),
-            (None, _) => operation_ids(raw)?,
-        };
-        let provider = match provider_name {
+        if purge.is_some() && raw.get("operation-ids").is_some() {
+            return Err(raw.invalid(
+                "operation-ids",
+                "is given together with paths",
+                "Give paths to purge and wait, or operation-ids to wait on purges submitted elsewhere, not both.",
+            ));
+        }
+        let (provider, ids) = match provider_name {
             azure_china::NAME => {
-                if let Some(purge) = &purge {
-                    azure_china::check_purge(purge).map_err(|problem| {
-                        ConfigError::new(Some("paths"), format!("input `paths`: {problem}."))
-                    })?;
-                }
+                let ids = match &purge {
+                    Some(purge) => {
+                        azure_china::check_purge(purge).map_err(|problem| {
+                            ConfigError::new(Some("paths"), format!("input `paths`: {problem}."))
+                        })?;
+                        Vec::new()
+                    }
+                    None => operation_ids(raw)?,
+                };
                 for id in &ids {
                     if !is_guid(id) {
                         return Err(ConfigError::new(
@@ -573,27 +671,48 @@ impl Config {
                         ));
                     }
                 }
-                ProviderConfig::AzureChina(azure_china::Settings {
+                let settings = azure_china::Settings {
                     endpoint: endpoint(raw, azure_china::DEFAULT_ENDPOINT)?,
                     subscription_id: raw.guid("subscription-id")?,
                     endpoint_id: raw.guid("endpoint-id")?,
                     api_key_id: raw.required("api-key-id")?.to_string(),
                     api_key_secret: Secret::new(raw.required("api-key-secret")?),
-                })
+                };
+                (ProviderConfig::AzureChina(settings), ids)
             }
-            azure_classic::NAME => ProviderConfig::AzureClassic(azure_classic_settings(raw)?),
+            azure_arm::NAME => {
+                if purge.is_some() {
+                    return Err(no_purge(
+                        azure_arm::NAME,
+                        "Purge with `az cdn endpoint purge --no-wait` or `az afd endpoint purge --no-wait` and give the Azure-AsyncOperation URL it returns as operation-url.",
+                    ));
+                }
+                let settings = azure_arm_settings(raw, env)?;
+                let ids = settings.targets.iter().map(|t| t.id.clone()).collect();
+                (ProviderConfig::AzureArm(Box::new(settings)), ids)
+            }
+            azure_classic::NAME => {
+                if purge.is_some() {
+                    return Err(no_purge(
+                        azure_classic::NAME,
+                        "Purge through Service Management and give the request id it returns as operation-ids.",
+                    ));
+                }
+                let settings = azure_classic_settings(raw)?;
+                (ProviderConfig::AzureClassic(settings), operation_ids(raw)?)
+            }
             other if PLANNED_PROVIDERS.contains(&other) => {
                 return Err(raw.invalid(
                     "provider",
                     "is not available in this version of purge-wait",
-                    "This version supports: azure-china-cdn, azure-classic.",
+                    "This version supports: azure-china-cdn, azure-classic, azure-arm.",
                 ));
             }
             _ => {
                 return Err(raw.invalid(
                     "provider",
                     "is not a provider purge-wait knows",
-                    "Use one of: azure-china-cdn, azure-classic.",
+                    "Use one of: azure-china-cdn, azure-classic, azure-arm.",
                 ));
             }
         };
@@ -620,8 +739,17 @@ impl Config {
         match self.provider {
             ProviderConfig::AzureChina(_) => azure_china::NAME,
             ProviderConfig::AzureClassic(_) => azure_classic::NAME,
+            ProviderConfig::AzureArm(_) => azure_arm::NAME,
         }
     }
+}
+
+/// `paths` given for a provider whose purge API purge-wait does not call.
+fn no_purge(provider: &str, how: &str) -> ConfigError {
+    ConfigError::new(
+        Some("paths"),
+        format!("input `paths`: purge-wait cannot submit purges to {provider} yet. {how}"),
+    )
 }
 
 fn operation_ids(raw: &Raw) -> Result<Vec<String>, ConfigError> {
@@ -684,40 +812,315 @@ pub fn report_kind(raw: &Raw, env: &HashMap<String, String>) -> Result<ReportKin
 }
 
 fn endpoint(raw: &Raw, default: &str) -> Result<Url, ConfigError> {
-    let allow_http = raw.boolean("allow-http")?;
-    let Some(text) = raw.get("endpoint") else {
-        return Ok(Url::parse(default).expect("default endpoint parses"));
-    };
-    let url = Url::parse(text).map_err(|e| {
-        raw.invalid(
-            "endpoint",
-            &format!("is not a URL ({e})"),
-            "Use a base URL such as https://restapi.cdn.azure.cn.",
-        )
-    })?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(raw.invalid(
-            "endpoint",
-            "has a query, fragment or user name",
-            "Give only scheme, host, port and an optional path prefix.",
-        ));
+    match raw.get("endpoint") {
+        Some(_) => base_url(raw, "endpoint", "https://restapi.cdn.azure.cn"),
+        None => Ok(Url::parse(default).expect("default endpoint parses")),
     }
+}
+
+/// Whether plain http may go to `url`: loopback, or anywhere with `allow-http: true`.
+fn http_allowed(raw: &Raw, url: &Url) -> Result<bool, ConfigError> {
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
+    Ok(loopback || raw.boolean("allow-http")?)
+}
+
+/// A base URL input (`endpoint`, `authority-host`): http(s), no query, fragment or user,
+/// https unless local (or `allow-http`).
+fn base_url(raw: &Raw, name: &'static str, example: &str) -> Result<Url, ConfigError> {
+    let text = raw.required(name)?;
+    let url = Url::parse(text).map_err(|e| {
+        raw.invalid(
+            name,
+            &format!("is not a URL ({e})"),
+            &format!("Use a base URL such as {example}."),
+        )
+    })?;
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(raw.invalid(
+            name,
+            "has a query, fragment or user name",
+            "Give only scheme, host, port and an optional path prefix.",
+        ));
+    }
     match url.scheme() {
         "https" => Ok(url),
-        "http" if loopback || allow_http => Ok(url),
+        "http" if http_allowed(raw, &url)? => Ok(url),
         "http" => Err(raw.invalid(
-            "endpoint",
+            name,
             "uses plain http to a remote host",
             "Use https (plain http is allowed for localhost, or with allow-http: true for a test rig).",
         )),
-        _ => Err(raw.invalid("endpoint", "is not an http(s) URL", "Use an https:// URL.")),
+        _ => Err(raw.invalid(name, "is not an http(s) URL", "Use an https:// URL.")),
     }
+}
+
+/// Letters, digits and the given punctuation only, 1 to 256 characters.
+fn plain_word(s: &str, extra: &[char]) -> bool {
+    (1..=256).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+}
+
+fn azure_arm_settings(
+    raw: &Raw,
+    env: &HashMap<String, String>,
+) -> Result<azure_arm::Settings, ConfigError> {
+    let cloud_text = raw.required("environment")?;
+    let cloud = Cloud::parse(cloud_text).ok_or_else(|| {
+        raw.invalid(
+            "environment",
+            "is not an Azure cloud purge-wait knows",
+            "Use AzureCloud, AzureChinaCloud or AzureUSGovernment (with endpoint and authority-host for others).",
+        )
+    })?;
+    let arm = match raw.get("endpoint") {
+        Some(_) => base_url(raw, "endpoint", cloud.resource_manager())?,
+        None => Url::parse(cloud.resource_manager()).expect("cloud URLs parse"),
+    };
+    let arm_name = if raw.get("endpoint").is_some() {
+        format!(
+            "the endpoint input ({})",
+            arm.origin().ascii_serialization()
+        )
+    } else {
+        format!("{} ({})", cloud.resource_manager(), cloud.name())
+    };
+    let mut targets: Vec<azure_arm::Target> = Vec::new();
+    let push = |targets: &mut Vec<azure_arm::Target>, mut t: azure_arm::Target| {
+        if targets.iter().any(|x| x.url == t.url) {
+            return;
+        }
+        if targets.iter().any(|x| x.id == t.id) {
+            let mut plain = t.url.clone();
+            plain.set_query(None);
+            t.id = plain.to_string();
+        }
+        targets.push(t);
+    };
+    for text in split_ids(raw.get("operation-url").unwrap_or_default()) {
+        let bad = |problem: String, fix: &str| {
+            ConfigError::new(
+                Some("operation-url"),
+                format!("input `operation-url`: {text:?} {problem}. {fix}"),
+            )
+        };
+        let url = Url::parse(&text).map_err(|e| {
+            bad(
+                format!("is not a URL ({e})"),
+                "Give the full Azure-AsyncOperation or Location URL, https://… with its api-version.",
+            )
+        })?;
+        if !azure_arm::is_under(&arm, &url) {
+            return Err(bad(
+                format!("is not on {arm_name}"),
+                "purge-wait sends the Entra ID token only to the Resource Manager host of `environment` (or `endpoint`): set environment to the cloud the URL belongs to, or check the URL.",
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(bad("has a fragment".into(), "Remove the #… part."));
+        }
+        if !url.query_pairs().any(|(k, _)| k == "api-version") {
+            return Err(bad(
+                "has no api-version".into(),
+                "Give the URL exactly as the Azure-AsyncOperation or Location header returned it (it carries ?api-version=…).",
+            ));
+        }
+        let id = azure_arm::readable_id(&url);
+        push(
+            &mut targets,
+            azure_arm::Target {
+                id,
+                url,
+                style: azure_arm::Style::Unknown,
+            },
+        );
+    }
+    let ids = split_ids(raw.get("operation-ids").unwrap_or_default());
+    if !ids.is_empty() {
+        let subscription = raw.guid("subscription-id")?;
+        let location = raw.required("location")?;
+        if !plain_word(location, &['-', '_']) {
+            return Err(raw.invalid(
+                "location",
+                "is not a region name",
+                "Use the region's name as ARM spells it, e.g. westeurope or chinanorth3.",
+            ));
+        }
+        let rp = raw.required("resource-provider")?;
+        if !plain_word(rp, &['.']) || !rp.contains('.') {
+            return Err(raw.invalid(
+                "resource-provider",
+                "is not a resource provider namespace",
+                "Use a namespace such as Microsoft.ApiManagement or Microsoft.Cdn.",
+            ));
+        }
+        let api_version = raw
+            .get("api-version")
+            .unwrap_or(azure_arm::DEFAULT_API_VERSION);
+        if !plain_word(api_version, &['-', '.']) {
+            return Err(raw.invalid(
+                "api-version",
+                "is not an api-version",
+                "Use a version such as 2024-05-01 or 2024-05-01-preview.",
+            ));
+        }
+        for id in ids {
+            if id.contains(['/', '?', '#']) {
+                return Err(ConfigError::new(
+                    Some("operation-ids"),
+                    format!(
+                        "input `operation-ids`: {id:?} is not an operation id. Give the id alone, or the whole URL as operation-url."
+                    ),
+                ));
+            }
+            let mut url = arm.clone();
+            url.path_segments_mut()
+                .expect("an http(s) base")
+                .pop_if_empty()
+                .extend([
+                    "subscriptions",
+                    &subscription,
+                    "providers",
+                    rp,
+                    "locations",
+                    location,
+                    "operationStatuses",
+                    &id,
+                ]);
+            url.query_pairs_mut()
+                .append_pair("api-version", api_version);
+            push(
+                &mut targets,
+                azure_arm::Target {
+                    id,
+                    url,
+                    style: azure_arm::Style::AsyncOperation,
+                },
+            );
+        }
+    }
+    if targets.len() > 10_000 {
+        return Err(ConfigError::new(
+            Some("operation-url"),
+            "inputs `operation-url` and `operation-ids` hold more than 10000 operations. Split the wait.".into(),
+        ));
+    }
+    if targets.is_empty() {
+        return Err(ConfigError::new(
+            Some("operation-url"),
+            "provider azure-arm needs something to wait on: set operation-url to the monitor URL(s) a purge returned (its Azure-AsyncOperation header), or operation-ids with subscription-id and location".into(),
+        ));
+    }
+    let authority = match raw.get("authority-host") {
+        Some(_) => base_url(raw, "authority-host", cloud.authority_host())?,
+        None => Url::parse(cloud.authority_host()).expect("cloud URLs parse"),
+    };
+    Ok(azure_arm::Settings {
+        cloud,
+        arm,
+        targets,
+        auth: entra::Settings {
+            authority,
+            scope: cloud.scope(),
+            credential: credential(raw, env, cloud)?,
+        },
+    })
+}
+
+/// Picks the Entra ID flow: a token given as is; else tenant-id + client-id with a client
+/// secret, a federated token file, or (in GitHub Actions) the job's OIDC token.
+fn credential(
+    raw: &Raw,
+    env: &HashMap<String, String>,
+    cloud: Cloud,
+) -> Result<Credential, ConfigError> {
+    if let Some(token) = raw.get("access-token") {
+        return Ok(Credential::AccessToken(Secret::new(token)));
+    }
+    let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let oidc = var("ACTIONS_ID_TOKEN_REQUEST_URL").zip(var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"));
+    let any = [
+        "tenant-id",
+        "client-id",
+        "client-secret",
+        "federated-token-file",
+    ]
+    .iter()
+    .any(|n| raw.get(n).is_some());
+    if !any {
+        let github = if var("GITHUB_ACTIONS") == Some("true") {
+            " In GitHub Actions, OIDC needs tenant-id and client-id and `permissions: id-token: write` on the job."
+        } else {
+            ""
+        };
+        return Err(ConfigError::new(
+            Some("client-id"),
+            format!(
+                "provider azure-arm needs Entra ID credentials: tenant-id and client-id (AZURE_TENANT_ID, AZURE_CLIENT_ID) with client-secret (AZURE_CLIENT_SECRET), federated-token-file (AZURE_FEDERATED_TOKEN_FILE) or the GitHub Actions OIDC token; or access-token (AZURE_ACCESS_TOKEN).{github}"
+            ),
+        ));
+    }
+    let tenant_id = raw.required("tenant-id")?.to_string();
+    if !plain_word(&tenant_id, &['-', '.']) {
+        return Err(raw.invalid(
+            "tenant-id",
+            "is not a tenant id",
+            "Use the directory (tenant) GUID or its domain, e.g. contoso.onmicrosoft.com.",
+        ));
+    }
+    let client_id = raw.guid("client-id")?;
+    if let Some(secret) = raw.get("client-secret") {
+        return Ok(Credential::ClientSecret {
+            tenant_id,
+            client_id,
+            secret: Secret::new(secret),
+        });
+    }
+    if let Some(path) = raw.get("federated-token-file") {
+        if !std::path::Path::new(path).is_file() {
+            return Err(raw.invalid(
+                "federated-token-file",
+                "is not a readable file",
+                "Give the path of the file holding the federated token (AZURE_FEDERATED_TOKEN_FILE).",
+            ));
+        }
+        return Ok(Credential::FederatedTokenFile {
+            tenant_id,
+            client_id,
+            path: path.into(),
+        });
+    }
+    let Some((request_url, request_token)) = oidc else {
+        return Err(ConfigError::new(
+            Some("client-secret"),
+            "input `client-secret` is required with tenant-id and client-id unless federated-token-file is set or the GitHub Actions OIDC token is available (give the job `permissions: id-token: write`; ACTIONS_ID_TOKEN_REQUEST_URL is not set)".into(),
+        ));
+    };
+    let request_url = Url::parse(request_url)
+        .ok()
+        .filter(|u| u.scheme() == "https" || (u.scheme() == "http" && http_allowed(raw, u).unwrap_or(false)))
+        .ok_or_else(|| {
+            ConfigError::new(
+                None,
+                "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL; it is set by the GitHub Actions runner and should not be changed".into(),
+            )
+        })?;
+    let audience = raw
+        .get("audience")
+        .unwrap_or(cloud.token_exchange_audience())
+        .to_string();
+    Ok(Credential::GithubOidc {
+        tenant_id,
+        client_id,
+        request_url,
+        request_token: Secret::new(request_token),
+        audience,
+    })
 }
 
 /// What the command line asks for.

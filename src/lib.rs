@@ -6,7 +6,8 @@
 //! ```text
 //! app ─┬─> config ──> (typed inputs)
 //!      ├─> wait ────> provider (trait) <── provider::azure_china ──> sign, http
-//!      │                                  provider::azure_classic ──> tls, http
+//!      │                                  <── provider::azure_classic ─> tls, http
+//!      │                                  <── provider::azure_arm ───> auth::entra, http
 //!      └─> report ──> (wait::Observer)            sim (the providers' APIs, locally)
 //! ```
 //!
@@ -20,6 +21,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod duration;
 pub mod http;

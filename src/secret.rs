@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, RwLock};
 
 /// A secret value. `Debug` shows `Secret(***)`; there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,32 +33,69 @@ impl fmt::Debug for Secret {
 }
 
 /// Replaces every known secret in text with `***`.
+///
+/// A handle: clones share one list, so a secret learnt at run time (an access token fetched
+/// mid-wait) is registered once by whoever learns it and is redacted by every reporter from
+/// then on. [`Out`](crate::report::Out) on GitHub also masks secrets added after it started.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    inner: Arc<RwLock<Known>>,
+}
+
+#[derive(Debug, Default)]
+struct Known {
+    /// Longest first, so a secret containing another is replaced whole.
+    by_length: Vec<String>,
+    /// In the order they were registered (for masking the ones added later).
+    in_order: Vec<String>,
 }
 
 impl Redactor {
     /// Registers a secret. Values shorter than 4 characters are not registered: replacing
     /// them would mangle ordinary text (and they are not secrets worth the name).
-    pub fn add(&mut self, secret: &str) {
+    pub fn add(&self, secret: &str) {
         let s = secret.trim();
-        if s.chars().count() >= 4 && !self.secrets.iter().any(|x| x == s) {
-            self.secrets.push(s.to_string());
-            // Longest first, so a secret containing another is replaced whole.
-            self.secrets.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        if s.chars().count() < 4 {
+            return;
+        }
+        let mut known = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if !known.in_order.iter().any(|x| x == s) {
+            known.in_order.push(s.to_string());
+            known.by_length.push(s.to_string());
+            known.by_length.sort_by_key(|x| std::cmp::Reverse(x.len()));
         }
     }
 
-    /// The registered secrets (for `::add-mask::`).
-    pub fn secrets(&self) -> &[String] {
-        &self.secrets
+    /// The registered secrets, in the order they were registered (for `::add-mask::`).
+    pub fn secrets(&self) -> Vec<String> {
+        self.secrets_since(0)
+    }
+
+    /// The secrets registered after the first `n`, in order.
+    pub fn secrets_since(&self, n: usize) -> Vec<String> {
+        let known = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        known.in_order.iter().skip(n).cloned().collect()
+    }
+
+    /// How many secrets are registered.
+    pub fn len(&self) -> usize {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .in_order
+            .len()
+    }
+
+    /// Whether no secret is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// `text` with every registered secret replaced by `***`.
     pub fn clean<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let known = self.inner.read().unwrap_or_else(|e| e.into_inner());
         let mut out = Cow::Borrowed(text);
-        for s in &self.secrets {
+        for s in &known.by_length {
             if out.contains(s.as_str()) {
                 out = Cow::Owned(out.replace(s.as_str(), "***"));
             }
@@ -79,12 +117,27 @@ mod tests {
 
     #[test]
     fn redactor_replaces_every_occurrence_longest_first() {
-        let mut r = Redactor::default();
+        let r = Redactor::default();
         r.add("abcd");
         r.add("abcdefgh");
         r.add("ab"); // too short to register
         assert_eq!(r.clean("x abcdefgh y abcd z ab"), "x *** y *** z ab");
         assert!(matches!(r.clean("nothing here"), Cow::Borrowed(_)));
         assert_eq!(r.secrets().len(), 2);
+    }
+
+    #[test]
+    fn clones_share_secrets_added_later() {
+        let r = Redactor::default();
+        let handle = r.clone();
+        r.add("first-secret");
+        handle.add("token-learnt-at-run-time");
+        assert_eq!(r.clean("a token-learnt-at-run-time b"), "a *** b");
+        assert_eq!(
+            r.secrets_since(1),
+            vec!["token-learnt-at-run-time".to_string()]
+        );
+        handle.add("first-secret");
+        assert_eq!(r.len(), 2, "no duplicates");
     }
 }

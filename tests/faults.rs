@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use purge_wait::sim::azure_arm::{self as arm, AzureArmSim};
 use purge_wait::sim::azure_china::Setup;
 use purge_wait::sim::{Fault, Record, Simulator};
 
@@ -19,26 +20,34 @@ use crate::util::*;
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Rig {
     AzureChina,
+    /// Azure Resource Manager with a token given as is (so request counts are those of the
+    /// status API alone), or client-secret tokens that expire for the token-expiry case.
+    AzureArm,
 }
 
-const RIGS: &[Rig] = &[Rig::AzureChina];
+const RIGS: &[Rig] = &[Rig::AzureChina, Rig::AzureArm];
+
+/// The access token the ARM rig gives as is.
+const ARM_TOKEN: &str = "fault-matrix.static.access-token";
 
 impl Rig {
     fn name(self) -> &'static str {
         match self {
             Rig::AzureChina => "azure-china-cdn",
+            Rig::AzureArm => "azure-arm",
         }
     }
 
     fn id(self) -> String {
         match self {
-            Rig::AzureChina => guid(4242),
+            Rig::AzureChina | Rig::AzureArm => guid(4242),
         }
     }
 
     fn secrets(self) -> Vec<&'static str> {
         match self {
             Rig::AzureChina => vec![SECRET],
+            Rig::AzureArm => vec![ARM_TOKEN, arm::DEMO_CLIENT_SECRET],
         }
     }
 
@@ -53,19 +62,62 @@ impl Rig {
                 }
                 china_sim_with(&[&spec], setup).await
             }
+            Rig::AzureArm => {
+                let default = purge_wait::sim::Scenario::succeeds_after(Duration::from_millis(300));
+                let mut setup = arm::Setup {
+                    static_token: Some(ARM_TOKEN.into()),
+                    default: default.clone(),
+                    ..arm::Setup::default()
+                };
+                if special == Special::TokenExpiry {
+                    setup.token_lifetime = Duration::from_secs(1);
+                    setup.expiry_slack = Duration::from_millis(300);
+                }
+                setup
+                    .ops
+                    .push(purge_wait::sim::Scenario::parse(&spec, &default).unwrap());
+                Simulator::start(
+                    AzureArmSim::new(setup),
+                    "127.0.0.1:0".parse().unwrap(),
+                    false,
+                )
+                .await
+                .unwrap()
+            }
         }
     }
 
     fn env(self, sim: &Simulator) -> TestEnv {
         match self {
             Rig::AzureChina => china_env(sim, &[&self.id()]),
+            Rig::AzureArm => {
+                // operation-ids, so that the URL follows `endpoint` (the refused-connection
+                // case points it elsewhere).
+                let mut t = TestEnv::github();
+                t.set("INPUT_PROVIDER", "azure-arm")
+                    .set("INPUT_ENDPOINT", &sim.url())
+                    .set("INPUT_AUTHORITY-HOST", &sim.url())
+                    .set("AZURE_ACCESS_TOKEN", ARM_TOKEN)
+                    .set("AZURE_SUBSCRIPTION_ID", arm::DEMO_SUBSCRIPTION)
+                    .set("INPUT_LOCATION", "westeurope")
+                    .set("INPUT_OPERATION-IDS", &self.id())
+                    .set("INPUT_TIMEOUT", "20s")
+                    .set("INPUT_INTERVAL", "200ms")
+                    .set("INPUT_MAX-INTERVAL", "400ms")
+                    .set("INPUT_FAIL-ON-TIMEOUT", "true")
+                    .set("INPUT_REPORT", "auto");
+                t
+            }
         }
     }
 
     /// Whether the provider has the special condition at all.
     fn supports(self, special: Special) -> bool {
-        match special {
-            Special::TokenExpiry => false, // no tokens: every request is HMAC-signed afresh
+        match (self, special) {
+            // No tokens: every request is HMAC-signed afresh.
+            (Rig::AzureChina, Special::TokenExpiry) => false,
+            // No signatures or request dates: nothing to skew.
+            (Rig::AzureArm, Special::ClockSkew) => false,
             _ => true,
         }
     }
@@ -251,6 +303,12 @@ fn cases() -> Vec<Case> {
         },
         Case {
             special: Special::TokenExpiry,
+            check: Some(|_, r| {
+                let refused = r.iter().filter(|r| r.status == 401).count();
+                (refused == 0)
+                    .then_some(())
+                    .ok_or(format!("{refused} requests went out with an expired token"))
+            }),
             ..case("token expiry mid-wait", "after=2s", 0, "succeeded", 1..=20)
         },
         Case {
@@ -303,6 +361,13 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
     match case.special {
         Special::RefusedConnection => {
             env.set("INPUT_ENDPOINT", "http://127.0.0.1:9");
+        }
+        Special::TokenExpiry if rig == Rig::AzureArm => {
+            // Client-secret tokens that live 1 s (ARM refuses them 300 ms early).
+            env.unset("AZURE_ACCESS_TOKEN")
+                .set("AZURE_TENANT_ID", arm::DEMO_TENANT)
+                .set("AZURE_CLIENT_ID", arm::DEMO_CLIENT)
+                .set("AZURE_CLIENT_SECRET", arm::DEMO_CLIENT_SECRET);
         }
         Special::UnwritableOutput => {
             let dir = env.path("not-a-file");

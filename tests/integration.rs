@@ -24,3 +24,7 @@ mod inputs;
 
 // The repository contract: action.yml and --help follow the input table.
 mod contract;
+
+// Azure Resource Manager end to end: both monitor URL styles, failures, Retry-After, token
+// refresh, every Entra ID flow against a token endpoint that checks the form, each cloud.
+mod azure_arm;

@@ -76,7 +76,9 @@ pub(super) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError>
     certificate
         .check_dates(Utc::now())
         .map_err(|e| cert_error(raw, source, e))?;
-    let default = match (publish_url, raw.get("environment")) {
+    // `environment` has a default for azure-arm; here only an explicit one beats the
+    // publishsettings URL.
+    let default = match (publish_url, raw.given("environment")) {
         (Some(url), None) => {
             let ok = Url::parse(&url).is_ok_and(|u| u.scheme() == "https");
             if !ok {
@@ -93,7 +95,7 @@ pub(super) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError>
                 raw.invalid(
                     "environment",
                     "is not an Azure cloud with classic Service Management",
-                    "Use AzureCloud or AzureChinaCloud.",
+                    "Use AzureCloud, AzureChinaCloud or AzureUSGovernment.",
                 )
             })?
             .to_string(),
@@ -109,7 +111,9 @@ pub(super) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError>
 
 /// `YYYY-MM-DD`, not older than 2011-06-30.
 fn api_version(raw: &Raw) -> Result<String, ConfigError> {
-    let v = raw.required("api-version")?;
+    let v = raw
+        .get("api-version")
+        .unwrap_or(azure_classic::DEFAULT_API_VERSION);
     let shaped = v.len() == 10
         && v.bytes().enumerate().all(|(i, b)| {
             if i == 4 || i == 7 {

@@ -156,7 +156,7 @@ fn every_bad_value_names_the_input_its_source_and_the_fix() {
         (
             &["--provider", "akamai"],
             "provider",
-            "Use one of: azure-china-cdn",
+            "Use one of: azure-china-cdn, azure-classic, azure-arm",
         ),
         (
             &["--provider", "alibaba-dcdn"],
@@ -333,4 +333,336 @@ fn guid_shape() {
     assert!(!is_guid("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeee"));
     assert!(!is_guid("gaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"));
     assert!(!is_guid("aaaaaaaabbbbccccddddeeeeeeeeeeee"));
+}
+
+mod azure_arm_inputs {
+    use super::*;
+    use crate::auth::entra::{Cloud, Credential};
+    use crate::provider::azure_arm::Style;
+
+    const URL: &str = "https://management.azure.com/subscriptions/s/resourcegroups/rg/providers/Microsoft.Cdn/operationresults/693a9993-aaaa-bbbb-cccc-000000000000?api-version=2024-02-01";
+    const CLIENT: &str = "22222222-3333-4444-5555-666666666666";
+
+    fn arm_env(extra: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut e = env(&[
+            ("PURGE_WAIT_PROVIDER", "azure-arm"),
+            ("AZURE_TENANT_ID", "contoso.onmicrosoft.com"),
+            ("AZURE_CLIENT_ID", CLIENT),
+            ("AZURE_CLIENT_SECRET", "client-secret-value"),
+            ("INPUT_OPERATION-URL", URL),
+        ]);
+        for (k, v) in extra {
+            if v.is_empty() {
+                e.remove(*k);
+            } else {
+                e.insert(k.to_string(), v.to_string());
+            }
+        }
+        e
+    }
+
+    fn arm(c: &Config) -> &crate::provider::azure_arm::Settings {
+        match &c.provider {
+            ProviderConfig::AzureArm(s) => s,
+            other => panic!("not azure-arm: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_monitor_url_with_a_client_secret_in_the_public_cloud() {
+        let c = config(&[], &arm_env(&[])).unwrap();
+        assert_eq!(c.provider_name(), "azure-arm");
+        assert_eq!(
+            c.ids,
+            vec!["693a9993-aaaa-bbbb-cccc-000000000000".to_string()]
+        );
+        let s = arm(&c);
+        assert_eq!(s.cloud, Cloud::Public);
+        assert_eq!(s.targets[0].url.as_str(), URL);
+        assert_eq!(s.targets[0].style, Style::Unknown);
+        assert_eq!(
+            s.auth.authority.as_str(),
+            "https://login.microsoftonline.com/"
+        );
+        assert_eq!(s.auth.scope, "https://management.azure.com/.default");
+        assert!(
+            matches!(&s.auth.credential, Credential::ClientSecret { tenant_id, client_id, secret }
+            if tenant_id == "contoso.onmicrosoft.com" && client_id == CLIENT && secret.expose() == "client-secret-value")
+        );
+        let raw = match parse(["purge-wait"], &arm_env(&[])).unwrap() {
+            Action::Wait(raw) => raw,
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            raw.redactor().secrets(),
+            vec!["client-secret-value".to_string()]
+        );
+    }
+
+    #[test]
+    fn operation_ids_build_the_seed_url() {
+        let e = arm_env(&[
+            ("INPUT_OPERATION-URL", ""),
+            ("INPUT_OPERATION-IDS", "op-1, op-2"),
+            (
+                "AZURE_SUBSCRIPTION_ID",
+                "00000000-0000-0000-0000-000000000000",
+            ),
+            ("INPUT_LOCATION", "testLocation"),
+        ]);
+        let c = config(&[], &e).unwrap();
+        assert_eq!(c.ids, vec!["op-1".to_string(), "op-2".to_string()]);
+        let t = &arm(&c).targets[0];
+        assert_eq!(
+            t.url.as_str(),
+            "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.ApiManagement/locations/testLocation/operationStatuses/op-1?api-version=2024-05-01"
+        );
+        assert_eq!(t.style, Style::AsyncOperation);
+        let c = config(
+            &[
+                "--resource-provider",
+                "Microsoft.Cdn",
+                "--api-version",
+                "2024-02-01",
+                "--endpoint",
+                "http://127.0.0.1:9/arm",
+            ],
+            &e,
+        )
+        .unwrap();
+        assert_eq!(
+            arm(&c).targets[1].url.as_str(),
+            "http://127.0.0.1:9/arm/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Cdn/locations/testLocation/operationStatuses/op-2?api-version=2024-02-01"
+        );
+        // Both sources together, duplicates dropped.
+        let mut both = e.clone();
+        both.insert("INPUT_OPERATION-URL".into(), format!("{URL}\n{URL}"));
+        assert_eq!(config(&[], &both).unwrap().ids.len(), 3);
+    }
+
+    #[test]
+    fn each_cloud_selects_its_hosts_scope_and_audience() {
+        for (name, login, arm_host, aud) in [
+            (
+                "AzureChinaCloud",
+                "https://login.chinacloudapi.cn/",
+                "https://management.chinacloudapi.cn",
+                "api://AzureADTokenExchangeChina",
+            ),
+            (
+                "azureusgovernment",
+                "https://login.microsoftonline.us/",
+                "https://management.usgovcloudapi.net",
+                "api://AzureADTokenExchangeUSGov",
+            ),
+            (
+                "AzureCloud",
+                "https://login.microsoftonline.com/",
+                "https://management.azure.com",
+                "api://AzureADTokenExchange",
+            ),
+        ] {
+            let url = format!(
+                "{arm_host}/subscriptions/s/providers/Microsoft.Cdn/operationresults/x?api-version=1"
+            );
+            let e = arm_env(&[
+                ("INPUT_ENVIRONMENT", name),
+                ("INPUT_OPERATION-URL", &url),
+                ("AZURE_CLIENT_SECRET", ""),
+                (
+                    "ACTIONS_ID_TOKEN_REQUEST_URL",
+                    "https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0",
+                ),
+                ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token"),
+            ]);
+            let c = config(&[], &e).unwrap();
+            let s = arm(&c);
+            assert_eq!(s.auth.authority.as_str(), login, "{name}");
+            assert_eq!(s.auth.scope, format!("{arm_host}/.default"));
+            let Credential::GithubOidc {
+                audience,
+                request_url,
+                ..
+            } = &s.auth.credential
+            else {
+                panic!("OIDC expected")
+            };
+            assert_eq!(audience, aud);
+            assert!(request_url.as_str().starts_with("https://pipelines."));
+            // The public cloud's URL is refused in the other clouds, naming the right host.
+            if name != "AzureCloud" {
+                let mut wrong = e.clone();
+                wrong.insert("INPUT_OPERATION-URL".into(), URL.into());
+                let err = config(&[], &wrong).unwrap_err();
+                assert_eq!(err.input, Some("operation-url"));
+                assert!(err.message.contains(arm_host), "{}", err.message);
+            }
+        }
+        let err = config(&["--environment", "AzureGermanCloud"], &arm_env(&[])).unwrap_err();
+        assert_eq!(err.input, Some("environment"));
+    }
+
+    #[test]
+    fn authority_host_and_audience_overrides() {
+        let e = arm_env(&[("AZURE_AUTHORITY_HOST", "https://login.example.test/")]);
+        let c = config(&[], &e).unwrap();
+        assert_eq!(
+            arm(&c).auth.authority.as_str(),
+            "https://login.example.test/"
+        );
+        let err = config(&["--authority-host", "http://login.example.test"], &e).unwrap_err();
+        assert_eq!(err.input, Some("authority-host"));
+        let e = arm_env(&[
+            ("AZURE_CLIENT_SECRET", ""),
+            (
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                "https://x.test/idtoken?api-version=2.0",
+            ),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token"),
+            ("INPUT_AUDIENCE", "api://custom"),
+        ]);
+        let c = config(&[], &e).unwrap();
+        assert!(
+            matches!(&arm(&c).auth.credential, Credential::GithubOidc { audience, .. } if audience == "api://custom")
+        );
+    }
+
+    #[test]
+    fn credential_flows_in_order_and_their_errors() {
+        // A token given as is wins over everything.
+        let c = config(&[], &arm_env(&[("AZURE_ACCESS_TOKEN", "given-token")])).unwrap();
+        assert!(
+            matches!(&arm(&c).auth.credential, Credential::AccessToken(t) if t.expose() == "given-token")
+        );
+        let c = config(
+            &[],
+            &arm_env(&[
+                ("AZURE_TENANT_ID", ""),
+                ("AZURE_CLIENT_ID", ""),
+                ("AZURE_CLIENT_SECRET", ""),
+                ("AZURE_ACCESS_TOKEN", "given-token"),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(
+            &arm(&c).auth.credential,
+            Credential::AccessToken(_)
+        ));
+        // Token file.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token");
+        std::fs::write(&file, "federated.jwt.value").unwrap();
+        let path = file.to_string_lossy().into_owned();
+        let c = config(
+            &[],
+            &arm_env(&[
+                ("AZURE_CLIENT_SECRET", ""),
+                ("AZURE_FEDERATED_TOKEN_FILE", &path),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(
+            &arm(&c).auth.credential,
+            Credential::FederatedTokenFile { .. }
+        ));
+        let err = config(
+            &[],
+            &arm_env(&[
+                ("AZURE_CLIENT_SECRET", ""),
+                ("AZURE_FEDERATED_TOKEN_FILE", "/nonexistent/token"),
+            ]),
+        )
+        .unwrap_err();
+        assert_eq!(err.input, Some("federated-token-file"));
+        // Nothing at all.
+        let err = config(
+            &[],
+            &arm_env(&[
+                ("AZURE_TENANT_ID", ""),
+                ("AZURE_CLIENT_ID", ""),
+                ("AZURE_CLIENT_SECRET", ""),
+            ]),
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains("needs Entra ID credentials"),
+            "{}",
+            err.message
+        );
+        // Tenant and client but no secret, file or OIDC.
+        let err = config(&[], &arm_env(&[("AZURE_CLIENT_SECRET", "")])).unwrap_err();
+        assert_eq!(err.input, Some("client-secret"));
+        assert!(err.message.contains("id-token: write"));
+        // Missing or bad tenant / client ids.
+        let err = config(&[], &arm_env(&[("AZURE_TENANT_ID", "")])).unwrap_err();
+        assert_eq!(err.input, Some("tenant-id"));
+        let err = config(&[], &arm_env(&[("AZURE_TENANT_ID", "a/b")])).unwrap_err();
+        assert_eq!(err.input, Some("tenant-id"));
+        let err = config(&[], &arm_env(&[("AZURE_CLIENT_ID", "my-app")])).unwrap_err();
+        assert_eq!(err.input, Some("client-id"));
+    }
+
+    #[test]
+    fn bad_operation_urls_and_ids_are_refused_before_any_request() {
+        for (url, needle) in [
+            ("not a url", "is not a URL"),
+            (
+                "https://evil.example/subscriptions/s/x?api-version=1",
+                "is not on https://management.azure.com",
+            ),
+            ("http://management.azure.com/x?api-version=1", "is not on"),
+            (
+                "https://management.azure.com.evil.example/x?api-version=1",
+                "is not on",
+            ),
+            (
+                "https://management.azure.com/subscriptions/s/x",
+                "has no api-version",
+            ),
+            (
+                "https://management.azure.com/x?api-version=1#frag",
+                "fragment",
+            ),
+        ] {
+            let err = config(&[], &arm_env(&[("INPUT_OPERATION-URL", url)])).unwrap_err();
+            assert_eq!(err.input, Some("operation-url"), "{url}");
+            assert!(err.message.contains(needle), "{url}: {}", err.message);
+        }
+        let err = config(&[], &arm_env(&[("INPUT_OPERATION-URL", "")])).unwrap_err();
+        assert_eq!(err.input, Some("operation-url"));
+        // With an endpoint override, URLs must be under it.
+        let err = config(&["--endpoint", "http://127.0.0.1:9"], &arm_env(&[])).unwrap_err();
+        assert!(
+            err.message
+                .contains("the endpoint input (http://127.0.0.1:9)"),
+            "{}",
+            err.message
+        );
+        let ids = arm_env(&[
+            ("INPUT_OPERATION-URL", ""),
+            ("INPUT_OPERATION-IDS", "op-1"),
+            ("AZURE_SUBSCRIPTION_ID", SUB),
+            ("INPUT_LOCATION", "westus"),
+        ]);
+        assert!(config(&[], &ids).is_ok());
+        for (args, input) in [
+            (&["--location", "West US"][..], "location"),
+            (
+                &["--resource-provider", "ApiManagement"][..],
+                "resource-provider",
+            ),
+            (&["--api-version", "2024/05"][..], "api-version"),
+            (&["--subscription-id", "sub"][..], "subscription-id"),
+            (&["--operation-ids", "a/b"][..], "operation-ids"),
+        ] {
+            assert_eq!(err_input(args, &ids), Some(input), "{args:?}");
+        }
+        let mut no_loc = ids.clone();
+        no_loc.remove("INPUT_LOCATION");
+        assert_eq!(config(&[], &no_loc).unwrap_err().input, Some("location"));
+    }
+
+    fn err_input(args: &[&str], e: &HashMap<String, String>) -> Option<&'static str> {
+        config(args, e).unwrap_err().input
+    }
 }

@@ -43,11 +43,15 @@ pub const REQUEST_ID_HEADER: &str = "x-ms-request-id";
 /// The namespace of Service Management bodies.
 pub const XMLNS: &str = "http://schemas.microsoft.com/windowsazure";
 
+/// The US Government cloud's Service Management endpoint.
+pub const US_GOVERNMENT_ENDPOINT: &str = "https://management.core.usgovcloudapi.net";
+
 /// The Service Management endpoint of an `environment` value (case-insensitive), if known.
 pub fn environment_endpoint(environment: &str) -> Option<&'static str> {
     match environment.to_ascii_lowercase().as_str() {
         "azurecloud" | "azureglobalcloud" => Some(DEFAULT_ENDPOINT),
         "azurechinacloud" => Some(CHINA_ENDPOINT),
+        "azureusgovernment" => Some(US_GOVERNMENT_ENDPOINT),
         _ => None,
     }
 }

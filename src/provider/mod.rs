@@ -6,6 +6,7 @@
 //! an [`Observation`] per operation, or a [`ProviderError`] whose [`ErrorKind`] tells the
 //! engine whether to retry.
 
+pub mod azure_arm;
 pub mod azure_china;
 pub mod azure_classic;
 
@@ -216,6 +217,9 @@ pub struct ProviderError {
     pub http_status: Option<u16>,
     /// The request or correlation id, with the name the provider gives it.
     pub request_id: Option<(&'static str, String)>,
+    /// A second id some providers send (Azure Resource Manager: `x-ms-correlation-request-id`
+    /// beside `x-ms-request-id`), with its name.
+    pub correlation_id: Option<(&'static str, String)>,
     /// How long the provider asked us to wait.
     pub retry_after: Option<Duration>,
     /// How to fix it, when we can tell.
@@ -235,6 +239,7 @@ impl ProviderError {
             message: message.into(),
             http_status: None,
             request_id: None,
+            correlation_id: None,
             retry_after: None,
             hint: None,
             may_have_reached: true,
@@ -271,7 +276,7 @@ impl fmt::Display for ProviderError {
         if let Some(status) = self.http_status {
             extra.push(format!("HTTP {status}"));
         }
-        if let Some((name, id)) = &self.request_id {
+        for (name, id) in self.request_id.iter().chain(&self.correlation_id) {
             extra.push(format!("{name}: {id}"));
         }
         if !extra.is_empty() {
@@ -300,6 +305,12 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "WrongSignature: Wrong signature. (HTTP 401, X-Correlation-Id: abc). Check api-key-secret"
+        );
+        e.request_id = Some(("x-ms-request-id", "r1".into()));
+        e.correlation_id = Some(("x-ms-correlation-request-id", "c1".into()));
+        assert!(
+            e.to_string()
+                .contains("(HTTP 401, x-ms-request-id: r1, x-ms-correlation-request-id: c1)")
         );
     }
 

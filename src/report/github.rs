@@ -55,13 +55,7 @@ impl Github {
         summary_file: Option<PathBuf>,
         debug: bool,
     ) -> Self {
-        let mut out = Out::new(writer, redactor);
-        let secrets: Vec<String> = out.redactor().secrets().to_vec();
-        for s in secrets {
-            for line in s.lines().filter(|l| !l.trim().is_empty()) {
-                out.raw_line(&format!("::add-mask::{}", escape_data(line)));
-            }
-        }
+        let out = Out::masking(writer, redactor);
         Github {
             out,
             output_file,

@@ -122,6 +122,8 @@ fn error(e: &ProviderError) -> Value {
         "http_status": e.http_status,
         "request_id": e.request_id.as_ref().map(|(_, v)| v),
         "request_id_header": e.request_id.as_ref().map(|(k, _)| k),
+        "correlation_id": e.correlation_id.as_ref().map(|(_, v)| v),
+        "correlation_id_header": e.correlation_id.as_ref().map(|(k, _)| k),
         "hint": e.hint,
     })
 }

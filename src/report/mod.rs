@@ -71,16 +71,51 @@ pub fn new(
 pub struct Out {
     writer: Box<dyn Write>,
     redactor: Redactor,
+    /// On GitHub: how many of the redactor's secrets were already announced with
+    /// `::add-mask::`; secrets registered later (tokens fetched mid-wait) are announced before
+    /// the next line.
+    masked: Option<usize>,
 }
 
 impl Out {
     /// Writes to `writer`, redacting with `redactor`.
     pub fn new(writer: Box<dyn Write>, redactor: Redactor) -> Self {
-        Out { writer, redactor }
+        Out {
+            writer,
+            redactor,
+            masked: None,
+        }
+    }
+
+    /// Like [`Out::new`], and announces every secret with `::add-mask::` now and, for secrets
+    /// registered later, before the next line (GitHub Actions).
+    pub fn masking(writer: Box<dyn Write>, redactor: Redactor) -> Self {
+        let mut out = Out {
+            writer,
+            redactor,
+            masked: Some(0),
+        };
+        out.mask_new();
+        out
+    }
+
+    fn mask_new(&mut self) {
+        let Some(done) = self.masked else { return };
+        let new = self.redactor.secrets_since(done);
+        if new.is_empty() {
+            return;
+        }
+        self.masked = Some(done + new.len());
+        for s in new {
+            for line in s.lines().filter(|l| !l.trim().is_empty()) {
+                self.raw_line(&format!("::add-mask::{}", github::escape_data(line)));
+            }
+        }
     }
 
     /// Writes one line, secrets replaced by `***`.
     pub fn line(&mut self, text: &str) {
+        self.mask_new();
         let text = self.redactor.clean(text);
         let _ = writeln!(self.writer, "{text}");
         let _ = self.writer.flush();

@@ -182,7 +182,7 @@ fn github_masks_first_annotates_failures_and_writes_files() {
     let dir = tempfile::tempdir().unwrap();
     let (out_path, sum_path) = (dir.path().join("out"), dir.path().join("sum"));
     let buf = Buf::default();
-    let mut redactor = crate::secret::Redactor::default();
+    let redactor = crate::secret::Redactor::default();
     redactor.add("s3cret-value");
     let mut gh = Github::new(
         Box::new(buf.clone()),
@@ -378,4 +378,31 @@ fn github_module_is_reachable() {
     // The markdown builder is public for the JSON/summary docs; keep it exercised.
     let md = github::markdown(&summary(Status::Succeeded, vec![]));
     assert!(md.contains("azure-china-cdn · 12s elapsed · 7 status requests · timeout 15m00s"));
+}
+
+#[test]
+fn github_masks_a_secret_learnt_mid_wait_before_the_next_line() {
+    let buf = Buf::default();
+    let redactor = crate::secret::Redactor::default();
+    redactor.add("input-secret");
+    let mut gh = Github::new(Box::new(buf.clone()), redactor.clone(), None, None, false);
+    gh.event(&crate::wait::Event::Started {
+        provider: "azure-arm",
+        ids: &["a".to_string()],
+        timeout: Duration::from_secs(60),
+    });
+    // A provider fetches an access token and registers it through its handle.
+    redactor.add("eyJ0eXAi.access-token-fetched-later");
+    gh.event(&crate::wait::Event::Heartbeat {
+        pending: 1,
+        total: 1,
+        elapsed: Duration::from_secs(30),
+    });
+    let text = buf.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "::add-mask::input-secret");
+    assert!(lines[1].starts_with("::group::"));
+    assert_eq!(lines[2], "::add-mask::eyJ0eXAi.access-token-fetched-later");
+    assert!(lines[3].contains("still waiting"), "{text}");
+    assert_eq!(text.matches("::add-mask::").count(), 2, "each secret once");
 }

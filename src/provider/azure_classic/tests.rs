@@ -247,7 +247,11 @@ fn environments() {
         environment_endpoint("azurechinacloud"),
         Some(CHINA_ENDPOINT)
     );
-    assert_eq!(environment_endpoint("AzureUSGovernment"), None);
+    assert_eq!(
+        environment_endpoint("AzureUSGovernment"),
+        Some(US_GOVERNMENT_ENDPOINT)
+    );
+    assert_eq!(environment_endpoint("AzureGermanCloud"), None);
 }
 
 #[test]

@@ -1,0 +1,874 @@
+//! Azure Resource Manager asynchronous operations: CDN and Front Door purges, or any
+//! long-running ARM operation, read from its monitor URL with an Entra ID bearer token.
+//!
+//! Wire format (seed 003, `shared/docs/azure-arm.md` §1):
+//! - **Azure-AsyncOperation** style (and the seed's
+//!   `…/providers/{rp}/locations/{loc}/operationStatuses/{id}?api-version=…`): `200` with an
+//!   `OperationStatusResult` body, `{"status","percentComplete","startTime","endTime","error"}`;
+//!   `status` is compared case-insensitively: `Succeeded`; `Failed`; `Canceled`/`Cancelled`;
+//!   every other word means still running. `error` counts only on a failed or cancelled status
+//!   (Microsoft.Cdn sends `{"code":"None"}` while in progress and on success).
+//! - **Location** style: `202` (no body) while running, possibly with a new `Location` to
+//!   follow; `200`/`204` when done.
+//! - errors: `{"error":{"code","message","target","details"}}` with `x-ms-request-id` and
+//!   `x-ms-correlation-request-id`. A 4xx/5xx on a monitor URL is a failure to *read* the
+//!   status, not a failure of the operation: 408/429/5xx are retried (never sooner than
+//!   `Retry-After`, `retry-after-ms` or `x-ms-retry-after-ms`, at least 1 s), 401 gets one
+//!   fresh token and then ends the wait, 403/404/other 4xx end it with the code.
+//!
+//! A bearer token is only ever sent to the configured ARM origin: the config refuses monitor
+//! URLs elsewhere, and a `Location` that points elsewhere is refused here.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+use serde_json::Value;
+use url::Url;
+
+use super::{ErrorKind, Observation, PollResult, Provider, ProviderError, State};
+use crate::auth::entra::{Cloud, TokenSource};
+use crate::http::{self, Response};
+use crate::secret::{Redactor, Secret};
+
+/// The provider's input name.
+pub const NAME: &str = "azure-arm";
+/// The resource provider of URLs built from `operation-ids` (the seed's).
+pub const DEFAULT_RESOURCE_PROVIDER: &str = "Microsoft.ApiManagement";
+/// The api-version of URLs built from `operation-ids` (the seed's).
+pub const DEFAULT_API_VERSION: &str = "2024-05-01";
+/// The least wait a `Retry-After` (of any dialect) can ask for.
+pub const MIN_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// How a monitor URL answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `200` + a status body (`Azure-AsyncOperation`, `operationStatuses`).
+    AsyncOperation,
+    /// `202` while running, `200`/`204` when done (`Location`).
+    Location,
+    /// A URL given by the user: learnt from the first answer.
+    Unknown,
+}
+
+/// One operation to wait on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// The id the engine and the reports use.
+    pub id: String,
+    /// The monitor URL.
+    pub url: Url,
+    /// How it answers, if known.
+    pub style: Style,
+}
+
+/// Everything needed to call ARM, validated by [`crate::config`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The cloud (for messages).
+    pub cloud: Cloud,
+    /// The ARM base URL: the cloud's, or the `endpoint` override. Tokens go nowhere else.
+    pub arm: Url,
+    /// The operations.
+    pub targets: Vec<Target>,
+    /// How to get tokens.
+    pub auth: crate::auth::entra::Settings,
+}
+
+/// Whether `url` is under `base`: same scheme, host and port, and path below the base's.
+pub fn is_under(base: &Url, url: &Url) -> bool {
+    let prefix = base.path().trim_end_matches('/');
+    base.scheme() == url.scheme()
+        && base.host_str().map(str::to_ascii_lowercase)
+            == url.host_str().map(str::to_ascii_lowercase)
+        && base.port_or_known_default() == url.port_or_known_default()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && (prefix.is_empty()
+            || url.path() == prefix
+            || url.path().starts_with(&format!("{prefix}/")))
+}
+
+/// A readable id for a monitor URL: the segment after `operationStatuses`,
+/// `operationResults`, `operations`, `asyncoperations` … (case-insensitive), else the last
+/// segment.
+pub fn readable_id(url: &Url) -> String {
+    const MARKERS: &[&str] = &[
+        "operationstatuses",
+        "operationresults",
+        "operations",
+        "asyncoperations",
+        "azureasyncoperations",
+        "operationsstatus",
+        "frontdooroperationresults",
+    ];
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    let after_marker = segments
+        .windows(2)
+        .find(|w| MARKERS.contains(&w[0].to_ascii_lowercase().as_str()))
+        .map(|w| w[1]);
+    after_marker
+        .or(segments.last().copied())
+        .map(percent_decode)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| url.as_str().to_string())
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_string())
+}
+
+/// Whether a path has the `operationResults` segment of ARM's Location URLs.
+fn looks_like_location(url: &Url) -> bool {
+    url.path_segments()
+        .is_some_and(|mut s| s.any(|seg| seg.eq_ignore_ascii_case("operationResults")))
+}
+
+struct Monitor {
+    url: Url,
+    style: Style,
+}
+
+/// The ARM operation-status client.
+pub struct AzureArm {
+    arm: Url,
+    monitors: RefCell<HashMap<String, Monitor>>,
+    tokens: TokenSource,
+    http: reqwest::Client,
+}
+
+impl AzureArm {
+    /// A client for `settings`; every secret it holds or learns goes to `redactor`.
+    pub fn new(settings: Settings, http: reqwest::Client, redactor: Redactor) -> Self {
+        let monitors = settings
+            .targets
+            .iter()
+            .map(|t| {
+                (
+                    t.id.clone(),
+                    Monitor {
+                        url: t.url.clone(),
+                        style: t.style,
+                    },
+                )
+            })
+            .collect();
+        AzureArm {
+            arm: settings.arm,
+            monitors: RefCell::new(monitors),
+            tokens: TokenSource::new(settings.auth, http.clone(), redactor),
+            http,
+        }
+    }
+
+    async fn send(&self, url: &Url, token: &Secret) -> Result<Response, ProviderError> {
+        let request = self
+            .http
+            .get(url.clone())
+            .bearer_auth(token.expose())
+            .header(reqwest::header::ACCEPT, "application/json");
+        http::send(request).await
+    }
+
+    /// Reads one operation: one GET, and after a 401 one more with a fresh token.
+    async fn get(&self, id: &str) -> Result<Observation, ProviderError> {
+        let (url, style) = {
+            let monitors = self.monitors.borrow();
+            let m = monitors.get(id).ok_or_else(|| {
+                ProviderError::new(ErrorKind::Invalid, format!("no monitor URL for {id}"))
+            })?;
+            (m.url.clone(), m.style)
+        };
+        let token = self.tokens.token().await?;
+        let mut resp = self.send(&url, &token).await?;
+        if resp.status == 401 && self.tokens.can_refresh() {
+            let fresh = self.tokens.refresh(&token).await?;
+            resp = self.send(&url, &fresh).await?;
+        }
+        let read = interpret(id, style, &url, &resp).map_err(|e| {
+            if e.kind == ErrorKind::Auth && !self.tokens.can_refresh() {
+                e.hint("access-token was refused and a token given as is cannot be refreshed: it may have expired (they last about an hour) or be for another cloud. Give tenant-id and client-id with client-secret or OIDC instead, so purge-wait can refresh it")
+            } else {
+                e
+            }
+        })?;
+        if read.style != style || read.next.is_some() {
+            let next = match read.next {
+                Some(next) if !is_under(&self.arm, &next) => {
+                    return Err(with_response(
+                        ProviderError::new(
+                            ErrorKind::Invalid,
+                            format!(
+                                "the service moved the monitor to {}, outside {}; purge-wait sends the token nowhere else",
+                                origin(&next),
+                                origin(&self.arm)
+                            ),
+                        )
+                        .code("LocationElsewhere"),
+                        &resp,
+                    ));
+                }
+                Some(next) => next,
+                None => url,
+            };
+            if let Some(m) = self.monitors.borrow_mut().get_mut(id) {
+                m.url = next;
+                m.style = read.style;
+            }
+        }
+        Ok(read.observation)
+    }
+}
+
+impl Provider for AzureArm {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
+        async move {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(self.get(id).await?);
+            }
+            Ok(out)
+        }
+        .boxed_local()
+    }
+}
+
+fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// What one answer says: the observation, the style it proves, and a `Location` to follow.
+#[derive(Debug)]
+pub struct Read {
+    /// The status read.
+    pub observation: Observation,
+    /// The style, learnt from this answer.
+    pub style: Style,
+    /// A new monitor URL (`Location` on a 202).
+    pub next: Option<Url>,
+}
+
+/// `error` of an `OperationStatusResult` or an `ErrorResponse`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ErrorDetail {
+    /// e.g. `AuthorizationFailed`.
+    pub code: Option<String>,
+    /// Human-readable.
+    pub message: Option<String>,
+    /// What the error is about.
+    pub target: Option<String>,
+    /// Nested errors.
+    #[serde(default)]
+    pub details: Vec<ErrorDetail>,
+}
+
+impl ErrorDetail {
+    fn one_line(&self) -> String {
+        let mut s = String::new();
+        if let Some(c) = self.code.as_deref().filter(|c| !c.is_empty()) {
+            s.push_str(c);
+        }
+        if let Some(m) = self.message.as_deref().filter(|m| !m.is_empty()) {
+            if !s.is_empty() {
+                s.push_str(": ");
+            }
+            s.push_str(m);
+        }
+        if let Some(t) = self.target.as_deref().filter(|t| !t.is_empty()) {
+            s.push_str(&format!(" (target: {t})"));
+        }
+        s
+    }
+}
+
+/// Maps a status word: `Succeeded`, `Failed`, `Canceled`/`Cancelled` (any case) are terminal;
+/// any other non-empty word is still running.
+pub fn map_status(raw: &str) -> State {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "succeeded" => State::Succeeded,
+        "failed" => State::Failed,
+        "canceled" | "cancelled" => State::Cancelled,
+        "" => State::Unrecognized,
+        _ => State::Pending,
+    }
+}
+
+/// Turns one answer of a monitor URL into what it says.
+pub fn interpret(
+    id: &str,
+    style: Style,
+    url: &Url,
+    resp: &Response,
+) -> Result<Read, ProviderError> {
+    match resp.status {
+        202 => {
+            let next = resp.header("location").map(|l| url.join(&l)).transpose();
+            let next = next.map_err(|_| {
+                with_response(
+                    ProviderError::new(
+                        ErrorKind::Malformed,
+                        "the 202 answer has an unusable Location header",
+                    ),
+                    resp,
+                )
+            })?;
+            let mut obs = Observation::new(id, State::Pending, "Accepted");
+            // Some services send a status body with the 202; use its progress if so.
+            if let Ok(body) = serde_json::from_slice::<Value>(&resp.body) {
+                obs.progress = progress(&body);
+            }
+            Ok(Read {
+                observation: obs,
+                style: Style::Location,
+                next,
+            })
+        }
+        204 => Ok(Read {
+            observation: Observation::new(id, State::Succeeded, "Succeeded"),
+            style: Style::Location,
+            next: None,
+        }),
+        200 | 201 => {
+            let body = resp.body.trim_ascii();
+            let parsed: Option<Value> = if body.is_empty() {
+                Some(Value::Object(Default::default()))
+            } else {
+                serde_json::from_slice(body).ok()
+            };
+            let malformed = |what: &str| {
+                with_response(
+                    ProviderError::new(ErrorKind::Malformed, what.to_string())
+                        .hint(format!("body starts: {}", snippet(&resp.body))),
+                    resp,
+                )
+            };
+            let Some(Value::Object(map)) = parsed else {
+                return Err(malformed("the status answer is not the JSON expected"));
+            };
+            match map.get("status") {
+                Some(Value::String(raw)) if !raw.trim().is_empty() => {
+                    let body = Value::Object(map.clone());
+                    Ok(Read {
+                        observation: observation(id, raw, &body),
+                        style: if style == Style::Unknown {
+                            Style::AsyncOperation
+                        } else {
+                            style
+                        },
+                        next: None,
+                    })
+                }
+                Some(_) => Err(malformed(
+                    "the status answer has an empty or non-text status",
+                )),
+                None => {
+                    // A Location URL answers the operation's own result when done: `200 {}`, or
+                    // the resource. An Azure-AsyncOperation URL must always carry a status.
+                    let location = match style {
+                        Style::Location => true,
+                        Style::AsyncOperation => false,
+                        Style::Unknown => looks_like_location(url),
+                    };
+                    if location {
+                        Ok(Read {
+                            observation: Observation::new(id, State::Succeeded, "Succeeded"),
+                            style: Style::Location,
+                            next: None,
+                        })
+                    } else {
+                        Err(malformed("the status answer has no status field")
+                            .hint("An Azure-AsyncOperation URL always answers a status; if this is a Location URL, its path should contain operationResults"))
+                    }
+                }
+            }
+        }
+        _ => Err(status_error(resp)),
+    }
+}
+
+fn progress(body: &Value) -> Option<f64> {
+    let p = match body.get("percentComplete")? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }?;
+    p.is_finite().then(|| p.clamp(0.0, 100.0))
+}
+
+fn time(body: &Value, key: &str) -> Option<DateTime<Utc>> {
+    let s = body.get(key)?.as_str()?;
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+}
+
+fn observation(id: &str, raw: &str, body: &Value) -> Observation {
+    let state = map_status(raw);
+    let mut obs = Observation::new(id, state.clone(), raw.trim());
+    obs.progress = progress(body);
+    obs.started_at = time(body, "startTime");
+    obs.finished_at = time(body, "endTime");
+    if matches!(state, State::Failed | State::Cancelled) {
+        let error: ErrorDetail = body
+            .get("error")
+            .and_then(|e| serde_json::from_value(e.clone()).ok())
+            .unwrap_or_default();
+        let line = error.one_line();
+        obs.message = Some(if line.is_empty() {
+            format!("the operation ended {raw} without an error object")
+        } else {
+            line
+        });
+        // Code, message and target are in the message; nested errors go in one detail (the
+        // JSON report keeps details as an object, one value per name).
+        let nested: Vec<String> = error
+            .details
+            .iter()
+            .map(ErrorDetail::one_line)
+            .filter(|l| !l.is_empty())
+            .collect();
+        if !nested.is_empty() {
+            obs.details.push(("details".into(), nested.join("; ")));
+        }
+    }
+    obs
+}
+
+/// An answer that is not a status: classified by HTTP status, with ARM's error code.
+fn status_error(resp: &Response) -> ProviderError {
+    #[derive(Deserialize)]
+    struct Envelope {
+        error: Option<ErrorDetail>,
+    }
+    let detail = serde_json::from_slice::<Envelope>(&resp.body)
+        .ok()
+        .and_then(|e| e.error);
+    let kind = match resp.status {
+        429 => ErrorKind::Throttled,
+        408 | 500..=599 => ErrorKind::Transient,
+        401 => ErrorKind::Auth,
+        403 => ErrorKind::Permission,
+        404 => ErrorKind::NotFound,
+        _ => ErrorKind::Invalid,
+    };
+    let message = match &detail {
+        Some(d) => {
+            let mut m = d.message.clone().unwrap_or_default();
+            if let Some(t) = d.target.as_deref().filter(|t| !t.is_empty()) {
+                m.push_str(&format!(" (target: {t})"));
+            }
+            if m.is_empty() {
+                format!("HTTP {}", resp.status)
+            } else {
+                m
+            }
+        }
+        None if resp.body.is_empty() => format!("HTTP {}", resp.status),
+        None => format!("HTTP {}: {}", resp.status, snippet(&resp.body)),
+    };
+    let mut e = ProviderError::new(kind, message);
+    if let Some(code) = detail.and_then(|d| d.code).filter(|c| !c.is_empty()) {
+        e.code = Some(code);
+    }
+    let hint = match kind {
+        ErrorKind::Auth => Some(
+            "ARM refused the token twice (a fresh one included): check tenant-id and client-id, and that environment matches the cloud of the subscription",
+        ),
+        ErrorKind::Permission => Some(
+            "The identity may read tokens but not this operation: give it a role on the subscription or resource group that allows reading it, e.g. Reader (or CDN Profile Contributor / API Management Service Contributor), and wait a few minutes for the assignment to apply",
+        ),
+        ErrorKind::NotFound => Some(
+            "Check the monitor URL (operation-url), or subscription-id, location, resource-provider and operation-ids; monitor URLs expire some time after the operation ends",
+        ),
+        ErrorKind::Invalid if resp.status == 400 => Some(
+            "Check api-version and the URL: give operation-url exactly as the Azure-AsyncOperation or Location header returned it",
+        ),
+        _ => None,
+    };
+    if let Some(h) = hint {
+        e = e.hint(h);
+    }
+    with_response(e, resp)
+}
+
+fn with_response(mut e: ProviderError, resp: &Response) -> ProviderError {
+    e.http_status = Some(resp.status);
+    e.request_id = resp
+        .header("x-ms-request-id")
+        .map(|v| ("x-ms-request-id", v));
+    e.correlation_id = resp
+        .header("x-ms-correlation-request-id")
+        .map(|v| ("x-ms-correlation-request-id", v));
+    e.retry_after =
+        http::retry_after(&resp.headers, SystemTime::now()).map(|d| d.max(MIN_RETRY_AFTER));
+    e
+}
+
+/// The first 200 characters of a body, for messages.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    match text.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn resp(status: u16, body: &str, headers: &[(&str, &str)]) -> Response {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        Response {
+            status,
+            headers: h,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    const SEED_URL: &str = "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.ApiManagement/locations/testLocation/operationStatuses/xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx?api-version=2024-05-01";
+    const CDN_ASYNC: &str = "https://management.azure.com/subscriptions/s/resourcegroups/rg/providers/Microsoft.Cdn/operationresults/693a9993-0000-0000-0000-000000000000?api-version=2020-09-01";
+    const CDN_LOCATION: &str = "https://management.azure.com/subscriptions/s/resourcegroups/rg/providers/Microsoft.Cdn/operationresults/693a9993-0000-0000-0000-000000000000/profileresults/myprofile?api-version=2020-09-01";
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn read(style: Style, u: &str, r: Response) -> Result<Read, ProviderError> {
+        interpret("op", style, &url(u), &r)
+    }
+
+    #[test]
+    fn seed_example_is_pending() {
+        let r = read(
+            Style::AsyncOperation,
+            SEED_URL,
+            resp(200, r#"{"status": "InProgress"}"#, &[]),
+        )
+        .unwrap();
+        assert_eq!(r.observation.state, State::Pending);
+        assert_eq!(r.observation.raw_status, "InProgress");
+        assert_eq!(r.style, Style::AsyncOperation);
+    }
+
+    #[test]
+    fn status_words_are_case_insensitive_and_others_pending() {
+        assert_eq!(map_status("Succeeded"), State::Succeeded);
+        assert_eq!(map_status("SUCCEEDED"), State::Succeeded);
+        assert_eq!(map_status("failed"), State::Failed);
+        assert_eq!(map_status("Canceled"), State::Cancelled);
+        assert_eq!(map_status("Cancelled"), State::Cancelled);
+        for w in [
+            "InProgress",
+            "Running",
+            "Accepted",
+            "NotStarted",
+            "Deleting",
+            "Whatever",
+        ] {
+            assert_eq!(map_status(w), State::Pending, "{w}");
+        }
+        assert_eq!(map_status(" "), State::Unrecognized);
+    }
+
+    #[test]
+    fn cdn_error_none_is_ignored_while_running_and_on_success() {
+        for (body, state) in [
+            (
+                r#"{"status":"InProgress","error":{"code":"None","message":null}}"#,
+                State::Pending,
+            ),
+            (
+                r#"{"status":"Succeeded","error":{"code":"None","message":null}}"#,
+                State::Succeeded,
+            ),
+        ] {
+            let r = read(Style::Unknown, CDN_ASYNC, resp(200, body, &[])).unwrap();
+            assert_eq!(r.observation.state, state);
+            assert_eq!(r.observation.message, None);
+            assert!(r.observation.details.is_empty());
+            assert_eq!(r.style, Style::AsyncOperation);
+        }
+    }
+
+    #[test]
+    fn failure_carries_code_message_target_and_details() {
+        let body = r#"{"id":"/x","name":"op","status":"Failed","percentComplete":40,
+            "startTime":"2026-11-23T10:00:00Z","endTime":"2026-11-23T10:01:00.5Z",
+            "error":{"code":"PurgeFailed","message":"Purge did not complete","target":"contentPaths",
+              "details":[{"code":"OriginUnreachable","message":"origin timed out","target":"/img/*"},
+                {"code":"Quota","message":"too many"}]}}"#;
+        let r = read(Style::AsyncOperation, SEED_URL, resp(200, body, &[])).unwrap();
+        let o = r.observation;
+        assert_eq!(o.state, State::Failed);
+        assert_eq!(
+            o.message.as_deref(),
+            Some("PurgeFailed: Purge did not complete (target: contentPaths)")
+        );
+        assert_eq!(
+            o.details,
+            vec![(
+                "details".to_string(),
+                "OriginUnreachable: origin timed out (target: /img/*); Quota: too many".to_string()
+            )]
+        );
+        assert_eq!(o.progress, Some(40.0));
+        assert_eq!(
+            o.started_at.unwrap().to_rfc3339(),
+            "2026-11-23T10:00:00+00:00"
+        );
+        assert!(o.finished_at.is_some());
+    }
+
+    #[test]
+    fn cancelled_in_either_spelling() {
+        let body = r#"{"status":"Canceled","error":{"code":"OperationCanceled","message":"Canceled by user"}}"#;
+        let o = read(Style::Unknown, SEED_URL, resp(200, body, &[]))
+            .unwrap()
+            .observation;
+        assert_eq!(o.state, State::Cancelled);
+        assert_eq!(
+            o.message.as_deref(),
+            Some("OperationCanceled: Canceled by user")
+        );
+        let o = read(
+            Style::Unknown,
+            SEED_URL,
+            resp(200, r#"{"status":"cancelled"}"#, &[]),
+        )
+        .unwrap()
+        .observation;
+        assert_eq!(o.state, State::Cancelled);
+        assert!(o.message.unwrap().contains("without an error object"));
+    }
+
+    #[test]
+    fn progress_is_read_and_clamped() {
+        let o = |b: &str| {
+            read(Style::AsyncOperation, SEED_URL, resp(200, b, &[]))
+                .unwrap()
+                .observation
+                .progress
+        };
+        assert_eq!(
+            o(r#"{"status":"InProgress","percentComplete":37.5}"#),
+            Some(37.5)
+        );
+        assert_eq!(
+            o(r#"{"status":"InProgress","percentComplete":"12"}"#),
+            Some(12.0)
+        );
+        assert_eq!(
+            o(r#"{"status":"InProgress","percentComplete":140}"#),
+            Some(100.0)
+        );
+        assert_eq!(o(r#"{"status":"InProgress","percentComplete":null}"#), None);
+    }
+
+    #[test]
+    fn location_style_202_follows_and_200_204_succeed() {
+        let r = read(
+            Style::Unknown,
+            CDN_LOCATION,
+            resp(
+                202,
+                "",
+                &[
+                    (
+                        "location",
+                        "https://management.azure.com/next?api-version=1",
+                    ),
+                    ("retry-after", "10"),
+                ],
+            ),
+        )
+        .unwrap();
+        assert_eq!(r.observation.state, State::Pending);
+        assert_eq!(r.style, Style::Location);
+        assert_eq!(
+            r.next.unwrap().as_str(),
+            "https://management.azure.com/next?api-version=1"
+        );
+        let r = read(Style::Unknown, CDN_LOCATION, resp(202, "", &[])).unwrap();
+        assert!(r.next.is_none());
+        for (status, body) in [
+            (204, ""),
+            (200, ""),
+            (200, "{}"),
+            (200, r#"{"name":"myprofile"}"#),
+        ] {
+            let r = read(
+                Style::Location,
+                "https://management.azure.com/anything?api-version=1",
+                resp(status, body, &[]),
+            )
+            .unwrap();
+            assert_eq!(r.observation.state, State::Succeeded, "{status} {body}");
+        }
+        // First answer already 200 {}: a Location-shaped path is taken as done.
+        let r = read(Style::Unknown, CDN_LOCATION, resp(200, "{}", &[])).unwrap();
+        assert_eq!(r.observation.state, State::Succeeded);
+    }
+
+    #[test]
+    fn malformed_and_statusless_answers_are_never_success() {
+        for (style, u, body) in [
+            (Style::AsyncOperation, SEED_URL, "{}"),
+            (Style::AsyncOperation, SEED_URL, ""),
+            (Style::Unknown, SEED_URL, "{}"),
+            (Style::Unknown, CDN_LOCATION, r#"{"status":"Succ"#),
+            (Style::Location, CDN_LOCATION, "<html>ok</html>"),
+            (Style::Unknown, SEED_URL, r#"{"status":""}"#),
+            (Style::Unknown, SEED_URL, r#"{"status":1}"#),
+            (Style::Unknown, SEED_URL, r#"["Succeeded"]"#),
+        ] {
+            let e = read(style, u, resp(200, body, &[])).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Malformed, "{style:?} {body}");
+        }
+    }
+
+    #[test]
+    fn errors_by_status_with_both_request_ids_and_retry_after_floor() {
+        let ids = [
+            ("x-ms-request-id", "req-1"),
+            ("x-ms-correlation-request-id", "corr-1"),
+        ];
+        let body = r#"{"error":{"code":"AuthorizationFailed","message":"The client 'x' does not have authorization to perform action 'Microsoft.Cdn/operationresults/read'"}}"#;
+        let e = read(Style::Unknown, SEED_URL, resp(403, body, &ids)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Permission);
+        assert_eq!(e.code.as_deref(), Some("AuthorizationFailed"));
+        assert!(e.hint.as_deref().unwrap().contains("role"));
+        let text = e.to_string();
+        assert!(
+            text.contains("x-ms-request-id: req-1, x-ms-correlation-request-id: corr-1"),
+            "{text}"
+        );
+
+        let e = read(
+            Style::Unknown,
+            SEED_URL,
+            resp(
+                401,
+                r#"{"error":{"code":"ExpiredAuthenticationToken","message":"expired"}}"#,
+                &ids,
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (ErrorKind::Auth, Some("ExpiredAuthenticationToken"))
+        );
+        let e = read(
+            Style::Unknown,
+            SEED_URL,
+            resp(
+                404,
+                r#"{"error":{"code":"ResourceNotFound","message":"gone"}}"#,
+                &ids,
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert_eq!(e.request_id, Some(("x-ms-request-id", "req-1".into())));
+
+        let e = read(
+            Style::Unknown,
+            SEED_URL,
+            resp(429, "", &[("retry-after", "7")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.retry_after),
+            (ErrorKind::Throttled, Some(Duration::from_secs(7)))
+        );
+        let e = read(
+            Style::Unknown,
+            SEED_URL,
+            resp(503, "<html>", &[("retry-after-ms", "1500")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.retry_after),
+            (ErrorKind::Transient, Some(Duration::from_millis(1500)))
+        );
+        let e = read(
+            Style::Unknown,
+            SEED_URL,
+            resp(500, "", &[("x-ms-retry-after-ms", "20")]),
+        )
+        .unwrap_err();
+        assert_eq!(e.retry_after, Some(MIN_RETRY_AFTER), "floor of 1 s");
+        let e = read(Style::Unknown, SEED_URL, resp(408, "", &[])).unwrap_err();
+        assert_eq!((e.kind, e.retry_after), (ErrorKind::Transient, None));
+        let e = read(
+            Style::Unknown,
+            SEED_URL,
+            resp(
+                400,
+                r#"{"error":{"code":"InvalidApiVersionParameter","message":"bad"}}"#,
+                &[],
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+    }
+
+    #[test]
+    fn readable_ids_and_origin_checks() {
+        assert_eq!(
+            readable_id(&url(SEED_URL)),
+            "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+        );
+        assert_eq!(
+            readable_id(&url(CDN_ASYNC)),
+            "693a9993-0000-0000-0000-000000000000"
+        );
+        assert_eq!(
+            readable_id(&url(CDN_LOCATION)),
+            "693a9993-0000-0000-0000-000000000000"
+        );
+        assert_eq!(readable_id(&url("https://h/a/b%20c?x=1")), "b c");
+        let arm = url("https://management.azure.com");
+        assert!(is_under(&arm, &url(SEED_URL)));
+        assert!(is_under(&arm, &url("https://MANAGEMENT.azure.com:443/x")));
+        assert!(!is_under(
+            &arm,
+            &url("https://management.azure.com.evil.example/x")
+        ));
+        assert!(!is_under(&arm, &url("http://management.azure.com/x")));
+        assert!(!is_under(&arm, &url("https://management.azure.com:8443/x")));
+        assert!(!is_under(&arm, &url("https://user@management.azure.com/x")));
+        let proxy = url("http://127.0.0.1:9/arm/");
+        assert!(is_under(
+            &proxy,
+            &url("http://127.0.0.1:9/arm/subscriptions/x")
+        ));
+        assert!(!is_under(
+            &proxy,
+            &url("http://127.0.0.1:9/armx/subscriptions/x")
+        ));
+        assert!(!is_under(&proxy, &url("http://127.0.0.1:9/other")));
+    }
+}
