@@ -275,7 +275,7 @@ impl Raw {
 
     /// Every secret value that was given, for masking and redaction.
     pub fn redactor(&self) -> Redactor {
-        let mut r = Redactor::default();
+        let r = Redactor::default();
         for input in INPUTS.iter().filter(|i| i.secret) {
             if let Some(v) = self.get(input.name) {
                 r.add(v);

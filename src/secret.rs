@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A secret value. `Debug` shows `Secret(***)`; there is no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,32 +33,42 @@ impl fmt::Debug for Secret {
 }
 
 /// Replaces every known secret in text with `***`.
+///
+/// A handle: clones share one list, so a secret learned during the wait (temporary
+/// credentials issued by an STS, an OIDC token) and registered through any clone is redacted
+/// by every writer from then on.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    secrets: Arc<Mutex<Vec<String>>>,
 }
 
 impl Redactor {
+    fn list(&self) -> MutexGuard<'_, Vec<String>> {
+        // A panic while holding the lock cannot leave the list half-written.
+        self.secrets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Registers a secret. Values shorter than 4 characters are not registered: replacing
     /// them would mangle ordinary text (and they are not secrets worth the name).
-    pub fn add(&mut self, secret: &str) {
+    pub fn add(&self, secret: &str) {
         let s = secret.trim();
-        if s.chars().count() >= 4 && !self.secrets.iter().any(|x| x == s) {
-            self.secrets.push(s.to_string());
+        let mut secrets = self.list();
+        if s.chars().count() >= 4 && !secrets.iter().any(|x| x == s) {
+            secrets.push(s.to_string());
             // Longest first, so a secret containing another is replaced whole.
-            self.secrets.sort_by_key(|x| std::cmp::Reverse(x.len()));
+            secrets.sort_by_key(|x| std::cmp::Reverse(x.len()));
         }
     }
 
-    /// The registered secrets (for `::add-mask::`).
-    pub fn secrets(&self) -> &[String] {
-        &self.secrets
+    /// The registered secrets (for `::add-mask::`), longest first.
+    pub fn secrets(&self) -> Vec<String> {
+        self.list().clone()
     }
 
     /// `text` with every registered secret replaced by `***`.
     pub fn clean<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        for s in &self.secrets {
+        for s in self.list().iter() {
             if out.contains(s.as_str()) {
                 out = Cow::Owned(out.replace(s.as_str(), "***"));
             }
@@ -79,12 +90,20 @@ mod tests {
 
     #[test]
     fn redactor_replaces_every_occurrence_longest_first() {
-        let mut r = Redactor::default();
+        let r = Redactor::default();
         r.add("abcd");
         r.add("abcdefgh");
         r.add("ab"); // too short to register
         assert_eq!(r.clean("x abcdefgh y abcd z ab"), "x *** y *** z ab");
         assert!(matches!(r.clean("nothing here"), Cow::Borrowed(_)));
         assert_eq!(r.secrets().len(), 2);
+    }
+
+    #[test]
+    fn clones_share_secrets_learned_later() {
+        let r = Redactor::default();
+        let writer = r.clone();
+        r.add("issued-later-token");
+        assert_eq!(writer.clean("t=issued-later-token"), "t=***");
     }
 }

@@ -31,6 +31,8 @@ pub struct Github {
     summary_file: Option<PathBuf>,
     debug: bool,
     in_group: bool,
+    /// Secrets already announced with `::add-mask::`.
+    masked: Vec<String>,
 }
 
 impl Github {
@@ -55,19 +57,30 @@ impl Github {
         summary_file: Option<PathBuf>,
         debug: bool,
     ) -> Self {
-        let mut out = Out::new(writer, redactor);
-        let secrets: Vec<String> = out.redactor().secrets().to_vec();
-        for s in secrets {
-            for line in s.lines().filter(|l| !l.trim().is_empty()) {
-                out.raw_line(&format!("::add-mask::{}", escape_data(line)));
-            }
-        }
-        Github {
-            out,
+        let mut gh = Github {
+            out: Out::new(writer, redactor),
             output_file,
             summary_file,
             debug,
             in_group: false,
+            masked: Vec::new(),
+        };
+        gh.mask_new();
+        gh
+    }
+
+    /// `::add-mask::` for every secret not announced yet: all of them at the start, then
+    /// those learned during the wait (temporary credentials), before the next line.
+    fn mask_new(&mut self) {
+        for s in self.out.redactor().secrets() {
+            if self.masked.contains(&s) {
+                continue;
+            }
+            for line in s.lines().filter(|l| !l.trim().is_empty()) {
+                self.out
+                    .raw_line(&format!("::add-mask::{}", escape_data(line)));
+            }
+            self.masked.push(s);
         }
     }
 
@@ -122,6 +135,7 @@ impl Github {
 
 impl Observer for Github {
     fn event(&mut self, event: &Event<'_>) {
+        self.mask_new();
         if let Event::Started { .. } = event {
             if let Some(line) = event_line(event) {
                 self.out.line(&format!("::group::{}", escape_data(&line)));
@@ -158,6 +172,7 @@ impl Observer for Github {
 
 impl Reporter for Github {
     fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()> {
+        self.mask_new();
         self.end_group();
         for r in &summary.operations {
             match r.outcome {
@@ -208,6 +223,7 @@ impl Reporter for Github {
     }
 
     fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()> {
+        self.mask_new();
         self.end_group();
         self.annotate("error", "purge-wait: invalid input", &error.message);
         let written = self.write_outputs(&Outputs::from_config_error(error, ids));

@@ -180,7 +180,7 @@ fn github_masks_first_annotates_failures_and_writes_files() {
     let dir = tempfile::tempdir().unwrap();
     let (out_path, sum_path) = (dir.path().join("out"), dir.path().join("sum"));
     let buf = Buf::default();
-    let mut redactor = crate::secret::Redactor::default();
+    let redactor = crate::secret::Redactor::default();
     redactor.add("s3cret-value");
     let mut gh = Github::new(
         Box::new(buf.clone()),
@@ -376,4 +376,27 @@ fn github_module_is_reachable() {
     // The markdown builder is public for the JSON/summary docs; keep it exercised.
     let md = github::markdown(&summary(Status::Succeeded, vec![]));
     assert!(md.contains("azure-china-cdn · 12s elapsed · 7 status requests · timeout 15m00s"));
+}
+
+#[test]
+fn github_masks_a_secret_learned_during_the_wait_before_the_next_line() {
+    let buf = Buf::default();
+    let redactor = crate::secret::Redactor::default();
+    let mut gh = Github::new(Box::new(buf.clone()), redactor.clone(), None, None, false);
+    gh.event(&crate::wait::Event::Started {
+        provider: "alibaba-dcdn",
+        ids: &["1".to_string()],
+        timeout: Duration::from_secs(60),
+    });
+    // Temporary credentials issued by STS after the reporter was built.
+    redactor.add("sts-issued-secret");
+    gh.event(&crate::wait::Event::Heartbeat {
+        pending: 1,
+        total: 1,
+        elapsed: Duration::from_secs(30),
+    });
+    let text = buf.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[1], "::add-mask::sts-issued-secret", "{text}");
+    assert_eq!(text.matches("add-mask").count(), 1, "announced once");
 }
