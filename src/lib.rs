@@ -19,6 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod duration;
 pub mod http;
