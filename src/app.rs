@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::config::{self, Action, Config, ProviderConfig, Raw, SimulateArgs};
 use crate::provider::Provider;
-use crate::provider::azure_china::AzureChina;
+use crate::provider::alibaba::{self, Alibaba};
+use crate::provider::azure_china::{self, AzureChina};
 use crate::report::{self, ReportKind};
 use crate::sim::{self, Scenario, Simulator};
 use crate::{duration, http, wait};
@@ -47,7 +48,10 @@ pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> u8 {
 /// (exit 2) before any request.
 async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Output = ()>) -> u8 {
     let kind = config::report_kind(&raw, env).unwrap_or_else(|_| ReportKind::detect(env));
-    let mut reporter = report::new(kind, raw.redactor(), env);
+    // One redactor for every writer; the provider registers secrets it learns on the way
+    // (temporary credentials) with the same handle.
+    let redactor = raw.redactor();
+    let mut reporter = report::new(kind, redactor.clone(), env);
     let config = match Config::from_raw(&raw, env) {
         Ok(c) => c,
         Err(e) => {
@@ -65,6 +69,7 @@ async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
     };
     let provider: Box<dyn Provider> = match &config.provider {
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
+        ProviderConfig::Alibaba(s) => Box::new(Alibaba::new(s.clone(), client, redactor.clone())),
     };
     let summary = wait::run(
         &*provider,
@@ -89,12 +94,16 @@ const DEMO_OPS: &[&str] = &[
 
 /// Starts the simulator on a free port and runs a real, signed wait against it.
 async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Output = ()>) -> u8 {
-    let provider = raw
-        .get("provider")
-        .unwrap_or(crate::provider::azure_china::NAME);
-    if provider != crate::provider::azure_china::NAME {
-        eprintln!("error: input `provider`: the demo supports azure-china-cdn in this version");
-        return 2;
+    let provider = raw.get("provider").unwrap_or(azure_china::NAME).to_string();
+    match alibaba::Product::from_name(&provider) {
+        Some(product) => return demo_alibaba(product, raw, env, shutdown).await,
+        None if provider == azure_china::NAME => {}
+        None => {
+            eprintln!(
+                "error: input `provider`: the demo supports azure-china-cdn, alibaba-dcdn and alibaba-cdn"
+            );
+            return 2;
+        }
     }
     let default = Scenario::succeeds_after(Duration::from_secs(3));
     let ops: Vec<(String, Scenario)> = DEMO_OPS
@@ -124,7 +133,7 @@ async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
         ops.len()
     );
     let mut demo_raw = raw;
-    demo_raw.set("provider", crate::provider::azure_china::NAME);
+    demo_raw.set("provider", azure_china::NAME);
     demo_raw.set("endpoint", sim.url());
     demo_raw.set("subscription-id", setup.subscription_id);
     demo_raw.set("endpoint-id", setup.endpoint_id);
@@ -143,8 +152,71 @@ async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
     wait(demo_raw, env, shutdown).await
 }
 
+/// The Alibaba demo: 25 refresh tasks, so 3 calls of at most 10 ids per sweep, finishing
+/// between 2 and 6 seconds; one call is throttled once.
+async fn demo_alibaba(
+    product: alibaba::Product,
+    raw: Raw,
+    env: &HashMap<String, String>,
+    shutdown: impl Future<Output = ()>,
+) -> u8 {
+    let default = Scenario::succeeds_after(Duration::from_secs(3));
+    let ops: Vec<(String, Scenario)> = (1..=25u32)
+        .map(|i| {
+            let mut spec = format!("7042229{i:02}:after={}s", 2 + i % 5);
+            if i == 13 {
+                spec.push_str(",throttle=1,retry-after=1");
+            }
+            Scenario::parse(&spec, &default).expect("demo specs parse")
+        })
+        .collect();
+    let setup = sim::alibaba::Setup {
+        ops: ops.clone(),
+        ..Default::default()
+    };
+    let sim = match Simulator::start(
+        sim::alibaba::AlibabaSim::new(setup.clone()),
+        "127.0.0.1:0".parse().expect("address parses"),
+        false,
+    )
+    .await
+    {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: could not start the simulator: {e}");
+            return 3;
+        }
+    };
+    eprintln!(
+        "purge-wait demo: simulated Alibaba Cloud {} at {} (ACS3 signatures verified); waiting on {} refresh tasks, at most {} per call\n",
+        product.action(),
+        sim.url(),
+        ops.len(),
+        alibaba::MAX_BATCH,
+    );
+    let mut demo_raw = raw;
+    demo_raw.set("provider", product.name());
+    demo_raw.set("endpoint", sim.url());
+    demo_raw.set("access-key-id", setup.access_key_id);
+    demo_raw.set("access-key-secret", setup.access_key_secret);
+    demo_raw.set(
+        "operation-ids",
+        ops.iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    demo_raw.set("interval", "1s");
+    demo_raw.set("max-interval", "2s");
+    demo_raw.set("timeout", "60s");
+    wait(demo_raw, env, shutdown).await
+}
+
 /// Serves the simulator until interrupted.
 async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
+    if let Some(product) = raw.get("provider").and_then(alibaba::Product::from_name) {
+        return simulate_alibaba(product, args, raw, shutdown).await;
+    }
     let mut setup = sim::azure_china::Setup {
         default: Scenario::succeeds_after(args.default_duration),
         ..Default::default()
@@ -196,6 +268,64 @@ async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = (
         true,
     )
     .await
+    {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: could not listen on {}: {e}", args.listen);
+            return 2;
+        }
+    };
+    eprintln!("{}", lines.replace("{addr}", &sim.addr().to_string()));
+    shutdown.await;
+    0
+}
+
+/// Serves the Alibaba simulator (both actions, STS, GitHub token service) until interrupted.
+async fn simulate_alibaba(
+    product: alibaba::Product,
+    args: SimulateArgs,
+    raw: Raw,
+    shutdown: impl Future<Output = ()>,
+) -> u8 {
+    let mut setup = sim::alibaba::Setup {
+        default: Scenario::succeeds_after(args.default_duration),
+        ..Default::default()
+    };
+    for spec in &args.ops {
+        match Scenario::parse(spec, &setup.default) {
+            Ok(op) => setup.ops.push(op),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+    let custom_secret = raw.get("access-key-secret").is_some();
+    if let Some(v) = raw.get("access-key-id") {
+        setup.access_key_id = v.to_string();
+    }
+    if let Some(v) = raw.get("access-key-secret") {
+        setup.access_key_secret = v.to_string();
+    }
+    let shown_secret = if custom_secret {
+        "(the one you gave)".to_string()
+    } else {
+        setup.access_key_secret.clone()
+    };
+    let lines = format!(
+        "Simulating Alibaba Cloud {} (and STS AssumeRoleWithOIDC) on http://{{addr}}\n\
+         Point purge-wait at it with:\n  \
+         PURGE_WAIT_PROVIDER={} PURGE_WAIT_ENDPOINT=http://{{addr}} \\\n  \
+         ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={} \\\n  \
+         purge-wait --operation-ids <task ids: digits>\n\
+         Tasks not scripted with --op complete {} after their first poll. Ctrl-C stops.",
+        product.action(),
+        product.name(),
+        setup.access_key_id,
+        shown_secret,
+        duration::format(args.default_duration),
+    );
+    let sim = match Simulator::start(sim::alibaba::AlibabaSim::new(setup), args.listen, true).await
     {
         Ok(sim) => sim,
         Err(e) => {

@@ -52,7 +52,9 @@ fn defaults_apply() {
     assert!(c.fail_on_timeout);
     assert_eq!(c.report, ReportKind::Plain);
     assert_eq!(c.ids, vec![OP.to_string()]);
-    let ProviderConfig::AzureChina(s) = &c.provider;
+    let ProviderConfig::AzureChina(s) = &c.provider else {
+        panic!("not azure")
+    };
     assert_eq!(s.endpoint.as_str(), "https://restapi.cdn.azure.cn/");
     assert_eq!(s.api_key_secret.expose(), "key-secret");
 }
@@ -73,7 +75,9 @@ fn flag_beats_input_beats_purge_wait_beats_cloud_env() {
     e.insert("INPUT_API-KEY-SECRET".into(), "from-input".into());
     e.insert("PURGE_WAIT_API_KEY_SECRET".into(), "from-pw".into());
     let c = config(&[], &e).unwrap();
-    let ProviderConfig::AzureChina(s) = &c.provider;
+    let ProviderConfig::AzureChina(s) = &c.provider else {
+        panic!("not azure")
+    };
     assert_eq!(s.api_key_secret.expose(), "from-input");
 }
 
@@ -84,7 +88,9 @@ fn empty_values_count_as_unset() {
     e.insert("INPUT_API-KEY-SECRET".into(), "  ".into());
     let c = config(&[], &e).unwrap();
     assert_eq!(c.wait.timeout, Duration::from_secs(900));
-    let ProviderConfig::AzureChina(s) = &c.provider;
+    let ProviderConfig::AzureChina(s) = &c.provider else {
+        panic!("not azure")
+    };
     assert_eq!(s.api_key_secret.expose(), "key-secret");
 }
 
@@ -266,7 +272,9 @@ fn upper_case_guids_are_accepted_and_lower_cased() {
         SUB.to_ascii_uppercase(),
     );
     let c = config(&[], &e).unwrap();
-    let ProviderConfig::AzureChina(s) = &c.provider;
+    let ProviderConfig::AzureChina(s) = &c.provider else {
+        panic!("not azure")
+    };
     assert_eq!(s.subscription_id, SUB);
 }
 
