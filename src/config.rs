@@ -698,7 +698,7 @@ fn alibaba_credentials(
         (None, None) => {
             return Err(ConfigError::new(
                 Some("access-key-id"),
-                "no Alibaba Cloud credentials: set access-key-id and access-key-secret (or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET), or role-arn and oidc-provider-arn (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN) to assume a role with OIDC".into(),
+                "no Alibaba Cloud credentials: set inputs `access-key-id` and `access-key-secret` (or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET), or `role-arn` and `oidc-provider-arn` (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN) to assume a role with OIDC".into(),
             ));
         }
     };
@@ -759,7 +759,7 @@ fn alibaba_credentials(
             _ => {
                 return Err(ConfigError::new(
                     Some("oidc-token-file"),
-                    "role-arn and oidc-provider-arn are set but there is no OIDC token: set oidc-token-file (ALIBABA_CLOUD_OIDC_TOKEN_FILE), or in GitHub Actions give the job `permissions: id-token: write` so that its own token is used".into(),
+                    "`role-arn` and `oidc-provider-arn` are set but there is no OIDC token: set input `oidc-token-file` (ALIBABA_CLOUD_OIDC_TOKEN_FILE), or in GitHub Actions give the job `permissions: id-token: write` so that its own token is used".into(),
                 ));
             }
         }
@@ -789,13 +789,13 @@ fn alibaba_credentials(
             })?
         }
     };
-    Ok(auth::Source::Oidc(auth::OidcRole {
+    Ok(auth::Source::Oidc(Box::new(auth::OidcRole {
         role_arn: role_arn.to_string(),
         oidc_provider_arn: oidc_provider_arn.to_string(),
         session_name: session_name.to_string(),
         sts_endpoint,
         token,
-    }))
+    })))
 }
 
 fn is_loopback(url: &Url) -> bool {

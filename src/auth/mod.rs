@@ -70,8 +70,8 @@ impl AccessKey {
 pub enum Source {
     /// An AccessKey given as inputs or environment variables.
     Static(AccessKey),
-    /// STS `AssumeRoleWithOIDC`.
-    Oidc(OidcRole),
+    /// STS `AssumeRoleWithOIDC` (boxed: it is much larger than a key).
+    Oidc(Box<OidcRole>),
 }
 
 /// What `AssumeRoleWithOIDC` needs.
@@ -130,12 +130,10 @@ impl Credentials {
                 redactor.add(t.expose());
             }
         }
-        if let Source::Oidc(OidcRole {
-            token: TokenSource::GithubActions { request_token, .. },
-            ..
-        }) = &source
-        {
-            redactor.add(request_token.expose());
+        if let Source::Oidc(role) = &source {
+            if let TokenSource::GithubActions { request_token, .. } = &role.token {
+                redactor.add(request_token.expose());
+            }
         }
         Credentials {
             source,
@@ -485,13 +483,13 @@ mod tests {
     #[tokio::test]
     async fn an_unreadable_token_file_is_an_auth_error() {
         let creds = Credentials::new(
-            Source::Oidc(OidcRole {
+            Source::Oidc(Box::new(OidcRole {
                 role_arn: "acs:ram::1:role/r".into(),
                 oidc_provider_arn: "acs:ram::1:oidc-provider/p".into(),
                 session_name: "purge-wait".into(),
                 sts_endpoint: Url::parse("http://127.0.0.1:9").unwrap(),
                 token: TokenSource::File("/nonexistent/token".into()),
-            }),
+            })),
             reqwest::Client::new(),
             Redactor::default(),
         );
