@@ -1,8 +1,9 @@
 //! The benchmark (not a test): `cargo run --release --example bench`.
 //!
 //! 1. **Schedules on scripted timelines**, in virtual time (tokio's paused clock): the real
-//!    engine with its default schedule against a provider that turns terminal after T, for
-//!    T from 5 s to 40 min, 30 runs each (the jitter differs per run). Fixed pollers are
+//!    engine with its default settings against a provider that turns terminal after T, for
+//!    T from 5 s to 40 min (±25 %, 30 runs each), once without hints and once reporting
+//!    linear progress (as Alibaba `Process` / ARM `percentComplete` do). Fixed pollers are
 //!    computed exactly: the AWS CLI waiter (20 s × 30 attempts), azure-core's 30 s default,
 //!    and a 1 s poller. Columns: requests per wait, mean and p95 detection lag (from the
 //!    operation turning terminal to the tool knowing), missed deadlines (not detected
@@ -20,10 +21,13 @@ use purge_wait::sim::azure_china::{self, AzureChinaSim, Setup};
 use purge_wait::sim::{Scenario, Simulator};
 use purge_wait::wait::{self, Ignore, Settings};
 
-/// Pending until `done_at` after the first poll, then Succeeded. Virtual time.
+/// Pending until `done_at` after the first poll, then Succeeded. With `hints`, each answer
+/// carries the percent complete (linear), as Alibaba `Process` and ARM `percentComplete` do.
+/// Virtual time.
 struct Timeline {
     start: Cell<Option<tokio::time::Instant>>,
     done_at: Duration,
+    hints: bool,
 }
 
 impl Provider for Timeline {
@@ -35,14 +39,20 @@ impl Provider for Timeline {
             let now = tokio::time::Instant::now();
             let start = *self.start.get().get_or_insert(now);
             self.start.set(Some(start));
-            let state = if now - start >= self.done_at {
+            let elapsed = now - start;
+            let state = if elapsed >= self.done_at {
                 State::Succeeded
             } else {
                 State::Pending
             };
+            let percent = (elapsed.as_secs_f64() / self.done_at.as_secs_f64() * 100.0).min(100.0);
             Ok(ids
                 .iter()
-                .map(|id| Observation::new(id.clone(), state.clone(), "x"))
+                .map(|id| {
+                    let mut o = Observation::new(id.clone(), state.clone(), "x");
+                    o.progress = self.hints.then_some(percent);
+                    o
+                })
                 .collect())
         }
         .boxed_local()
@@ -80,7 +90,7 @@ fn samples(base: Duration) -> Vec<Duration> {
         .collect()
 }
 
-fn purge_wait_default(ts: &[Duration]) -> Row {
+fn purge_wait(ts: &[Duration], hints: bool) -> Row {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -97,6 +107,7 @@ fn purge_wait_default(ts: &[Duration]) -> Row {
         let p = Timeline {
             start: Cell::new(None),
             done_at: t,
+            hints,
         };
         let s = rt.block_on(wait::run(
             &p,
@@ -152,7 +163,8 @@ fn schedules() {
     for t in timelines {
         let ts = samples(t);
         let rows = [
-            ("purge-wait default (5s→30s)", purge_wait_default(&ts)),
+            ("purge-wait, no hints (5s→30s)", purge_wait(&ts, false)),
+            ("purge-wait, progress hints", purge_wait(&ts, true)),
             (
                 "AWS CLI waiter (20 s × 30)",
                 fixed(&ts, Duration::from_secs(20), Some(30)),

@@ -71,18 +71,86 @@ async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
         ProviderConfig::Alibaba(s) => Box::new(Alibaba::new(s.clone(), client, redactor.clone())),
     };
-    let summary = wait::run(
-        &*provider,
-        &config.ids,
-        &config.wait,
-        &mut *reporter,
-        shutdown,
-    )
-    .await;
+    let summary = match &config.purge {
+        None => {
+            wait::run(
+                &*provider,
+                &config.ids,
+                &config.wait,
+                &mut *reporter,
+                shutdown,
+            )
+            .await
+        }
+        Some(purge) => purge_then_wait(&*provider, purge, &config, &mut *reporter, shutdown).await,
+    };
     if let Err(e) = reporter.finish(&summary, config.fail_on_timeout) {
         eprintln!("error: could not write the report: {e}");
     }
     report::exit_code(&summary, config.fail_on_timeout)
+}
+
+/// Submits the purge, then waits on the operations it created. A refused purge ends the
+/// step before any wait; SIGINT/SIGTERM during either phase interrupts.
+async fn purge_then_wait(
+    provider: &dyn Provider,
+    purge: &crate::provider::PurgeRequest,
+    config: &Config,
+    reporter: &mut dyn report::Reporter,
+    shutdown: impl Future<Output = ()>,
+) -> wait::Summary {
+    let started = tokio::time::Instant::now();
+    let mut shutdown = std::pin::pin!(shutdown);
+    let submitted =
+        crate::purge::submit(provider, purge, &config.wait, reporter, &mut shutdown).await;
+    let (done, status, error) = match submitted {
+        Ok(done) => {
+            // The time spent submitting counts against the overall deadline.
+            let settings = wait::Settings {
+                timeout: config.wait.timeout.saturating_sub(started.elapsed()),
+                ..config.wait.clone()
+            };
+            let mut summary = wait::run(provider, &done.ids, &settings, reporter, shutdown).await;
+            summary.timeout = config.wait.timeout;
+            summary.elapsed = started.elapsed();
+            summary.warnings.extend(done.warnings);
+            summary.purge = Some(wait::PurgeInfo {
+                paths: purge.paths.len(),
+                calls: done.calls,
+                error: None,
+            });
+            return summary;
+        }
+        Err(crate::purge::SubmitError::Failed(e, done)) => (done, wait::Status::Error, Some(e)),
+        Err(crate::purge::SubmitError::Interrupted(done)) => {
+            (done, wait::Status::Interrupted, None)
+        }
+    };
+    wait::Summary {
+        provider: provider.name(),
+        status,
+        operations: done
+            .ids
+            .iter()
+            .map(|id| wait::OperationResult {
+                id: id.clone(),
+                outcome: wait::Outcome::Pending,
+                last: None,
+                error: None,
+                polls: 0,
+                seen_done_after: None,
+            })
+            .collect(),
+        elapsed: started.elapsed(),
+        polls: 0,
+        timeout: config.wait.timeout,
+        warnings: done.warnings,
+        purge: Some(wait::PurgeInfo {
+            paths: purge.paths.len(),
+            calls: done.calls,
+            error,
+        }),
+    }
 }
 
 /// The demo's operations: three purges of different lengths, one throttled once.
@@ -127,10 +195,13 @@ async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
             return 3;
         }
     };
+    let what = match raw.get("paths") {
+        Some(_) => "purging the paths given, then waiting".to_string(),
+        None => format!("waiting on {} purges", ops.len()),
+    };
     eprintln!(
-        "purge-wait demo: simulated Azure China CDN at {} (signatures verified); waiting on {} purges\n",
+        "purge-wait demo: simulated Azure China CDN at {} (signatures verified); {what}\n",
         sim.url(),
-        ops.len()
     );
     let mut demo_raw = raw;
     demo_raw.set("provider", azure_china::NAME);
@@ -139,13 +210,10 @@ async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
     demo_raw.set("endpoint-id", setup.endpoint_id);
     demo_raw.set("api-key-id", setup.key_id);
     demo_raw.set("api-key-secret", setup.key_secret);
-    demo_raw.set(
-        "operation-ids",
-        ops.iter()
-            .map(|(id, _)| id.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
+    if demo_raw.get("paths").is_none() {
+        let ids: Vec<&str> = ops.iter().map(|(id, _)| id.as_str()).collect();
+        demo_raw.set("operation-ids", ids.join(","));
+    }
     demo_raw.set("interval", "1s");
     demo_raw.set("max-interval", "2s");
     demo_raw.set("timeout", "60s");

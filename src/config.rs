@@ -21,6 +21,7 @@ use url::Url;
 
 use crate::auth;
 use crate::duration;
+use crate::provider::{PurgeKind, PurgeRequest};
 use crate::provider::{alibaba, azure_china};
 use crate::report::ReportKind;
 use crate::secret::{Redactor, Secret};
@@ -62,6 +63,22 @@ pub const INPUTS: &[Input] = &[
         name: "operation-ids",
         help: "Operation ids to wait on, separated by commas, spaces or newlines; all are waited on together",
         default: None,
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "paths",
+        help: "Purge these first, then wait on the operations the purge returns (newline or comma separated; Azure China CDN: absolute URLs, a URL ending in / is a directory)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "purge-type",
+        help: "How paths are purged: auto (a path ending in / is a directory), file or directory",
+        default: Some("auto"),
         secret: false,
         cloud_env: &[],
         section: COMMON,
@@ -507,7 +524,8 @@ pub fn is_guid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Splits `operation-ids` on commas and white space, dropping empties and duplicates.
+/// Splits `operation-ids` (or `paths`) on commas and white space, dropping empties and
+/// duplicates.
 pub fn split_ids(text: &str) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for id in text.split(|c: char| c == ',' || c.is_whitespace()) {
@@ -532,8 +550,10 @@ pub enum ProviderConfig {
 pub struct Config {
     /// Which API and how to reach it.
     pub provider: ProviderConfig,
-    /// The ids, deduplicated, in the order given.
+    /// The ids, deduplicated, in the order given (empty when `purge` is set).
     pub ids: Vec<String>,
+    /// Paths to purge first; the wait is then on the operations the purge creates.
+    pub purge: Option<PurgeRequest>,
     /// The engine's knobs.
     pub wait: wait::Settings,
     /// Whether a timeout fails the step.
@@ -568,24 +588,25 @@ impl Config {
             ..wait::Settings::default()
         };
         let fail_on_timeout = raw.boolean("fail-on-timeout")?;
-        let ids_text = raw.required("operation-ids")?;
-        let ids = split_ids(ids_text);
-        if ids.is_empty() {
-            return Err(raw.invalid(
-                "operation-ids",
-                "holds no id",
-                "Give one or more ids separated by commas, spaces or newlines.",
-            ));
-        }
-        if ids.len() > 10_000 {
-            return Err(raw.invalid(
-                "operation-ids",
-                "holds more than 10000 ids",
-                "Split the wait.",
-            ));
-        }
+        let purge = purge_request(raw)?;
+        let ids = match (&purge, raw.get("operation-ids")) {
+            (Some(_), Some(_)) => {
+                return Err(raw.invalid(
+                    "operation-ids",
+                    "is given together with paths",
+                    "Give paths to purge and wait, or operation-ids to wait on purges submitted elsewhere, not both.",
+                ));
+            }
+            (Some(_), None) => Vec::new(),
+            (None, _) => operation_ids(raw)?,
+        };
         let provider = match provider_name {
             azure_china::NAME => {
+                if let Some(purge) = &purge {
+                    azure_china::check_purge(purge).map_err(|problem| {
+                        ConfigError::new(Some("paths"), format!("input `paths`: {problem}."))
+                    })?;
+                }
                 for id in &ids {
                     if !is_guid(id) {
                         return Err(ConfigError::new(
@@ -605,6 +626,12 @@ impl Config {
                 })
             }
             alibaba::DCDN | alibaba::CDN => {
+                if purge.is_some() {
+                    return Err(ConfigError::new(
+                        Some("paths"),
+                        "input `paths`: submitting refreshes to Alibaba Cloud is not available in this version. Submit with RefreshDcdnObjectCaches / RefreshObjectCaches (aliyun CLI or SDK) and give the RefreshTaskId values as operation-ids.".into(),
+                    ));
+                }
                 let product =
                     alibaba::Product::from_name(provider_name).expect("matched a product name");
                 let region = raw.required("region")?;
@@ -639,6 +666,7 @@ impl Config {
         Ok(Config {
             provider,
             ids,
+            purge,
             wait,
             fail_on_timeout,
             report,
@@ -805,6 +833,48 @@ fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     }
+}
+
+fn operation_ids(raw: &Raw) -> Result<Vec<String>, ConfigError> {
+    let ids = split_ids(raw.get("operation-ids").ok_or_else(|| {
+        let mut e = missing("operation-ids");
+        e.message.push_str("; or give paths to purge first");
+        e
+    })?);
+    if ids.is_empty() {
+        return Err(raw.invalid(
+            "operation-ids",
+            "holds no id",
+            "Give one or more ids separated by commas, spaces or newlines.",
+        ));
+    }
+    if ids.len() > 10_000 {
+        return Err(raw.invalid(
+            "operation-ids",
+            "holds more than 10000 ids",
+            "Split the wait.",
+        ));
+    }
+    Ok(ids)
+}
+
+fn purge_request(raw: &Raw) -> Result<Option<PurgeRequest>, ConfigError> {
+    let kind_text = raw.required("purge-type")?;
+    let kind = PurgeKind::parse(kind_text).ok_or_else(|| {
+        raw.invalid(
+            "purge-type",
+            "is not a purge type",
+            "Use auto, file, directory (Alibaba also: regex, ignore-params).",
+        )
+    })?;
+    let Some(text) = raw.get("paths") else {
+        return Ok(None);
+    };
+    let paths = split_ids(text);
+    if paths.is_empty() {
+        return Err(raw.invalid("paths", "holds no path", "Give one path or URL per line."));
+    }
+    Ok(Some(PurgeRequest { paths, kind }))
 }
 
 /// The report kind, `auto` resolved against the environment. Valid even when other inputs

@@ -93,7 +93,9 @@ pub fn transport_error(err: reqwest::Error) -> ProviderError {
     } else {
         format!("{what}: {detail}")
     };
-    ProviderError::new(ErrorKind::Transient, message)
+    let mut e = ProviderError::new(ErrorKind::Transient, message);
+    e.may_have_reached = !err.is_connect();
+    e
 }
 
 /// A header's value as text.

@@ -24,6 +24,7 @@ pub mod config;
 pub mod duration;
 pub mod http;
 pub mod provider;
+pub mod purge;
 pub mod report;
 pub mod secret;
 pub mod sign;

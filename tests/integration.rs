@@ -12,6 +12,12 @@ mod azure_china;
 // Alibaba Cloud DCDN/CDN end to end: batching, rate limit, throttling, errors, STS/OIDC.
 mod alibaba;
 
+// Purge, then wait: submit, refusals, retries that may have purged twice.
+mod purge;
+
+// The fault-injection matrix: every fault × every provider.
+mod faults;
+
 // Every bad input: exit 2, the input named, nothing requested.
 mod inputs;
 

@@ -19,7 +19,10 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use url::Url;
 
-use super::{ErrorKind, Observation, PollResult, Provider, ProviderError, State};
+use super::{
+    ErrorKind, Observation, PollResult, Provider, ProviderError, PurgeKind, PurgeRequest, State,
+    SubmitResult,
+};
 use crate::http::{self, Response};
 use crate::secret::Secret;
 use crate::sign::azure_china as sign;
@@ -84,24 +87,57 @@ impl AzureChina {
         url
     }
 
-    /// One signed GET, interpreted.
-    async fn get_once(&self, id: &str) -> Result<Observation, ProviderError> {
-        let url = self.operation_url(id);
+    /// `{endpoint}/subscriptions/{sub}/endpoints/{ep}/purges?apiVersion=1.0`.
+    pub fn purges_url(&self) -> Url {
+        let s = &self.settings;
+        let mut url = s.endpoint.clone();
+        url.path_segments_mut()
+            .expect("endpoint is an http(s) URL")
+            .pop_if_empty()
+            .extend([
+                "subscriptions",
+                &s.subscription_id,
+                "endpoints",
+                &s.endpoint_id,
+                "purges",
+            ]);
+        url.set_query(Some(&format!("apiVersion={API_VERSION}")));
+        url
+    }
+
+    /// A request with the date and `Authorization` headers, signed now.
+    fn signed(&self, method: reqwest::Method, url: Url) -> reqwest::RequestBuilder {
         let s = &self.settings;
         let signed = sign::sign(
-            "GET",
+            method.as_str(),
             &url,
             &s.api_key_id,
             s.api_key_secret.expose(),
             (self.clock)(),
         );
-        let request = self
-            .http
-            .get(url)
+        self.http
+            .request(method, url)
             .header(sign::DATE_HEADER, signed.date)
             .header(reqwest::header::AUTHORIZATION, signed.authorization)
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    /// One signed GET, interpreted.
+    async fn get_once(&self, id: &str) -> Result<Observation, ProviderError> {
+        let request = self.signed(reqwest::Method::GET, self.operation_url(id));
         interpret(id, http::send(request).await?)
+    }
+
+    /// One signed purge POST; the id is `AsyncInfo.TaskTrackId`.
+    async fn purge_once(&self, purge: &PurgeRequest) -> SubmitResult {
+        let (directories, files): (Vec<&String>, Vec<&String>) =
+            purge.paths.iter().partition(|p| purge.kind.is_directory(p));
+        let body = serde_json::json!({ "Files": files, "Directories": directories });
+        let request = self
+            .signed(reqwest::Method::POST, self.purges_url())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        interpret_submit(http::send(request).await?)
     }
 
     /// Reads one operation. A refused request date is re-signed once at once (the clock may
@@ -128,6 +164,91 @@ impl Provider for AzureChina {
             Ok(out)
         }
         .boxed_local()
+    }
+
+    fn submit<'a>(&'a self, purge: &'a PurgeRequest) -> LocalBoxFuture<'a, SubmitResult> {
+        self.purge_once(purge).boxed_local()
+    }
+}
+
+/// The daily quota of the purge API: files and directories per subscription.
+pub const DAILY_FILES: usize = 2000;
+/// See [`DAILY_FILES`].
+pub const DAILY_DIRECTORIES: usize = 500;
+
+/// Checks paths before any request: absolute http(s) URLs without wildcards (the API takes
+/// none), files and directories within the daily quota, a purge type the API has.
+pub fn check_purge(purge: &PurgeRequest) -> Result<(), String> {
+    if matches!(purge.kind, PurgeKind::Regex | PurgeKind::IgnoreParams) {
+        return Err("Azure China CDN purges files and directories only: use purge-type auto, file or directory".into());
+    }
+    let mut dirs = 0;
+    for path in &purge.paths {
+        let url = Url::parse(path).map_err(|_| {
+            format!("{path:?} is not an absolute URL; Azure China CDN purges take full URLs such as https://www.example.com/images/logo.png")
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(format!("{path:?} is not an http(s) URL with a host"));
+        }
+        if path.contains('*') {
+            return Err(format!(
+                "{path:?} has a wildcard; Azure China CDN takes none: purge its directory (a URL ending in /) instead"
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(format!(
+                "{path:?} has a #fragment, which is never sent to a CDN"
+            ));
+        }
+        if purge.kind.is_directory(path) {
+            dirs += 1;
+        }
+    }
+    let files = purge.paths.len() - dirs;
+    if files > DAILY_FILES || dirs > DAILY_DIRECTORIES {
+        return Err(format!(
+            "{files} files and {dirs} directories exceed the daily quota of {DAILY_FILES} files and {DAILY_DIRECTORIES} directories per subscription"
+        ));
+    }
+    Ok(())
+}
+
+/// The purge answer: `{"Succeeded":true,"IsAsync":true,"AsyncInfo":{"TaskTrackId","TaskStatus"}}`.
+fn interpret_submit(resp: Response) -> SubmitResult {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Submitted {
+        succeeded: Option<bool>,
+        async_info: Option<AsyncInfo>,
+        error_info: Option<ErrorInfo>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct AsyncInfo {
+        task_track_id: Option<String>,
+    }
+    let ok = (200..300).contains(&resp.status);
+    match serde_json::from_slice::<Submitted>(&resp.body) {
+        Ok(Submitted {
+            error_info: Some(info),
+            ..
+        }) => Err(api_error(&resp, info)),
+        Ok(Submitted {
+            succeeded: Some(true) | None,
+            async_info: Some(AsyncInfo {
+                task_track_id: Some(id),
+            }),
+            ..
+        }) if ok && !id.trim().is_empty() => Ok(vec![id]),
+        _ if ok => Err(with_response(
+            ProviderError::new(
+                ErrorKind::Malformed,
+                "the purge answer has no AsyncInfo.TaskTrackId",
+            )
+            .hint(format!("body starts: {}", snippet(&resp.body))),
+            &resp,
+        )),
+        _ => Err(status_error(&resp)),
     }
 }
 
@@ -479,6 +600,69 @@ mod tests {
             interpret(ID, resp(429, "", None)).unwrap_err().kind,
             ErrorKind::Throttled
         );
+    }
+
+    fn purge(paths: &[&str], kind: PurgeKind) -> PurgeRequest {
+        PurgeRequest {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            kind,
+        }
+    }
+
+    #[test]
+    fn purge_paths_are_absolute_urls_without_wildcards_within_quota() {
+        assert!(
+            check_purge(&purge(
+                &["https://a.example/x.png", "http://a.example/d/"],
+                PurgeKind::Auto
+            ))
+            .is_ok()
+        );
+        for bad in [
+            "/x.png",
+            "a.example/x",
+            "ftp://a.example/x",
+            "https://a.example/*.png",
+            "https://a.example/x#y",
+        ] {
+            assert!(
+                check_purge(&purge(&[bad], PurgeKind::Auto)).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(check_purge(&purge(&["https://a.example/x"], PurgeKind::Regex)).is_err());
+        let dirs: Vec<String> = (0..=DAILY_DIRECTORIES)
+            .map(|i| format!("https://a.example/{i}/"))
+            .collect();
+        let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+        let e = check_purge(&purge(&dirs, PurgeKind::Auto)).unwrap_err();
+        assert!(e.contains("daily quota"), "{e}");
+        assert!(
+            check_purge(&purge(&dirs, PurgeKind::File)).is_ok(),
+            "as files they fit"
+        );
+    }
+
+    #[test]
+    fn purge_answer_yields_the_task_track_id() {
+        let body = r#"{"Succeeded":true,"IsAsync":true,"AsyncInfo":{"TaskTrackId":"b520c544-ec34-4ac4-86f5-5394363919c3","TaskStatus":"Processing"}}"#;
+        assert_eq!(
+            interpret_submit(resp(202, body, None)).unwrap(),
+            vec!["b520c544-ec34-4ac4-86f5-5394363919c3".to_string()]
+        );
+        let e = interpret_submit(resp(202, r#"{"Succeeded":true}"#, None)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed);
+        assert!(
+            e.ambiguous(),
+            "an unreadable answer to a purge may hide a created purge"
+        );
+        let refused = r#"{"Succeeded":false,"ErrorInfo":{"Type":"MaliciousItemPathDetected","Message":"Malicious item path detected."}}"#;
+        let e = interpret_submit(resp(400, refused, Some("c-1"))).unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (ErrorKind::Invalid, Some("MaliciousItemPathDetected"))
+        );
+        assert!(!e.ambiguous());
     }
 
     #[test]

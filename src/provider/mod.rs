@@ -38,6 +38,75 @@ pub trait Provider {
 
     /// Reads the current status of `ids` with one call (signed afresh).
     fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult>;
+
+    /// How many paths one purge call may carry.
+    fn max_purge_paths(&self) -> usize {
+        usize::MAX
+    }
+
+    /// Submits one purge call for `purge` (at most [`Provider::max_purge_paths`] paths,
+    /// already validated) and returns the ids of the operations it created. One attempt:
+    /// [`crate::purge`] owns retries, because re-sending a purge is not always safe.
+    fn submit<'a>(&'a self, purge: &'a PurgeRequest) -> LocalBoxFuture<'a, SubmitResult> {
+        let _ = purge;
+        let name = self.name();
+        Box::pin(async move {
+            Err(ProviderError::new(
+                ErrorKind::Invalid,
+                format!("purge-wait cannot submit purges to {name} yet"),
+            ))
+        })
+    }
+}
+
+/// What a purge call returns: the ids of the operations it created.
+pub type SubmitResult = Result<Vec<String>, ProviderError>;
+
+/// What to purge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeRequest {
+    /// URLs or paths, deduplicated, in the order given.
+    pub paths: Vec<String>,
+    /// How the provider should read them.
+    pub kind: PurgeKind,
+}
+
+/// How paths are to be purged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeKind {
+    /// A path ending in `/` is a directory, any other a file.
+    Auto,
+    /// Every path is a file.
+    File,
+    /// Every path is a directory.
+    Directory,
+    /// Every path is a regular expression (Alibaba).
+    Regex,
+    /// Files, ignoring query parameters (Alibaba).
+    IgnoreParams,
+}
+
+impl PurgeKind {
+    /// Parses the `purge-type` input.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "auto" => PurgeKind::Auto,
+            "file" => PurgeKind::File,
+            "directory" => PurgeKind::Directory,
+            "regex" => PurgeKind::Regex,
+            "ignore-params" => PurgeKind::IgnoreParams,
+            _ => return None,
+        })
+    }
+
+    /// Whether `path` is purged as a directory.
+    pub fn is_directory(self, path: &str) -> bool {
+        match self {
+            PurgeKind::Auto => path.ends_with('/'),
+            PurgeKind::Directory => true,
+            _ => false,
+        }
+    }
 }
 
 /// Where an operation stands, in purge-wait's words.
@@ -151,6 +220,10 @@ pub struct ProviderError {
     pub retry_after: Option<Duration>,
     /// How to fix it, when we can tell.
     pub hint: Option<String>,
+    /// Whether the request may have reached the API (and been acted on) before it failed.
+    /// `false` only when it certainly did not (the connection was never made). Decides
+    /// whether re-sending a request that creates something is safe.
+    pub may_have_reached: bool,
 }
 
 impl ProviderError {
@@ -164,7 +237,15 @@ impl ProviderError {
             request_id: None,
             retry_after: None,
             hint: None,
+            may_have_reached: true,
         }
+    }
+
+    /// Whether re-sending a request that creates something could create it twice: the
+    /// request failed in a way that does not prove the API ignored it (a timeout or reset
+    /// after sending, a 5xx, an answer we could not read).
+    pub fn ambiguous(&self) -> bool {
+        self.may_have_reached && matches!(self.kind, ErrorKind::Transient | ErrorKind::Malformed)
     }
 
     /// Sets the provider's error code.

@@ -212,6 +212,12 @@ impl Reporter for Github {
             }
             _ => {}
         }
+        if let Some(e) = summary.purge.as_ref().and_then(|p| p.error.as_ref()) {
+            self.annotate("error", "CDN purge refused", &clean(&e.to_string()));
+        }
+        for w in &summary.warnings {
+            self.annotate("warning", "purge-wait", w);
+        }
         for r in &summary.operations {
             self.out.line(&result_line(r));
         }
@@ -371,6 +377,9 @@ pub fn markdown(s: &Summary) -> String {
             finished.unwrap_or_default(),
             r.polls
         ));
+    }
+    for w in &s.warnings {
+        md.push_str(&format!("\n> **Warning:** {}\n", md_cell(w)));
     }
     md.push_str(&format!(
         "\n{} · {} elapsed · {} status requests · timeout {}\n",

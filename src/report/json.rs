@@ -46,6 +46,9 @@ impl Observer for Json {
 
 impl Reporter for Json {
     fn finish(&mut self, summary: &Summary, _fail_on_timeout: bool) -> io::Result<()> {
+        for w in &summary.warnings {
+            self.log.line(&format!("warning: {w}"));
+        }
         self.result.line(&result(summary).to_string());
         Ok(())
     }
@@ -77,6 +80,12 @@ pub fn result(s: &Summary) -> Value {
             "errors": s.count(Outcome::Error),
         },
         "operations": s.operations.iter().map(operation).collect::<Vec<_>>(),
+        "warnings": s.warnings,
+        "purge": s.purge.as_ref().map(|p| json!({
+            "paths": p.paths,
+            "calls": p.calls,
+            "error": p.error.as_ref().map(error),
+        })),
     })
 }
 

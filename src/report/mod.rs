@@ -132,6 +132,37 @@ pub fn event_line(event: &Event<'_>) -> Option<String> {
             duration::format(*timeout)
         )),
         Event::Request { .. } => None,
+        Event::Submitting {
+            provider,
+            paths,
+            calls,
+        } => Some(format!(
+            "Purging {} on {provider} ({})",
+            plural(*paths, "path"),
+            plural(*calls, "call")
+        )),
+        Event::Submitted { ids, elapsed } => Some(format!(
+            "{} purge accepted: {} {}",
+            stamp(*elapsed),
+            noun(ids.len(), "operation"),
+            ids.join(", ")
+        )),
+        Event::SubmitFailed {
+            error,
+            retry_in,
+            attempt,
+            elapsed,
+        } => {
+            let error = clean(&error.to_string());
+            Some(match retry_in {
+                Some(d) => format!(
+                    "{} purge call failed (attempt {attempt}): {error}; sending again in {}",
+                    stamp(*elapsed),
+                    duration::format(*d)
+                ),
+                None => format!("{} purge refused: {error}", stamp(*elapsed)),
+            })
+        }
         Event::Observed {
             observation: o,
             changed,
@@ -232,6 +263,12 @@ pub fn headline(s: &Summary) -> String {
         plural(s.polls as usize, "request")
     );
     let failed = s.count(Outcome::Failed) + s.count(Outcome::Cancelled);
+    if let Some(e) = s.purge.as_ref().and_then(|p| p.error.as_ref()) {
+        return format!(
+            "the purge was refused, nothing was waited on: {}",
+            clean(&e.to_string())
+        );
+    }
     match s.status {
         Status::Succeeded => format!(
             "{} of {total} {} succeeded {when}",

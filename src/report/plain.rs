@@ -124,6 +124,10 @@ impl Bars {
                 true
             }
             Event::Heartbeat { .. } | Event::Request { .. } => true,
+            // Submitting happens before the bars exist: plain lines.
+            Event::Submitting { .. } | Event::Submitted { .. } | Event::SubmitFailed { .. } => {
+                false
+            }
         }
     }
 }
@@ -144,6 +148,9 @@ impl Observer for Plain {
 impl Reporter for Plain {
     fn finish(&mut self, summary: &Summary, _fail_on_timeout: bool) -> io::Result<()> {
         self.finish_lines(summary);
+        for w in &summary.warnings {
+            self.log.line(&format!("warning: {w}"));
+        }
         Ok(())
     }
 

@@ -90,6 +90,8 @@ fn summary(status: Status, operations: Vec<OperationResult>) -> Summary {
         elapsed: Duration::from_millis(12_345),
         polls: 7,
         timeout: Duration::from_secs(900),
+        warnings: Vec::new(),
+        purge: None,
     }
 }
 

@@ -106,6 +106,8 @@ struct TaskState {
     first_seen: Instant,
     first_seen_wall: DateTime<Utc>,
     answers: u32,
+    /// Answers given after the task ended (for `regress`).
+    terminal_answers: u32,
 }
 
 struct Issued {
@@ -177,6 +179,7 @@ impl AlibabaSim {
             ],
             body,
             label: label.to_string(),
+            reset: false,
         }
     }
 
@@ -426,6 +429,7 @@ impl AlibabaSim {
                 first_seen: Instant::now(),
                 first_seen_wall: self.now(),
                 answers: 0,
+                terminal_answers: 0,
             });
             state.answers += 1;
             let s = &state.scenario;
@@ -459,10 +463,17 @@ impl AlibabaSim {
         let mut out = Vec::new();
         let mut words = Vec::new();
         for id in ids {
-            let state = &tasks[*id];
+            let Some(state) = tasks.get_mut(*id) else {
+                continue;
+            };
             let s = &state.scenario;
             let elapsed = state.first_seen.elapsed();
-            let done = elapsed >= s.after && s.ending != Ending::Stuck;
+            let mut done = elapsed >= s.after && s.ending != Ending::Stuck;
+            if done && s.ending == Ending::Regress {
+                // Complete once, then in progress again.
+                state.terminal_answers += 1;
+                done = state.terminal_answers == 1;
+            }
             let percent = if done {
                 100
             } else if s.after.is_zero() {
@@ -477,7 +488,7 @@ impl AlibabaSim {
                 }
                 (_, false) if percent < 20 => "Pending".to_string(),
                 (_, false) => "Refreshing".to_string(),
-                (Ending::Succeeded, true) => "Complete".into(),
+                (Ending::Succeeded | Ending::Regress, true) => "Complete".into(),
                 (Ending::Failed, true) => "Failed".into(),
                 (Ending::Word(w), true) => w.clone(),
                 (Ending::Stuck, true) => "Refreshing".into(),

@@ -51,6 +51,14 @@ pub struct Setup {
     pub default: Scenario,
     /// The server clock minus the real clock (to simulate a skewed client).
     pub clock_offset: chrono::Duration,
+    /// How purges created through the API behave.
+    pub purge: Scenario,
+    /// Files and directories left in today's purge quota.
+    pub quota: (usize, usize),
+    /// Purge calls whose connection is reset after the purge was created (fault injection).
+    pub reset_purges: u32,
+    /// Purge calls answered `RequestThrottled` (Retry-After: 1) before any is accepted.
+    pub throttle_purges: u32,
 }
 
 impl Default for Setup {
@@ -63,6 +71,10 @@ impl Default for Setup {
             ops: Vec::new(),
             default: Scenario::succeeds_after(Duration::from_secs(10)),
             clock_offset: chrono::Duration::zero(),
+            purge: Scenario::succeeds_after(Duration::from_secs(3)),
+            quota: (2000, 500),
+            reset_purges: 0,
+            throttle_purges: 0,
         }
     }
 }
@@ -72,12 +84,24 @@ struct OpState {
     first_seen: Instant,
     first_seen_wall: DateTime<Utc>,
     answers: u32,
+    terminal_answers: u32,
 }
 
 /// The simulated API.
 pub struct AzureChinaSim {
     setup: Setup,
     ops: Mutex<HashMap<String, OpState>>,
+    purges: Mutex<PurgeBook>,
+}
+
+/// What the purge API has done today.
+#[derive(Default)]
+struct PurgeBook {
+    created: Vec<String>,
+    files: usize,
+    directories: usize,
+    resets: u32,
+    throttled: u32,
 }
 
 impl AzureChinaSim {
@@ -86,6 +110,7 @@ impl AzureChinaSim {
         AzureChinaSim {
             setup,
             ops: Mutex::new(HashMap::new()),
+            purges: Mutex::new(PurgeBook::default()),
         }
     }
 
@@ -115,7 +140,96 @@ impl AzureChinaSim {
             ],
             body,
             label: label.to_string(),
+            reset: false,
         }
+    }
+
+    /// `POST …/purges`: checks the body and the quota, creates an operation, answers 202
+    /// with its `TaskTrackId`.
+    fn purge(&self, body: &[u8]) -> Answer {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Purge {
+            #[serde(default)]
+            files: Vec<String>,
+            #[serde(default)]
+            directories: Vec<String>,
+        }
+        let Ok(purge) = serde_json::from_slice::<Purge>(body) else {
+            return self.error(
+                400,
+                "ParameterInvalid",
+                "The request body is not valid JSON.",
+            );
+        };
+        if purge.files.is_empty() && purge.directories.is_empty() {
+            return self.error(400, "ParameterMissing", "Files or Directories is required.");
+        }
+        for url in purge.files.iter().chain(&purge.directories) {
+            if url.contains("..") || url.contains('<') {
+                return self.error(
+                    400,
+                    "MaliciousItemPathDetected",
+                    "Malicious item path detected.",
+                );
+            }
+            if Url::parse(url).map_or(true, |u| u.host_str().is_none()) {
+                return self.error(
+                    400,
+                    "ParameterInvalid",
+                    "Purge items must be absolute URLs.",
+                );
+            }
+        }
+        let mut book = self.purges.lock().expect("purge lock");
+        if book.throttled < self.setup.throttle_purges {
+            book.throttled += 1;
+            let mut a = self.error(429, "RequestThrottled", "Request throttled.");
+            a.headers.push(("retry-after", "1".into()));
+            return a;
+        }
+        let (max_files, max_dirs) = self.setup.quota;
+        if book.files + purge.files.len() > max_files
+            || book.directories + purge.directories.len() > max_dirs
+        {
+            return self.error(
+                400,
+                "ParameterInvalid",
+                &format!("Daily purge quota exceeded ({max_files} files, {max_dirs} directories)."),
+            );
+        }
+        book.files += purge.files.len();
+        book.directories += purge.directories.len();
+        let id = random_guid();
+        book.created.push(id.clone());
+        self.ops.lock().expect("ops lock").insert(
+            id.clone(),
+            OpState {
+                scenario: self.setup.purge.clone(),
+                first_seen: Instant::now(),
+                first_seen_wall: self.now(),
+                answers: 0,
+                terminal_answers: 0,
+            },
+        );
+        let mut answer = self.answer(
+            202,
+            json!({"Succeeded": true, "IsAsync": true,
+                   "AsyncInfo": {"TaskTrackId": id, "TaskStatus": "Processing"}})
+            .to_string(),
+            "purge accepted",
+        );
+        if book.resets < self.setup.reset_purges {
+            book.resets += 1;
+            answer.reset = true;
+            answer.label = "purge accepted, connection reset".into();
+        }
+        answer
+    }
+
+    /// The ids of every purge created so far.
+    pub fn purges_created(&self) -> Vec<String> {
+        self.purges.lock().expect("purge lock").created.clone()
     }
 
     /// The checks every request goes through. `None` when the request may proceed.
@@ -189,6 +303,7 @@ impl AzureChinaSim {
             first_seen: Instant::now(),
             first_seen_wall: self.now(),
             answers: 0,
+            terminal_answers: 0,
         });
         state.answers += 1;
         let s = &state.scenario;
@@ -209,10 +324,14 @@ impl AzureChinaSim {
         if s.ending == Ending::Missing {
             return self.error(404, "ParameterInvalid", "The operation does not exist.");
         }
-        let done = state.first_seen.elapsed() >= s.after && s.ending != Ending::Stuck;
+        let mut done = state.first_seen.elapsed() >= s.after && s.ending != Ending::Stuck;
+        if done && s.ending == Ending::Regress {
+            state.terminal_answers += 1;
+            done = state.terminal_answers == 1;
+        }
         let status = match (&s.ending, done) {
             (_, false) => "Processing".to_string(),
-            (Ending::Succeeded, true) => "Succeeded".into(),
+            (Ending::Succeeded | Ending::Regress, true) => "Succeeded".into(),
             (Ending::Failed, true) => "Failed".into(),
             (Ending::Word(w), true) => w.clone(),
             (Ending::Malformed, true) => {
@@ -253,12 +372,13 @@ impl Api for AzureChinaSim {
             return refusal;
         }
         let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
-        let ["subscriptions", sub, "endpoints", ep, "operations", id] = segments[..] else {
-            return self.error(404, "ParameterInvalid", "No such API.");
+        let (sub, ep, id) = match (req.method.as_str(), &segments[..]) {
+            ("GET", ["subscriptions", sub, "endpoints", ep, "operations", id]) => {
+                (*sub, *ep, Some(*id))
+            }
+            ("POST", ["subscriptions", sub, "endpoints", ep, "purges"]) => (*sub, *ep, None),
+            _ => return self.error(404, "ParameterInvalid", "No such API."),
         };
-        if req.method != "GET" {
-            return self.error(405, "ParameterInvalid", "Method not allowed.");
-        }
         match req.query.as_deref().map(api_version) {
             Some(Some(v)) if v == "1.0" => {}
             Some(Some(_)) => return self.error(400, "ParameterInvalid", "Unsupported apiVersion."),
@@ -270,7 +390,10 @@ impl Api for AzureChinaSim {
         if !ep.eq_ignore_ascii_case(&self.setup.endpoint_id) {
             return self.error(404, "EndpointNotFound", "Endpoint does not exist.");
         }
-        self.operation(id)
+        match id {
+            Some(id) => self.operation(id),
+            None => self.purge(&req.body),
+        }
     }
 }
 

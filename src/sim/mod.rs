@@ -9,7 +9,6 @@
 pub mod alibaba;
 pub mod azure_china;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -40,6 +39,9 @@ pub enum Ending {
     Missing,
     /// Answers a truncated body after its duration.
     Malformed,
+    /// Succeeds after its duration, then answers as if still in progress (a status that
+    /// goes back from terminal).
+    Regress,
 }
 
 /// One operation's script.
@@ -103,6 +105,7 @@ impl Scenario {
                         "stuck" => Ending::Stuck,
                         "missing" => Ending::Missing,
                         "malformed" => Ending::Malformed,
+                        "regress" => Ending::Regress,
                         _ => Ending::Word(value.to_string()),
                     }
                 }
@@ -128,7 +131,9 @@ pub struct Record {
     pub target: String,
     /// Request headers (lower-case names).
     pub headers: Vec<(String, String)>,
-    /// The answer's HTTP status.
+    /// The request body, as text.
+    pub body: String,
+    /// The answer's HTTP status (0: the connection was reset instead of answered).
     pub status: u16,
     /// The operation status word or error type answered.
     pub answer: String,
@@ -180,6 +185,25 @@ pub struct Answer {
     pub body: String,
     /// What the log shows (status word or error type).
     pub label: String,
+    /// Drop the connection instead of answering (after acting on the request), as a
+    /// crashed gateway or a reset would.
+    pub reset: bool,
+}
+
+/// A fault injected in front of any provider's API: each of the first requests takes the
+/// next fault from the plan, in order; later requests reach the API untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// `503` with an HTML body, as a load balancer answers.
+    ServerError,
+    /// `429`, with `Retry-After` seconds when given.
+    TooManyRequests(Option<u64>),
+    /// The connection is closed without an answer.
+    Reset,
+    /// The API answers only after this delay.
+    Slow(Duration),
+    /// The API's answer, its body cut in half.
+    Truncated,
 }
 
 /// A provider's simulated API.
@@ -192,6 +216,7 @@ pub trait Api: Send + Sync + 'static {
 pub struct Simulator {
     addr: SocketAddr,
     log: Arc<Mutex<Vec<Record>>>,
+    faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -208,7 +233,9 @@ impl Simulator {
         let addr = listener.local_addr()?;
         let api = Arc::new(api);
         let log = Arc::new(Mutex::new(Vec::new()));
+        let faults = Arc::new(Mutex::new(std::collections::VecDeque::new()));
         let task_log = log.clone();
+        let task_faults = faults.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -216,11 +243,13 @@ impl Simulator {
                 };
                 let api = api.clone();
                 let log = task_log.clone();
+                let faults = task_faults.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
                         let api = api.clone();
                         let log = log.clone();
-                        async move { Ok::<_, Infallible>(handle(&*api, req, &log, echo).await) }
+                        let fault = faults.lock().expect("faults lock").pop_front();
+                        async move { handle(&*api, req, &log, echo, fault).await }
                     });
                     let _ = http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -228,7 +257,17 @@ impl Simulator {
                 });
             }
         });
-        Ok(Simulator { addr, log, task })
+        Ok(Simulator {
+            addr,
+            log,
+            faults,
+            task,
+        })
+    }
+
+    /// Queues faults for the next requests, one each, in order.
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.faults.lock().expect("faults lock").extend(faults);
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -252,7 +291,8 @@ async fn handle(
     req: Request<Incoming>,
     log: &Mutex<Vec<Record>>,
     echo: bool,
-) -> Response<Full<Bytes>> {
+    fault: Option<Fault>,
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
     let at = Instant::now();
     let (parts, body) = req.into_parts();
     let body = body
@@ -277,7 +317,10 @@ async fn handle(
         headers,
         body,
     };
-    let answer = api.answer(&incoming);
+    let answer = match fault {
+        None => api.answer(&incoming),
+        Some(fault) => faulty(api, &incoming, fault).await,
+    };
     let target = match &incoming.query {
         Some(q) => format!("{}?{q}", incoming.path),
         None => incoming.path.clone(),
@@ -293,16 +336,70 @@ async fn handle(
         method: incoming.method,
         target,
         headers: incoming.headers,
-        status: answer.status,
+        body: String::from_utf8_lossy(&incoming.body).into_owned(),
+        status: if answer.reset { 0 } else { answer.status },
         answer: answer.label,
     });
+    if answer.reset {
+        // An error from the service makes hyper close the connection without an answer.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated reset",
+        ));
+    }
     let mut response = Response::builder().status(answer.status);
     for (name, value) in &answer.headers {
         response = response.header(*name, value);
     }
-    response
+    Ok(response
         .body(Full::new(Bytes::from(answer.body)))
-        .expect("valid response")
+        .expect("valid response"))
+}
+
+/// The answer to a request that meets `fault`.
+async fn faulty(api: &dyn Api, req: &SimRequest, fault: Fault) -> Answer {
+    let bare = |status: u16, body: &str, label: &str| Answer {
+        status,
+        headers: vec![("content-type", "text/html".into())],
+        body: body.into(),
+        label: label.into(),
+        reset: false,
+    };
+    match fault {
+        Fault::ServerError => bare(
+            503,
+            "<html><body>503 Service Unavailable</body></html>",
+            "fault: 503",
+        ),
+        Fault::TooManyRequests(after) => {
+            let mut a = bare(
+                429,
+                "<html><body>429 Too Many Requests</body></html>",
+                "fault: 429",
+            );
+            if let Some(secs) = after {
+                a.headers.push(("retry-after", secs.to_string()));
+            }
+            a
+        }
+        Fault::Reset => Answer {
+            reset: true,
+            ..bare(0, "", "fault: reset")
+        },
+        Fault::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            let mut a = api.answer(req);
+            a.label = format!("fault: slow, then {}", a.label);
+            a
+        }
+        Fault::Truncated => {
+            let mut a = api.answer(req);
+            let cut = a.body.len() / 2;
+            a.body = a.body.chars().take(cut).collect();
+            a.label = format!("fault: truncated {}", a.label);
+            a
+        }
+    }
 }
 
 /// A random id in GUID form, for correlation ids.

@@ -159,6 +159,22 @@ pub struct Summary {
     pub polls: u32,
     /// The deadline that applied.
     pub timeout: Duration,
+    /// Things the user must know that are not about one operation (e.g. a purge that may
+    /// have been submitted twice).
+    pub warnings: Vec<String>,
+    /// The purge submitted before the wait, when `paths` were given.
+    pub purge: Option<PurgeInfo>,
+}
+
+/// What happened to the purge submitted before the wait.
+#[derive(Debug, Clone)]
+pub struct PurgeInfo {
+    /// Paths purged.
+    pub paths: usize,
+    /// Purge calls made, retries included.
+    pub calls: u32,
+    /// The refusal that stopped it, if any (then nothing was waited on).
+    pub error: Option<ProviderError>,
 }
 
 impl Summary {
@@ -176,9 +192,36 @@ impl Summary {
     }
 }
 
-/// What the engine tells its observer, as it happens.
+/// What the engine (and the purge submit before it) tells its observer, as it happens.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// A purge is about to be submitted.
+    Submitting {
+        /// Provider name.
+        provider: &'static str,
+        /// Paths to purge.
+        paths: usize,
+        /// Purge calls it takes.
+        calls: usize,
+    },
+    /// A purge call created operations.
+    Submitted {
+        /// Their ids.
+        ids: &'a [String],
+        /// Time since submitting began.
+        elapsed: Duration,
+    },
+    /// A purge call failed.
+    SubmitFailed {
+        /// What went wrong.
+        error: &'a ProviderError,
+        /// When it will be sent again; `None` when submitting stops.
+        retry_in: Option<Duration>,
+        /// Failed calls in a row.
+        attempt: u32,
+        /// Time since submitting began.
+        elapsed: Duration,
+    },
     /// The wait begins.
     Started {
         /// Provider name.
@@ -248,6 +291,8 @@ struct Op {
     done: Option<Outcome>,
     /// Polls that found it pending (drives the growth of the delay).
     pending_polls: u32,
+    /// Recent `(time since start, percent)` samples, for the adaptive schedule.
+    progress: Vec<(Duration, f64)>,
     /// Failed reads in a row.
     failures: u32,
     polls: u32,
@@ -311,6 +356,7 @@ pub async fn run(
             due: start,
             done: None,
             pending_polls: 0,
+            progress: Vec::new(),
             failures: 0,
             polls: 0,
             last: None,
@@ -461,6 +507,8 @@ pub async fn run(
         elapsed: start.elapsed(),
         polls,
         timeout: settings.timeout,
+        warnings: Vec::new(),
+        purge: None,
     }
 }
 
@@ -506,11 +554,29 @@ impl Ctx<'_> {
             State::Cancelled => op.done = Some(Outcome::Cancelled),
             State::Pending | State::Unrecognized => {
                 op.pending_polls += 1;
+                let elapsed = self.now - self.start;
+                if let Some(p) = obs.progress.filter(|p| p.is_finite()) {
+                    if op.progress.len() == 2 * schedule::RATE_WINDOW {
+                        op.progress.remove(0);
+                    }
+                    op.progress.push((elapsed, p));
+                }
+                let hints = schedule::Hints {
+                    progress: if obs.state == State::Pending {
+                        &op.progress
+                    } else {
+                        &[]
+                    },
+                    started_ago: obs
+                        .started_at
+                        .and_then(|t| (chrono::Utc::now() - t).to_std().ok()),
+                };
                 let s = self.settings;
-                let delay = schedule::progress_delay(
+                let delay = schedule::adaptive_delay(
                     op.pending_polls,
                     s.interval,
                     s.max_interval,
+                    &hints,
                     self.unit,
                 );
                 op.due = self.next_poll(self.now + delay);

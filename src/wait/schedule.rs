@@ -8,8 +8,17 @@
 //!   doubling, with "equal jitter" (half fixed, half random), and never shorter than the
 //!   server's `Retry-After`.
 //!
-//! The engine clips both to the deadline. Later schedules (progress-aware, issue 8) plug in
-//! here; nothing outside this module computes a delay.
+//! With **progress hints** (Alibaba `Process`, ARM `percentComplete`) the progress poll is
+//! aimed instead: [`adaptive_delay`] estimates the time left from the recent rate of
+//! progress (or, with one sample, from the provider's start time) and asks again at the
+//! expected completion — sparse while completion is far, dense when it is near (never
+//! sooner than `min(interval, 1 s)`), never beyond `max-interval`, ±5 % jitter. A poll that
+//! finds the operation not yet done at the estimated time gets a fresh, shorter estimate, so
+//! the detection lag is bounded by that floor. No usable hint (no progress, progress not
+//! moving, 100 % but not terminal) falls back to the growth curve.
+//!
+//! The engine clips all of them to the deadline and the provider's rate limit spaces the
+//! calls; nothing outside this module computes a delay.
 
 use std::time::Duration;
 
@@ -26,6 +35,53 @@ pub fn progress_delay(n: u32, interval: Duration, max_interval: Duration, unit: 
     let base = (interval.as_secs_f64() * GROWTH.powi(exp)).min(max_interval.as_secs_f64());
     let jittered = base * (1.0 - JITTER + 2.0 * JITTER * unit.clamp(0.0, 1.0));
     Duration::from_secs_f64(jittered.min(max_interval.as_secs_f64()))
+}
+
+/// What the provider told us about an operation's progress.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hints<'a> {
+    /// Recent `(time since the wait started, percent complete)` samples, oldest first.
+    pub progress: &'a [(Duration, f64)],
+    /// How long ago the provider says the operation started, as of the last sample.
+    pub started_ago: Option<Duration>,
+}
+
+/// How many recent samples the rate of progress is measured over.
+pub const RATE_WINDOW: usize = 5;
+
+/// The time left, estimated from the hints; `None` when they say nothing usable.
+pub fn estimate_remaining(h: &Hints<'_>) -> Option<Duration> {
+    let &(t_last, p_last) = h.progress.last()?;
+    if !(0.0..100.0).contains(&p_last) {
+        return None;
+    }
+    let window = &h.progress[h.progress.len().saturating_sub(RATE_WINDOW)..];
+    let rate = match window.iter().find(|(_, p)| *p < p_last) {
+        Some(&(t0, p0)) if t_last > t0 => (p_last - p0) / (t_last - t0).as_secs_f64(),
+        _ => match h.started_ago {
+            Some(age) if p_last > 0.0 && !age.is_zero() => p_last / age.as_secs_f64(),
+            _ => return None,
+        },
+    };
+    (rate.is_finite() && rate > 0.0)
+        .then(|| Duration::from_secs_f64(((100.0 - p_last) / rate).min(1e7)))
+}
+
+/// The delay after the `n`-th pending poll: aimed at the estimated completion when the
+/// hints allow it, else [`progress_delay`].
+pub fn adaptive_delay(
+    n: u32,
+    interval: Duration,
+    max_interval: Duration,
+    hints: &Hints<'_>,
+    unit: f64,
+) -> Duration {
+    let Some(remaining) = estimate_remaining(hints) else {
+        return progress_delay(n, interval, max_interval, unit);
+    };
+    let floor = interval.min(Duration::from_secs(1));
+    let aimed = remaining.mul_f64(0.95 + 0.1 * unit.clamp(0.0, 1.0));
+    aimed.clamp(floor, max_interval.max(floor))
 }
 
 /// The delay before retry number `failures` (≥ 1) after an error, at least `retry_after`.
@@ -68,6 +124,119 @@ mod tests {
         // Jitter never lifts a capped delay above max-interval.
         assert_eq!(progress_delay(30, i, max, 0.999), S(30.0));
         assert!(progress_delay(30, i, max, 0.0) >= S(27.0));
+    }
+
+    fn hints(progress: &[(f64, f64)]) -> Vec<(Duration, f64)> {
+        progress.iter().map(|&(t, p)| (S(t), p)).collect()
+    }
+
+    #[test]
+    fn remaining_time_from_the_recent_rate_of_progress() {
+        let h = hints(&[(0.0, 10.0), (10.0, 20.0), (20.0, 30.0)]);
+        let r = estimate_remaining(&Hints {
+            progress: &h,
+            started_ago: None,
+        })
+        .unwrap();
+        assert!((r.as_secs_f64() - 70.0).abs() < 1e-9, "{r:?}");
+        // One sample: the rate since the provider's start time.
+        let h = hints(&[(0.0, 25.0)]);
+        let r = estimate_remaining(&Hints {
+            progress: &h,
+            started_ago: Some(S(30.0)),
+        })
+        .unwrap();
+        assert!((r.as_secs_f64() - 90.0).abs() < 1e-9);
+        // Nothing usable: no samples, no movement and no start, 100 % but not terminal.
+        assert!(estimate_remaining(&Hints::default()).is_none());
+        let h = hints(&[(0.0, 40.0), (10.0, 40.0)]);
+        assert!(
+            estimate_remaining(&Hints {
+                progress: &h,
+                started_ago: None
+            })
+            .is_none()
+        );
+        let h = hints(&[(0.0, 90.0), (10.0, 100.0)]);
+        assert!(
+            estimate_remaining(&Hints {
+                progress: &h,
+                started_ago: None
+            })
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn the_rate_is_measured_over_recent_samples_only() {
+        // Queued at 0 % for a long time, then fast: the old samples must not slow the estimate.
+        let h = hints(&[
+            (0.0, 0.0),
+            (100.0, 0.0),
+            (200.0, 0.0),
+            (210.0, 10.0),
+            (220.0, 20.0),
+            (230.0, 30.0),
+            (240.0, 40.0),
+            (250.0, 50.0),
+        ]);
+        let r = estimate_remaining(&Hints {
+            progress: &h,
+            started_ago: None,
+        })
+        .unwrap();
+        assert!((r.as_secs_f64() - 50.0).abs() < 1e-9, "{r:?}");
+    }
+
+    #[test]
+    fn adaptive_aims_at_completion_within_the_floor_and_the_cap() {
+        let (i, max) = (S(5.0), S(30.0));
+        let near = hints(&[(0.0, 80.0), (10.0, 90.0)]);
+        let d = adaptive_delay(
+            2,
+            i,
+            max,
+            &Hints {
+                progress: &near,
+                started_ago: None,
+            },
+            0.5,
+        );
+        assert_eq!(d, S(10.0), "aimed at the estimated completion");
+        let far = hints(&[(0.0, 1.0), (10.0, 2.0)]);
+        assert_eq!(
+            adaptive_delay(
+                2,
+                i,
+                max,
+                &Hints {
+                    progress: &far,
+                    started_ago: None
+                },
+                0.5
+            ),
+            max
+        );
+        let done_soon = hints(&[(0.0, 98.0), (10.0, 99.9)]);
+        assert_eq!(
+            adaptive_delay(
+                2,
+                i,
+                max,
+                &Hints {
+                    progress: &done_soon,
+                    started_ago: None
+                },
+                0.5
+            ),
+            S(1.0),
+            "the floor"
+        );
+        // No hints: the growth curve.
+        assert_eq!(
+            adaptive_delay(3, i, max, &Hints::default(), 0.5),
+            progress_delay(3, i, max, 0.5)
+        );
     }
 
     #[test]

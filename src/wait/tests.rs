@@ -457,3 +457,63 @@ async fn heartbeats_while_waiting() {
     run(&fake, &ids(&["a"]), &s, &mut count, pending()).await;
     assert_eq!(count.0, 3, "at 30, 60 and 90 s");
 }
+
+/// Progress climbs linearly from 0 to 100 % over `done_at`, then Succeeded.
+struct Linear {
+    done_at: Duration,
+    start: Cell<Option<Instant>>,
+    calls: Cell<u32>,
+}
+
+impl Provider for Linear {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
+        async move {
+            self.calls.set(self.calls.get() + 1);
+            let now = Instant::now();
+            let start = *self.start.get().get_or_insert(now);
+            self.start.set(Some(start));
+            let elapsed = now - start;
+            let mut obs = if elapsed >= self.done_at {
+                Observation::new(ids[0].clone(), State::Succeeded, "Complete")
+            } else {
+                Observation::new(ids[0].clone(), State::Pending, "Refreshing")
+            };
+            obs.progress =
+                Some((elapsed.as_secs_f64() / self.done_at.as_secs_f64() * 100.0).min(100.0));
+            Ok(vec![obs])
+        }
+        .boxed_local()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn progress_hints_aim_the_poll_at_completion() {
+    let mut worst = Duration::ZERO;
+    for _ in 0..20 {
+        let p = Linear {
+            done_at: Duration::from_secs(120),
+            start: Cell::new(None),
+            calls: Cell::new(0),
+        };
+        let summary = run(
+            &p,
+            &ids(&["a"]),
+            &Settings {
+                timeout: Duration::from_secs(600),
+                ..settings()
+            },
+            &mut Ignore,
+            pending(),
+        )
+        .await;
+        assert_eq!(summary.status, Status::Succeeded);
+        let lag = summary.operations[0].seen_done_after.unwrap() - Duration::from_secs(120);
+        worst = worst.max(lag);
+        assert!(p.calls.get() <= 8, "{} polls", p.calls.get());
+    }
+    // Growth alone would see it up to a whole 30 s interval late.
+    assert!(worst <= Duration::from_millis(1500), "worst lag {worst:?}");
+}

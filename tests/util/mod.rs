@@ -66,6 +66,11 @@ impl TestEnv {
         self
     }
 
+    pub fn args(&mut self, args: &[&str]) -> &mut Self {
+        self.args.extend(args.iter().map(|a| a.to_string()));
+        self
+    }
+
     pub fn command(&self) -> tokio::process::Command {
         let mut c = tokio::process::Command::new(bin());
         c.env_clear()

@@ -1,0 +1,425 @@
+//! The fault-injection matrix: every fault case × every provider, through the binary.
+//!
+//! For each cell it asserts: no false success (the `status` output is the one expected),
+//! the documented exit code, outputs and summary written, requests bounded (counted at the
+//! simulator), and no secret in any byte written. The table is printed (see it with
+//! `cargo test --test integration faults -- --nocapture`) and written to
+//! `target/fault-matrix.md`.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use purge_wait::sim::azure_china::Setup;
+use purge_wait::sim::{Fault, Record, Simulator};
+
+use crate::util::*;
+
+/// A provider under test: how to start its simulator with one scripted operation, and the
+/// environment of a GitHub step waiting on it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Rig {
+    AzureChina,
+}
+
+const RIGS: &[Rig] = &[Rig::AzureChina];
+
+impl Rig {
+    fn name(self) -> &'static str {
+        match self {
+            Rig::AzureChina => "azure-china-cdn",
+        }
+    }
+
+    fn id(self) -> String {
+        match self {
+            Rig::AzureChina => guid(4242),
+        }
+    }
+
+    fn secrets(self) -> Vec<&'static str> {
+        match self {
+            Rig::AzureChina => vec![SECRET],
+        }
+    }
+
+    /// The simulator, with the operation scripted by `keys` (`after=…,outcome=…`).
+    async fn start(self, keys: &str, special: Special) -> Simulator {
+        let spec = format!("{}:{keys}", self.id());
+        match self {
+            Rig::AzureChina => {
+                let mut setup = Setup::default();
+                if special == Special::ClockSkew {
+                    setup.clock_offset = chrono::Duration::minutes(30);
+                }
+                china_sim_with(&[&spec], setup).await
+            }
+        }
+    }
+
+    fn env(self, sim: &Simulator) -> TestEnv {
+        match self {
+            Rig::AzureChina => china_env(sim, &[&self.id()]),
+        }
+    }
+
+    /// Whether the provider has the special condition at all.
+    fn supports(self, special: Special) -> bool {
+        match special {
+            Special::TokenExpiry => false, // no tokens: every request is HMAC-signed afresh
+            _ => true,
+        }
+    }
+}
+
+/// Conditions that need provider-specific set-up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Special {
+    None,
+    ClockSkew,
+    TokenExpiry,
+    Signal(&'static str),
+    RefusedConnection,
+    UnwritableOutput,
+}
+
+/// An extra assertion on a cell: what the binary wrote and what the simulator saw.
+type Check = fn(&Run, &[Record]) -> Result<(), String>;
+
+struct Case {
+    name: &'static str,
+    keys: &'static str,
+    faults: Vec<Fault>,
+    env: &'static [(&'static str, &'static str)],
+    special: Special,
+    code: i32,
+    status: &'static str,
+    requests: std::ops::RangeInclusive<usize>,
+    check: Option<Check>,
+}
+
+fn case(
+    name: &'static str,
+    keys: &'static str,
+    code: i32,
+    status: &'static str,
+    requests: std::ops::RangeInclusive<usize>,
+) -> Case {
+    Case {
+        name,
+        keys,
+        faults: vec![],
+        env: &[],
+        special: Special::None,
+        code,
+        status,
+        requests,
+        check: None,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            faults: vec![Fault::ServerError; 3],
+            ..case("5xx burst, then success", "after=0s", 0, "succeeded", 4..=4)
+        },
+        Case {
+            faults: vec![Fault::TooManyRequests(Some(1)); 2],
+            check: Some(|_, r| {
+                let gap = r[1].at - r[0].at;
+                (gap >= Duration::from_millis(990))
+                    .then_some(())
+                    .ok_or(format!("Retry-After: 1 not honoured ({gap:?})"))
+            }),
+            ..case("429 with Retry-After", "after=0s", 0, "succeeded", 3..=3)
+        },
+        Case {
+            faults: vec![Fault::TooManyRequests(None); 2],
+            ..case("429 without Retry-After", "after=0s", 0, "succeeded", 3..=3)
+        },
+        Case {
+            faults: vec![Fault::Reset; 2],
+            ..case("connection reset", "after=0s", 0, "succeeded", 3..=3)
+        },
+        Case {
+            special: Special::RefusedConnection,
+            env: &[("INPUT_RETRIES", "2")],
+            ..case(
+                "connection refused (retries exhausted)",
+                "after=0s",
+                3,
+                "error",
+                0..=0,
+            )
+        },
+        Case {
+            faults: vec![Fault::Slow(Duration::from_secs(3))],
+            env: &[("INPUT_REQUEST-TIMEOUT", "400ms")],
+            // The simulator logs the slow request only when it finally answers, after the
+            // binary has moved on: count with the binary's own `polls` output.
+            check: Some(|run, _| {
+                (run.outputs.get("polls").map(String::as_str) == Some("2"))
+                    .then_some(())
+                    .ok_or(format!("polls {:?}, expected 2", run.outputs.get("polls")))
+            }),
+            ..case(
+                "answer slower than request-timeout",
+                "after=0s",
+                0,
+                "succeeded",
+                1..=2,
+            )
+        },
+        Case {
+            faults: vec![Fault::Truncated; 2],
+            ..case(
+                "truncated body, then success",
+                "after=0s",
+                0,
+                "succeeded",
+                3..=3,
+            )
+        },
+        Case {
+            env: &[("INPUT_RETRIES", "2")],
+            ..case(
+                "malformed body, persistent",
+                "after=0s,outcome=malformed",
+                3,
+                "error",
+                3..=3,
+            )
+        },
+        Case {
+            faults: vec![Fault::ServerError; 5],
+            env: &[("INPUT_RETRIES", "2")],
+            ..case(
+                "5xx until retries are exhausted",
+                "after=0s",
+                3,
+                "error",
+                3..=3,
+            )
+        },
+        Case {
+            env: &[("INPUT_TIMEOUT", "1s")],
+            check: Some(|run, _| {
+                run.commands("warning")
+                    .first()
+                    .filter(|w| w.contains("Bogus"))
+                    .map(|_| ())
+                    .ok_or("the unknown word is not reported".into())
+            }),
+            ..case(
+                "unknown status word",
+                "after=0s,outcome=Bogus",
+                124,
+                "timed-out",
+                2..=8,
+            )
+        },
+        case(
+            "status goes back from terminal",
+            "after=0s,outcome=regress",
+            0,
+            "succeeded",
+            1..=1,
+        ),
+        Case {
+            env: &[
+                ("INPUT_TIMEOUT", "300ms"),
+                ("INPUT_INTERVAL", "1s"),
+                ("INPUT_MAX-INTERVAL", "2s"),
+            ],
+            ..case(
+                "deadline shorter than one interval",
+                "outcome=stuck",
+                124,
+                "timed-out",
+                2..=2,
+            )
+        },
+        Case {
+            special: Special::ClockSkew,
+            ..case(
+                "clock skew / expired signature",
+                "after=0s",
+                3,
+                "error",
+                2..=2,
+            )
+        },
+        Case {
+            special: Special::TokenExpiry,
+            ..case("token expiry mid-wait", "after=2s", 0, "succeeded", 1..=20)
+        },
+        Case {
+            special: Special::UnwritableOutput,
+            check: Some(|run, _| {
+                run.commands("error")
+                    .iter()
+                    .any(|e| e.contains("could not write step outputs"))
+                    .then_some(())
+                    .ok_or("no annotation about the unwritable $GITHUB_OUTPUT".into())
+            }),
+            ..case(
+                "$GITHUB_OUTPUT unwritable",
+                "after=0s",
+                0,
+                "succeeded",
+                1..=1,
+            )
+        },
+        Case {
+            special: Special::Signal("TERM"),
+            ..case(
+                "SIGTERM mid-wait",
+                "outcome=stuck",
+                130,
+                "interrupted",
+                1..=10,
+            )
+        },
+        Case {
+            special: Special::Signal("INT"),
+            ..case(
+                "SIGINT mid-wait",
+                "outcome=stuck",
+                130,
+                "interrupted",
+                1..=10,
+            )
+        },
+    ]
+}
+
+async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
+    let sim = rig.start(case.keys, case.special).await;
+    sim.inject(case.faults.iter().cloned());
+    let mut env = rig.env(&sim);
+    for (k, v) in case.env {
+        env.set(k, v);
+    }
+    match case.special {
+        Special::RefusedConnection => {
+            env.set("INPUT_ENDPOINT", "http://127.0.0.1:9");
+        }
+        Special::UnwritableOutput => {
+            let dir = env.path("not-a-file");
+            std::fs::create_dir_all(&dir).unwrap();
+            env.set("GITHUB_OUTPUT", &dir);
+        }
+        _ => {}
+    }
+    let run = match case.special {
+        Special::Signal(signal) => {
+            let child = env.command().spawn().unwrap();
+            let pid = child.id().unwrap();
+            for _ in 0..100 {
+                if !sim.requests().is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            std::process::Command::new("kill")
+                .args([&format!("-{signal}"), &pid.to_string()])
+                .status()
+                .unwrap();
+            env.collect(child).await
+        }
+        _ => env.run().await,
+    };
+    let requests = sim.requests();
+    let mut problems = Vec::new();
+    if run.code != case.code {
+        problems.push(format!("exit {} (expected {})", run.code, case.code));
+    }
+    if !case.requests.contains(&requests.len()) {
+        problems.push(format!(
+            "{} requests (expected {:?})",
+            requests.len(),
+            case.requests
+        ));
+    }
+    if case.special != Special::UnwritableOutput {
+        for name in purge_wait::report::Outputs::NAMES {
+            if !run.outputs.contains_key(name) {
+                problems.push(format!("output {name} missing"));
+            }
+        }
+        if run.outputs.get("status").map(String::as_str) != Some(case.status) {
+            problems.push(format!(
+                "status {:?} (expected {})",
+                run.outputs.get("status"),
+                case.status
+            ));
+        }
+    }
+    if run.summary.trim().is_empty() {
+        problems.push("no job summary".into());
+    }
+    for secret in rig.secrets() {
+        let leaked = run.stderr.contains(secret)
+            || run.output_file.contains(secret)
+            || run.summary.contains(secret)
+            || run
+                .stdout
+                .lines()
+                .any(|l| l.contains(secret) && l != format!("::add-mask::{secret}"));
+        if leaked {
+            problems.push("a secret was written".into());
+        }
+    }
+    if let Some(check) = case.check {
+        if let Err(p) = check(&run, &requests) {
+            problems.push(p);
+        }
+    }
+    if problems.is_empty() {
+        Ok(format!("✔ exit {}, {} req", run.code, requests.len()))
+    } else {
+        Err(format!(
+            "✘ {}\n--- stdout:\n{}\n--- stderr:\n{}",
+            problems.join("; "),
+            run.stdout,
+            run.stderr
+        ))
+    }
+}
+
+#[tokio::test]
+async fn fault_matrix() {
+    let cases = cases();
+    let mut table = String::from("| case |");
+    for rig in RIGS {
+        write!(table, " {} |", rig.name()).unwrap();
+    }
+    table.push_str("\n|---|");
+    table.push_str(&"---|".repeat(RIGS.len()));
+    table.push('\n');
+    let mut failures = Vec::new();
+    for case in &cases {
+        write!(table, "| {} |", case.name).unwrap();
+        for &rig in RIGS {
+            let cell = if rig.supports(case.special) {
+                match run_case(rig, case).await {
+                    Ok(cell) => cell,
+                    Err(detail) => {
+                        failures.push(format!("{} × {}: {detail}", case.name, rig.name()));
+                        "✘".to_string()
+                    }
+                }
+            } else {
+                "n/a".to_string()
+            };
+            write!(table, " {cell} |").unwrap();
+        }
+        table.push('\n');
+    }
+    println!("{table}");
+    let _ = std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/target/fault-matrix.md"),
+        &table,
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
