@@ -12,7 +12,7 @@ const AK_SECRET: &str = alibaba::DEMO_ACCESS_KEY_SECRET;
 
 /// Starts the Alibaba simulator with scripted tasks (`ID:key=value,…`); unscripted tasks
 /// complete 300 ms after their first poll.
-async fn ali_sim_with(ops: &[&str], mut setup: Setup) -> Simulator {
+pub async fn ali_sim_with(ops: &[&str], mut setup: Setup) -> Simulator {
     let default = Scenario::succeeds_after(Duration::from_millis(300));
     setup.default = default.clone();
     for spec in ops {
@@ -32,7 +32,7 @@ async fn ali_sim(ops: &[&str]) -> Simulator {
 }
 
 /// A GitHub step environment pointed at `sim` with the demo AccessKey, waiting on `ids`.
-fn ali_env(sim: &Simulator, ids: &[String]) -> TestEnv {
+pub fn ali_env(sim: &Simulator, ids: &[String]) -> TestEnv {
     let mut t = TestEnv::github();
     t.set("INPUT_PROVIDER", "alibaba-dcdn")
         .set("INPUT_ENDPOINT", &sim.url())
@@ -47,7 +47,7 @@ fn ali_env(sim: &Simulator, ids: &[String]) -> TestEnv {
 }
 
 /// The same, with OIDC role assumption against the sim's STS instead of an AccessKey.
-fn oidc_env(sim: &Simulator, ids: &[String]) -> TestEnv {
+pub fn oidc_env(sim: &Simulator, ids: &[String]) -> TestEnv {
     let mut t = ali_env(sim, ids);
     t.unset("ALIBABA_CLOUD_ACCESS_KEY_ID")
         .unset("INPUT_ACCESS-KEY-SECRET")

@@ -19,26 +19,33 @@ use crate::util::*;
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Rig {
     AzureChina,
+    Alibaba,
 }
 
-const RIGS: &[Rig] = &[Rig::AzureChina];
+const RIGS: &[Rig] = &[Rig::AzureChina, Rig::Alibaba];
 
 impl Rig {
     fn name(self) -> &'static str {
         match self {
             Rig::AzureChina => "azure-china-cdn",
+            Rig::Alibaba => "alibaba-dcdn",
         }
     }
 
     fn id(self) -> String {
         match self {
             Rig::AzureChina => guid(4242),
+            Rig::Alibaba => "704224242".into(),
         }
     }
 
     fn secrets(self) -> Vec<&'static str> {
         match self {
             Rig::AzureChina => vec![SECRET],
+            Rig::Alibaba => vec![
+                purge_wait::sim::alibaba::DEMO_ACCESS_KEY_SECRET,
+                purge_wait::sim::alibaba::DEMO_OIDC_TOKEN,
+            ],
         }
     }
 
@@ -53,19 +60,38 @@ impl Rig {
                 }
                 china_sim_with(&[&spec], setup).await
             }
+            Rig::Alibaba => {
+                let mut setup = purge_wait::sim::alibaba::Setup::default();
+                match special {
+                    Special::ClockSkew => setup.clock_offset = chrono::Duration::minutes(30),
+                    // STS credentials that expire twice during the wait.
+                    Special::TokenExpiry => setup.sts_lifetime = Duration::from_millis(1500),
+                    _ => {}
+                }
+                crate::alibaba::ali_sim_with(&[&spec], setup).await
+            }
         }
     }
 
-    fn env(self, sim: &Simulator) -> TestEnv {
+    fn env(self, sim: &Simulator, special: Special) -> TestEnv {
         match self {
             Rig::AzureChina => china_env(sim, &[&self.id()]),
+            Rig::Alibaba if special == Special::TokenExpiry => {
+                let mut env = crate::alibaba::oidc_env(sim, &[self.id()]);
+                let file = env.path("oidc-token");
+                std::fs::write(&file, purge_wait::sim::alibaba::DEMO_OIDC_TOKEN).unwrap();
+                env.set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &file);
+                env
+            }
+            Rig::Alibaba => crate::alibaba::ali_env(sim, &[self.id()]),
         }
     }
 
     /// Whether the provider has the special condition at all.
     fn supports(self, special: Special) -> bool {
-        match special {
-            Special::TokenExpiry => false, // no tokens: every request is HMAC-signed afresh
+        match (self, special) {
+            // No tokens: every request is HMAC-signed afresh.
+            (Rig::AzureChina, Special::TokenExpiry) => false,
             _ => true,
         }
     }
@@ -296,7 +322,7 @@ fn cases() -> Vec<Case> {
 async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
     let sim = rig.start(case.keys, case.special).await;
     sim.inject(case.faults.iter().cloned());
-    let mut env = rig.env(&sim);
+    let mut env = rig.env(&sim, case.special);
     for (k, v) in case.env {
         env.set(k, v);
     }
