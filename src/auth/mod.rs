@@ -480,6 +480,78 @@ mod tests {
         assert_eq!(redactor.clean("static-secret static-token"), "*** ***");
     }
 
+    static CLOCK_OFFSET_SECS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+    fn shifted_clock() -> DateTime<Utc> {
+        Utc::now()
+            + chrono::Duration::seconds(CLOCK_OFFSET_SECS.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    fn set_offset(minutes: i64, seconds: i64) {
+        CLOCK_OFFSET_SECS.store(minutes * 60 + seconds, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    #[tokio::test]
+    async fn sts_credentials_are_cached_refreshed_early_and_kept_while_valid() {
+        use crate::sim::alibaba::{self as simali, AlibabaSim};
+        use crate::sim::{Fault, Simulator};
+        let sim = Simulator::start(
+            AlibabaSim::new(simali::Setup::default()),
+            "127.0.0.1:0".parse().unwrap(),
+            false,
+        )
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let token_file = dir.path().join("token");
+        std::fs::write(&token_file, simali::DEMO_OIDC_TOKEN).unwrap();
+        let redactor = Redactor::default();
+        let mut creds = Credentials::new(
+            Source::Oidc(Box::new(OidcRole {
+                role_arn: simali::DEMO_ROLE_ARN.into(),
+                oidc_provider_arn: simali::DEMO_OIDC_PROVIDER_ARN.into(),
+                session_name: "purge-wait".into(),
+                sts_endpoint: Url::parse(&sim.url()).unwrap(),
+                token: TokenSource::File(token_file),
+            })),
+            reqwest::Client::new(),
+            redactor.clone(),
+        );
+        creds.clock = shifted_clock;
+        set_offset(0, 0);
+        let first = creds.get().await.unwrap();
+        assert!(first.id.starts_with("STS."));
+        assert_eq!(creds.get().await.unwrap(), first, "cached");
+        assert_eq!(sim.requests().len(), 1);
+        // Everything STS issued, and the token, are redacted from then on.
+        let token = first.token.as_ref().unwrap().expose().to_string();
+        let line = format!(
+            "{} {} {}",
+            token,
+            first.secret.expose(),
+            simali::DEMO_OIDC_TOKEN
+        );
+        assert_eq!(redactor.clean(&line), "*** *** ***");
+
+        // 50 minutes on (the credentials last 60): past the refresh time (15 minutes before
+        // expiry). STS fails, so the still-valid credentials are kept.
+        set_offset(50, 0);
+        sim.inject([Fault::ServerError]);
+        assert_eq!(creds.get().await.unwrap(), first, "kept while valid");
+        assert_eq!(sim.requests().len(), 2, "a refresh was tried");
+        // Next call tries again and succeeds with new credentials.
+        let second = creds.get().await.unwrap();
+        assert_ne!(second.id, first.id);
+        assert_eq!(sim.requests().len(), 3);
+
+        // Within 30 s of expiry a failed refresh is an error, never stale credentials.
+        set_offset(59, 45);
+        sim.inject([Fault::ServerError]);
+        let e = creds.get().await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+        set_offset(0, 0);
+    }
+
     #[tokio::test]
     async fn an_unreadable_token_file_is_an_auth_error() {
         let creds = Credentials::new(
