@@ -558,3 +558,29 @@ async fn demo_waits_on_25_tasks_in_3_batches_and_exits_0() {
     assert!(run.stdout.contains("25 of 25 operations succeeded"));
     assert!(!run.stderr.contains(AK_SECRET) && !run.stdout.contains(AK_SECRET));
 }
+
+#[tokio::test]
+async fn secrets_are_absent_from_plain_and_json_reports_too() {
+    for report in ["plain", "json"] {
+        let ids = task_ids(2);
+        let sim = ali_sim(&[&format!("{}:after=0s,outcome=failed", ids[1])]).await;
+        let mut env = oidc_env(&sim, &ids);
+        let token_file = env.path("oidc-token");
+        std::fs::write(&token_file, alibaba::DEMO_OIDC_TOKEN).unwrap();
+        env.set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &token_file)
+            .set("INPUT_REPORT", report)
+            .set("RUNNER_DEBUG", "1");
+        let run = env.run().await;
+        assert_eq!(run.code, 1, "{report}: {}\n{}", run.stdout, run.stderr);
+        let sts_token = sim.requests()[1]
+            .header("x-acs-security-token")
+            .unwrap()
+            .to_string();
+        for secret in [alibaba::DEMO_OIDC_TOKEN, sts_token.as_str()] {
+            assert!(!run.stdout.contains(secret), "{report}: secret on stdout");
+            assert!(!run.stderr.contains(secret), "{report}: secret on stderr");
+            assert!(!run.output_file.contains(secret));
+            assert!(!run.summary.contains(secret));
+        }
+    }
+}
