@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::config::{self, Action, Config, ProviderConfig, Raw, SimulateArgs};
 use crate::provider::Provider;
+use crate::provider::alibaba::{self, Alibaba};
 use crate::provider::azure_arm::{self, AzureArm};
 use crate::provider::azure_china::{self, AzureChina};
 use crate::provider::azure_classic::{self, AzureClassic};
@@ -81,7 +82,10 @@ async fn wait_trusting(
     let provider: Box<dyn Provider> = match &config.provider {
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
         ProviderConfig::AzureClassic(s) => Box::new(AzureClassic::new(s.clone(), client)),
-        ProviderConfig::AzureArm(s) => Box::new(AzureArm::new((**s).clone(), client, redactor)),
+        ProviderConfig::AzureArm(s) => {
+            Box::new(AzureArm::new((**s).clone(), client, redactor.clone()))
+        }
+        ProviderConfig::Alibaba(s) => Box::new(Alibaba::new(s.clone(), client, redactor.clone())),
     };
     let summary = match &config.purge {
         None => {
@@ -174,13 +178,17 @@ const DEMO_OPS: &[&str] = &[
 
 /// Starts the simulator on a free port and runs a real wait against it.
 async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Output = ()>) -> u8 {
-    match raw.get("provider").unwrap_or(azure_china::NAME) {
+    let provider = raw.get("provider").unwrap_or(azure_china::NAME).to_string();
+    if let Some(product) = alibaba::Product::from_name(&provider) {
+        return demo_alibaba(product, raw, env, shutdown).await;
+    }
+    match provider.as_str() {
         azure_china::NAME => demo_china(raw, env, shutdown).await,
         azure_classic::NAME => demo_classic(raw, env, shutdown).await,
         azure_arm::NAME => demo_arm(raw, env, shutdown).await,
         _ => {
             eprintln!(
-                "error: input `provider`: the demo supports azure-china-cdn, azure-classic and azure-arm in this version"
+                "error: input `provider`: the demo supports azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn and alibaba-cdn"
             );
             2
         }
@@ -297,7 +305,7 @@ async fn demo_china(
         sim.url(),
     );
     let mut demo_raw = raw;
-    demo_raw.set("provider", crate::provider::azure_china::NAME);
+    demo_raw.set("provider", azure_china::NAME);
     demo_raw.set("endpoint", sim.url());
     demo_raw.set("subscription-id", setup.subscription_id);
     demo_raw.set("endpoint-id", setup.endpoint_id);
@@ -395,6 +403,9 @@ async fn demo_classic(
 async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
     if raw.get("provider") == Some(azure_arm::NAME) {
         return simulate_arm(args, raw, shutdown).await;
+    }
+    if let Some(product) = raw.get("provider").and_then(alibaba::Product::from_name) {
+        return simulate_alibaba(product, args, raw, shutdown).await;
     }
     let mut setup = sim::azure_china::Setup {
         default: Scenario::succeeds_after(args.default_duration),
@@ -505,6 +516,124 @@ async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
         cloud = cloud.name(),
     );
     let sim = match Simulator::start(AzureArmSim::new(setup), args.listen, true).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: could not listen on {}: {e}", args.listen);
+            return 2;
+        }
+    };
+    eprintln!("{}", lines.replace("{addr}", &sim.addr().to_string()));
+    shutdown.await;
+    0
+}
+
+/// The Alibaba demo: 25 refresh tasks, so 3 calls of at most 10 ids per sweep, finishing
+/// between 2 and 6 seconds; one call is throttled once.
+async fn demo_alibaba(
+    product: alibaba::Product,
+    raw: Raw,
+    env: &HashMap<String, String>,
+    shutdown: impl Future<Output = ()>,
+) -> u8 {
+    let default = Scenario::succeeds_after(Duration::from_secs(3));
+    let ops: Vec<(String, Scenario)> = (1..=25u32)
+        .map(|i| {
+            let mut spec = format!("7042229{i:02}:after={}s", 2 + i % 5);
+            if i == 13 {
+                spec.push_str(",throttle=1,retry-after=1");
+            }
+            Scenario::parse(&spec, &default).expect("demo specs parse")
+        })
+        .collect();
+    let setup = sim::alibaba::Setup {
+        ops: ops.clone(),
+        ..Default::default()
+    };
+    let sim = match Simulator::start(
+        sim::alibaba::AlibabaSim::new(setup.clone()),
+        "127.0.0.1:0".parse().expect("address parses"),
+        false,
+    )
+    .await
+    {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: could not start the simulator: {e}");
+            return 3;
+        }
+    };
+    eprintln!(
+        "purge-wait demo: simulated Alibaba Cloud {} at {} (ACS3 signatures verified); waiting on {} refresh tasks, at most {} per call\n",
+        product.action(),
+        sim.url(),
+        ops.len(),
+        alibaba::MAX_BATCH,
+    );
+    let mut demo_raw = raw;
+    demo_raw.set("provider", product.name());
+    demo_raw.set("endpoint", sim.url());
+    demo_raw.set("access-key-id", setup.access_key_id);
+    demo_raw.set("access-key-secret", setup.access_key_secret);
+    demo_raw.set(
+        "operation-ids",
+        ops.iter()
+            .map(|(id, _)| id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    demo_raw.set("interval", "1s");
+    demo_raw.set("max-interval", "2s");
+    demo_raw.set("timeout", "60s");
+    wait(demo_raw, env, shutdown).await
+}
+
+/// Serves the Alibaba simulator (both actions, STS, GitHub token service) until interrupted.
+async fn simulate_alibaba(
+    product: alibaba::Product,
+    args: SimulateArgs,
+    raw: Raw,
+    shutdown: impl Future<Output = ()>,
+) -> u8 {
+    let mut setup = sim::alibaba::Setup {
+        default: Scenario::succeeds_after(args.default_duration),
+        ..Default::default()
+    };
+    for spec in &args.ops {
+        match Scenario::parse(spec, &setup.default) {
+            Ok(op) => setup.ops.push(op),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+    let custom_secret = raw.get("access-key-secret").is_some();
+    if let Some(v) = raw.get("access-key-id") {
+        setup.access_key_id = v.to_string();
+    }
+    if let Some(v) = raw.get("access-key-secret") {
+        setup.access_key_secret = v.to_string();
+    }
+    let shown_secret = if custom_secret {
+        "(the one you gave)".to_string()
+    } else {
+        setup.access_key_secret.clone()
+    };
+    let lines = format!(
+        "Simulating Alibaba Cloud {} (and STS AssumeRoleWithOIDC) on http://{{addr}}\n\
+         Point purge-wait at it with:\n  \
+         PURGE_WAIT_PROVIDER={} PURGE_WAIT_ENDPOINT=http://{{addr}} \\\n  \
+         ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={} \\\n  \
+         purge-wait --operation-ids <task ids: digits>\n\
+         Tasks not scripted with --op complete {} after their first poll. Ctrl-C stops.",
+        product.action(),
+        product.name(),
+        setup.access_key_id,
+        shown_secret,
+        duration::format(args.default_duration),
+    );
+    let sim = match Simulator::start(sim::alibaba::AlibabaSim::new(setup), args.listen, true).await
+    {
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("error: could not listen on {}: {e}", args.listen);

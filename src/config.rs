@@ -19,11 +19,12 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use url::Url;
 
+use crate::auth::alibaba as auth;
 use crate::auth::entra::{self, Cloud, Credential};
 use crate::duration;
 use crate::http;
 use crate::provider::{PurgeKind, PurgeRequest};
-use crate::provider::{azure_arm, azure_china, azure_classic};
+use crate::provider::{alibaba, azure_arm, azure_china, azure_classic};
 use crate::report::ReportKind;
 use crate::secret::{Redactor, Secret};
 use crate::wait;
@@ -49,13 +50,14 @@ const COMMON: &str = "Inputs";
 const AZURE_CHINA: &str = "Azure China CDN (provider: azure-china-cdn)";
 const AZURE_CLASSIC: &str = "Azure classic CDN (provider: azure-classic)";
 const AZURE_ARM: &str = "Azure Resource Manager (provider: azure-arm)";
+const ALIBABA: &str = "Alibaba Cloud DCDN / CDN (provider: alibaba-dcdn, alibaba-cdn)";
 
 /// Every input purge-wait reads. `action.yml`, `--help` and the README follow this table
 /// (a test checks `action.yml` against it).
 pub const INPUTS: &[Input] = &[
     Input {
         name: "provider",
-        help: "Which API to ask: azure-china-cdn, azure-classic, azure-arm",
+        help: "Which API to ask: azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -119,7 +121,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "endpoint",
-        help: "Base URL of the API (private endpoint, https://api-preview.cdn.azure.cn, a simulator; azure-arm: the Resource Manager base, default the environment's)",
+        help: "Base URL of the API (private endpoint, https://api-preview.cdn.azure.cn, https://cdn.ap-southeast-1.aliyuncs.com, a simulator; azure-arm: the Resource Manager base, default the environment's)",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -169,6 +171,14 @@ pub const INPUTS: &[Input] = &[
         name: "concurrency",
         help: "Status requests in flight at once (1-64)",
         default: Some("8"),
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "rate-limit",
+        help: "Status calls per second at most, below the provider's own limit (Alibaba: 30 per account); lower it when other jobs poll the same account",
+        default: None,
         secret: false,
         cloud_env: &[],
         section: COMMON,
@@ -333,10 +343,91 @@ pub const INPUTS: &[Input] = &[
         cloud_env: &["AZURE_ACCESS_TOKEN"],
         section: AZURE_ARM,
     },
+    Input {
+        name: "region",
+        help: "Region id; picks the SDK's endpoint (CDN: international regions use cdn.ap-southeast-1.aliyuncs.com)",
+        default: Some(alibaba::DEFAULT_REGION),
+        secret: false,
+        cloud_env: &["ALIBABA_CLOUD_REGION_ID"],
+        section: ALIBABA,
+    },
+    Input {
+        name: "access-key-id",
+        help: "AccessKey ID of a RAM user (or of STS credentials with security-token)",
+        default: None,
+        secret: false,
+        cloud_env: &["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+        section: ALIBABA,
+    },
+    Input {
+        name: "access-key-secret",
+        help: "AccessKey secret (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+        section: ALIBABA,
+    },
+    Input {
+        name: "security-token",
+        help: "STS security token, when the AccessKey is temporary (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &["ALIBABA_CLOUD_SECURITY_TOKEN"],
+        section: ALIBABA,
+    },
+    Input {
+        name: "role-arn",
+        help: "RAM role to assume with OIDC (acs:ram::<uid>:role/<name>), used when no AccessKey is given",
+        default: None,
+        secret: false,
+        cloud_env: &["ALIBABA_CLOUD_ROLE_ARN"],
+        section: ALIBABA,
+    },
+    Input {
+        name: "oidc-provider-arn",
+        help: "RAM OIDC identity provider (acs:ram::<uid>:oidc-provider/<name>)",
+        default: None,
+        secret: false,
+        cloud_env: &["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"],
+        section: ALIBABA,
+    },
+    Input {
+        name: "oidc-token-file",
+        help: "File holding the OIDC token; in GitHub Actions without it, the job's own token is used (needs permissions: id-token: write)",
+        default: None,
+        secret: false,
+        cloud_env: &["ALIBABA_CLOUD_OIDC_TOKEN_FILE"],
+        section: ALIBABA,
+    },
+    Input {
+        name: "oidc-audience",
+        help: "Audience of the GitHub Actions OIDC token (a client id of the RAM OIDC provider)",
+        default: Some(auth::DEFAULT_AUDIENCE),
+        secret: false,
+        cloud_env: &[],
+        section: ALIBABA,
+    },
+    Input {
+        name: "role-session-name",
+        help: "RoleSessionName of the assumed role (2-64 characters: letters, digits, . @ - _)",
+        default: Some("purge-wait"),
+        secret: false,
+        cloud_env: &["ALIBABA_CLOUD_ROLE_SESSION_NAME"],
+        section: ALIBABA,
+    },
+    Input {
+        name: "sts-endpoint",
+        help: "Base URL of STS for AssumeRoleWithOIDC [default: https://sts.aliyuncs.com, or sts.<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com]",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: ALIBABA,
+    },
 ];
 
 /// Providers that later versions add; naming one gives a clear error, not "unknown".
-const PLANNED_PROVIDERS: &[&str] = &["alibaba-dcdn", "alibaba-cdn"];
+/// The providers this version supports, for error messages.
+const SUPPORTED: &str = "azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn";
 
 /// The environment variables an input is read from, in order of precedence.
 pub fn env_names(input: &Input) -> Vec<String> {
@@ -506,6 +597,21 @@ impl Raw {
         }
     }
 
+    /// An optional rate in calls per second, more than 0 and at most 1000.
+    fn rate(&self, name: &'static str) -> Result<Option<f64>, ConfigError> {
+        let Some(text) = self.get(name) else {
+            return Ok(None);
+        };
+        match text.trim_end_matches("/s").trim().parse::<f64>() {
+            Ok(r) if r.is_finite() && r > 0.0 && r <= 1000.0 => Ok(Some(r)),
+            _ => Err(self.invalid(
+                name,
+                "is not a rate",
+                "Use calls per second, more than 0 and at most 1000, e.g. 10 or 2.5.",
+            )),
+        }
+    }
+
     fn boolean(&self, name: &'static str) -> Result<bool, ConfigError> {
         let text = self.required(name)?;
         match text.to_ascii_lowercase().as_str() {
@@ -595,6 +701,8 @@ pub enum ProviderConfig {
     AzureClassic(azure_classic::Settings),
     /// Azure Resource Manager asynchronous operations.
     AzureArm(Box<azure_arm::Settings>),
+    /// Alibaba Cloud DCDN or CDN.
+    Alibaba(alibaba::Settings),
 }
 
 /// A validated configuration for a wait.
@@ -638,6 +746,7 @@ impl Config {
             request_timeout: raw.duration("request-timeout")?,
             concurrency: raw.number("concurrency", 1..=64)? as usize,
             retries: raw.number("retries", 0..=1000)?,
+            rate_limit: raw.rate("rate-limit")?,
             ..wait::Settings::default()
         };
         let fail_on_timeout = raw.boolean("fail-on-timeout")?;
@@ -701,18 +810,35 @@ impl Config {
                 let settings = azure_classic_settings(raw)?;
                 (ProviderConfig::AzureClassic(settings), operation_ids(raw)?)
             }
-            other if PLANNED_PROVIDERS.contains(&other) => {
-                return Err(raw.invalid(
-                    "provider",
-                    "is not available in this version of purge-wait",
-                    "This version supports: azure-china-cdn, azure-classic, azure-arm.",
-                ));
+            alibaba::DCDN | alibaba::CDN => {
+                if purge.is_some() {
+                    return Err(no_purge(
+                        provider_name,
+                        "Submit with RefreshDcdnObjectCaches / RefreshObjectCaches (aliyun CLI or SDK) and give the RefreshTaskId values as operation-ids.",
+                    ));
+                }
+                let product =
+                    alibaba::Product::from_name(provider_name).expect("matched a product name");
+                let region = raw.required("region")?;
+                if !is_region(region) {
+                    return Err(raw.invalid(
+                        "region",
+                        "is not a region id",
+                        "Use an id such as cn-hangzhou or ap-southeast-1.",
+                    ));
+                }
+                let settings = alibaba::Settings {
+                    product,
+                    endpoint: endpoint(raw, &product.default_endpoint(region))?,
+                    credentials: alibaba_credentials(raw, env)?,
+                };
+                (ProviderConfig::Alibaba(settings), operation_ids(raw)?)
             }
             _ => {
                 return Err(raw.invalid(
                     "provider",
                     "is not a provider purge-wait knows",
-                    "Use one of: azure-china-cdn, azure-classic, azure-arm.",
+                    &format!("Use one of: {SUPPORTED}."),
                 ));
             }
         };
@@ -740,6 +866,7 @@ impl Config {
             ProviderConfig::AzureChina(_) => azure_china::NAME,
             ProviderConfig::AzureClassic(_) => azure_classic::NAME,
             ProviderConfig::AzureArm(_) => azure_arm::NAME,
+            ProviderConfig::Alibaba(ref s) => s.product.name(),
         }
     }
 }
@@ -750,6 +877,159 @@ fn no_purge(provider: &str, how: &str) -> ConfigError {
         Some("paths"),
         format!("input `paths`: purge-wait cannot submit purges to {provider} yet. {how}"),
     )
+}
+
+/// `cn-hangzhou`, `ap-southeast-1`: lower-case letters, digits and hyphens.
+fn is_region(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The Alibaba credentials, in the order the official tools use: an AccessKey (inputs, then
+/// `ALIBABA_CLOUD_*`), then OIDC role assumption with a token file or, in GitHub Actions, the
+/// job's own OIDC token.
+fn alibaba_credentials(
+    raw: &Raw,
+    env: &HashMap<String, String>,
+) -> Result<auth::Source, ConfigError> {
+    let id = raw.get("access-key-id");
+    let secret = raw.get("access-key-secret");
+    match (id, secret) {
+        (Some(id), Some(secret)) => {
+            return Ok(auth::Source::Static(auth::AccessKey {
+                id: id.to_string(),
+                secret: Secret::new(secret),
+                token: raw.get("security-token").map(Secret::new),
+            }));
+        }
+        (Some(_), None) => return Err(missing("access-key-secret")),
+        (None, Some(_)) => return Err(missing("access-key-id")),
+        (None, None) => {}
+    }
+    if raw.get("security-token").is_some() {
+        return Err(ConfigError::new(
+            Some("security-token"),
+            "input `security-token` is set but access-key-id and access-key-secret are not: an STS token is used with the temporary AccessKey it came with. Set all three.".into(),
+        ));
+    }
+    let role = raw.get("role-arn");
+    let provider = raw.get("oidc-provider-arn");
+    let (role_arn, oidc_provider_arn) = match (role, provider) {
+        (Some(r), Some(p)) => (r, p),
+        (Some(_), None) => return Err(missing("oidc-provider-arn")),
+        (None, Some(_)) => return Err(missing("role-arn")),
+        (None, None) => {
+            return Err(ConfigError::new(
+                Some("access-key-id"),
+                "no Alibaba Cloud credentials: set inputs `access-key-id` and `access-key-secret` (or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET), or `role-arn` and `oidc-provider-arn` (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN) to assume a role with OIDC".into(),
+            ));
+        }
+    };
+    if !(role_arn.starts_with("acs:ram::") && role_arn.contains(":role/")) {
+        return Err(raw.invalid(
+            "role-arn",
+            "is not a RAM role ARN",
+            "Use acs:ram::<account id>:role/<role name>.",
+        ));
+    }
+    if !(oidc_provider_arn.starts_with("acs:ram::")
+        && oidc_provider_arn.contains(":oidc-provider/"))
+    {
+        return Err(raw.invalid(
+            "oidc-provider-arn",
+            "is not a RAM OIDC provider ARN",
+            "Use acs:ram::<account id>:oidc-provider/<provider name>.",
+        ));
+    }
+    let session_name = raw.required("role-session-name")?;
+    let valid_session = (2..=64).contains(&session_name.len())
+        && session_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'@' | b'-' | b'_'));
+    if !valid_session {
+        return Err(raw.invalid(
+            "role-session-name",
+            "is not a valid RoleSessionName",
+            "Use 2 to 64 letters, digits, '.', '@', '-' or '_'.",
+        ));
+    }
+    let token = if let Some(file) = raw.get("oidc-token-file") {
+        auth::TokenSource::File(file.into())
+    } else {
+        let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        match (
+            var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+        ) {
+            (Some(url), Some(token)) => {
+                let request_url = match Url::parse(url) {
+                    Ok(u) if u.scheme() == "https" || (u.scheme() == "http" && is_loopback(&u)) => {
+                        u
+                    }
+                    _ => {
+                        return Err(ConfigError::new(
+                            Some("oidc-token-file"),
+                            "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL, so the job's OIDC token cannot be requested. Set oidc-token-file instead.".into(),
+                        ));
+                    }
+                };
+                auth::TokenSource::GithubActions {
+                    request_url,
+                    request_token: Secret::new(token),
+                    audience: raw.required("oidc-audience")?.to_string(),
+                }
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    Some("oidc-token-file"),
+                    "`role-arn` and `oidc-provider-arn` are set but there is no OIDC token: set input `oidc-token-file` (ALIBABA_CLOUD_OIDC_TOKEN_FILE), or in GitHub Actions give the job `permissions: id-token: write` so that its own token is used".into(),
+                ));
+            }
+        }
+    };
+    let sts_endpoint = match raw.get("sts-endpoint") {
+        Some(_) => base_url(raw, "sts-endpoint", auth::DEFAULT_STS_ENDPOINT)?,
+        None => {
+            let region = env
+                .get("ALIBABA_CLOUD_STS_REGION")
+                .map(|r| r.trim())
+                .filter(|r| is_region(r));
+            let vpc = env
+                .get("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            let text = match region {
+                Some(r) if vpc => format!("https://sts-vpc.{r}.aliyuncs.com"),
+                Some(r) => format!("https://sts.{r}.aliyuncs.com"),
+                None => auth::DEFAULT_STS_ENDPOINT.to_string(),
+            };
+            Url::parse(&text).map_err(|e| {
+                ConfigError::new(
+                    Some("sts-endpoint"),
+                    format!(
+                        "ALIBABA_CLOUD_STS_REGION gives no valid STS URL ({e}); set sts-endpoint"
+                    ),
+                )
+            })?
+        }
+    };
+    Ok(auth::Source::Oidc(Box::new(auth::OidcRole {
+        role_arn: role_arn.to_string(),
+        oidc_provider_arn: oidc_provider_arn.to_string(),
+        session_name: session_name.to_string(),
+        sts_endpoint,
+        token,
+    })))
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 fn operation_ids(raw: &Raw) -> Result<Vec<String>, ConfigError> {

@@ -8,8 +8,13 @@
 //!      ├─> wait ────> provider (trait) <── provider::azure_china ──> sign, http
 //!      │                                  <── provider::azure_classic ─> tls, http
 //!      │                                  <── provider::azure_arm ───> auth::entra, http
+//!      │                                  <── provider::alibaba ─────> sign, http, auth::alibaba
 //!      └─> report ──> (wait::Observer)            sim (the providers' APIs, locally)
 //! ```
+//!
+//! [`auth`] hands out Alibaba credentials (an AccessKey, or STS credentials from OIDC role
+//! assumption, refreshed before expiry) and registers every secret it meets with the
+//! [`secret::Redactor`] the reporters share.
 //!
 //! The engine ([`wait`]) knows no wire format; a provider knows no CI system; signing
 //! ([`sign`]) is pure. The binary (`src/main.rs`) only builds the runtime and calls

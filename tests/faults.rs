@@ -23,9 +23,12 @@ enum Rig {
     /// Azure Resource Manager with a token given as is (so request counts are those of the
     /// status API alone), or client-secret tokens that expire for the token-expiry case.
     AzureArm,
+    /// Alibaba Cloud DCDN with an AccessKey, or STS credentials from an OIDC token file that
+    /// expire for the token-expiry case.
+    Alibaba,
 }
 
-const RIGS: &[Rig] = &[Rig::AzureChina, Rig::AzureArm];
+const RIGS: &[Rig] = &[Rig::AzureChina, Rig::AzureArm, Rig::Alibaba];
 
 /// The access token the ARM rig gives as is.
 const ARM_TOKEN: &str = "fault-matrix.static.access-token";
@@ -35,12 +38,14 @@ impl Rig {
         match self {
             Rig::AzureChina => "azure-china-cdn",
             Rig::AzureArm => "azure-arm",
+            Rig::Alibaba => "alibaba-dcdn",
         }
     }
 
     fn id(self) -> String {
         match self {
             Rig::AzureChina | Rig::AzureArm => guid(4242),
+            Rig::Alibaba => "704224242".into(),
         }
     }
 
@@ -48,6 +53,10 @@ impl Rig {
         match self {
             Rig::AzureChina => vec![SECRET],
             Rig::AzureArm => vec![ARM_TOKEN, arm::DEMO_CLIENT_SECRET],
+            Rig::Alibaba => vec![
+                purge_wait::sim::alibaba::DEMO_ACCESS_KEY_SECRET,
+                purge_wait::sim::alibaba::DEMO_OIDC_TOKEN,
+            ],
         }
     }
 
@@ -84,12 +93,30 @@ impl Rig {
                 .await
                 .unwrap()
             }
+            Rig::Alibaba => {
+                let mut setup = purge_wait::sim::alibaba::Setup::default();
+                match special {
+                    Special::ClockSkew => setup.clock_offset = chrono::Duration::minutes(30),
+                    // STS credentials that expire twice during the wait.
+                    Special::TokenExpiry => setup.sts_lifetime = Duration::from_millis(1500),
+                    _ => {}
+                }
+                crate::alibaba::ali_sim_with(&[&spec], setup).await
+            }
         }
     }
 
-    fn env(self, sim: &Simulator) -> TestEnv {
+    fn env(self, sim: &Simulator, special: Special) -> TestEnv {
         match self {
             Rig::AzureChina => china_env(sim, &[&self.id()]),
+            Rig::Alibaba if special == Special::TokenExpiry => {
+                let mut env = crate::alibaba::oidc_env(sim, &[self.id()]);
+                let file = env.path("oidc-token");
+                std::fs::write(&file, purge_wait::sim::alibaba::DEMO_OIDC_TOKEN).unwrap();
+                env.set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &file);
+                env
+            }
+            Rig::Alibaba => crate::alibaba::ali_env(sim, &[self.id()]),
             Rig::AzureArm => {
                 // operation-ids, so that the URL follows `endpoint` (the refused-connection
                 // case points it elsewhere).
@@ -354,7 +381,7 @@ fn cases() -> Vec<Case> {
 async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
     let sim = rig.start(case.keys, case.special).await;
     sim.inject(case.faults.iter().cloned());
-    let mut env = rig.env(&sim);
+    let mut env = rig.env(&sim, case.special);
     for (k, v) in case.env {
         env.set(k, v);
     }

@@ -9,6 +9,9 @@ mod util;
 // Azure China CDN end to end: success, failure, timeout, throttling, faults, credentials.
 mod azure_china;
 
+// Alibaba Cloud DCDN/CDN end to end: batching, rate limit, throttling, errors, STS/OIDC.
+mod alibaba;
+
 // Purge, then wait: submit, refusals, retries that may have purged twice.
 mod purge;
 

@@ -156,12 +156,7 @@ fn every_bad_value_names_the_input_its_source_and_the_fix() {
         (
             &["--provider", "akamai"],
             "provider",
-            "Use one of: azure-china-cdn, azure-classic, azure-arm",
-        ),
-        (
-            &["--provider", "alibaba-dcdn"],
-            "provider",
-            "not available in this version",
+            "Use one of: azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn",
         ),
         (&["--endpoint", "ftp://x"], "endpoint", "http(s)"),
         (
@@ -665,4 +660,147 @@ mod azure_arm_inputs {
     fn err_input(args: &[&str], e: &HashMap<String, String>) -> Option<&'static str> {
         config(args, e).unwrap_err().input
     }
+}
+fn alibaba_env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut e = env(&[
+        ("PURGE_WAIT_PROVIDER", "alibaba-dcdn"),
+        ("PURGE_WAIT_OPERATION_IDS", "704222904,704222905"),
+    ]);
+    e.extend(env(pairs));
+    e
+}
+
+fn alibaba(c: &Config) -> &alibaba::Settings {
+    match &c.provider {
+        ProviderConfig::Alibaba(s) => s,
+        other => panic!("not alibaba: {other:?}"),
+    }
+}
+
+#[test]
+fn alibaba_access_key_from_the_official_variables_wins_over_oidc() {
+    let e = alibaba_env(&[
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIid"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ak-secret"),
+        ("ALIBABA_CLOUD_SECURITY_TOKEN", "sts-token"),
+        ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r"),
+        (
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::1:oidc-provider/p",
+        ),
+        ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/tmp/token"),
+    ]);
+    let c = config(&[], &e).unwrap();
+    let s = alibaba(&c);
+    assert_eq!(s.product, alibaba::Product::Dcdn);
+    assert_eq!(s.endpoint.as_str(), "https://dcdn.aliyuncs.com/");
+    let auth::Source::Static(key) = &s.credentials else {
+        panic!("static key expected")
+    };
+    assert_eq!(key.id, "LTAIid");
+    assert_eq!(key.secret.expose(), "ak-secret");
+    assert_eq!(key.token.as_ref().unwrap().expose(), "sts-token");
+    assert_eq!(c.ids, vec!["704222904", "704222905"]);
+    assert_eq!(c.wait.rate_limit, None);
+    // The secrets are registered for redaction.
+    let argv = ["purge-wait"];
+    let Action::Wait(raw) = parse(argv, &e).unwrap() else {
+        panic!()
+    };
+    assert_eq!(raw.redactor().clean("ak-secret sts-token"), "*** ***");
+}
+
+#[test]
+fn alibaba_oidc_with_a_token_file_or_the_github_job_token() {
+    let oidc = [
+        ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r"),
+        (
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::1:oidc-provider/p",
+        ),
+    ];
+    let mut e = alibaba_env(&oidc);
+    e.insert(
+        "ALIBABA_CLOUD_OIDC_TOKEN_FILE".into(),
+        "/var/run/token".into(),
+    );
+    e.insert("ALIBABA_CLOUD_STS_REGION".into(), "cn-shanghai".into());
+    let c = config(&[], &e).unwrap();
+    let auth::Source::Oidc(role) = &alibaba(&c).credentials else {
+        panic!("oidc expected")
+    };
+    assert_eq!(role.role_arn, "acs:ram::1:role/r");
+    assert_eq!(role.session_name, "purge-wait");
+    assert_eq!(
+        role.sts_endpoint.as_str(),
+        "https://sts.cn-shanghai.aliyuncs.com/"
+    );
+    assert!(
+        matches!(&role.token, auth::TokenSource::File(p) if p.to_str() == Some("/var/run/token"))
+    );
+
+    let mut e = alibaba_env(&oidc);
+    e.insert(
+        "ACTIONS_ID_TOKEN_REQUEST_URL".into(),
+        "https://pipelines.actions.githubusercontent.com/x?api-version=2.0".into(),
+    );
+    e.insert("ACTIONS_ID_TOKEN_REQUEST_TOKEN".into(), "req-token".into());
+    let c = config(&["--provider", "alibaba-cdn", "--region", "eu-west-1"], &e).unwrap();
+    let s = alibaba(&c);
+    assert_eq!(
+        s.endpoint.as_str(),
+        "https://cdn.ap-southeast-1.aliyuncs.com/"
+    );
+    let auth::Source::Oidc(role) = &s.credentials else {
+        panic!("oidc expected")
+    };
+    assert_eq!(role.sts_endpoint.as_str(), "https://sts.aliyuncs.com/");
+    let auth::TokenSource::GithubActions { audience, .. } = &role.token else {
+        panic!("github token expected")
+    };
+    assert_eq!(audience, "sts.aliyuncs.com");
+}
+
+#[test]
+fn alibaba_inputs_are_validated() {
+    let key = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAIid"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ak-secret"),
+    ];
+    let c = config(&["--rate-limit", "12.5"], &alibaba_env(&key)).unwrap();
+    assert_eq!(c.wait.rate_limit, Some(12.5));
+    for (args, input) in [
+        (&["--rate-limit", "0"][..], "rate-limit"),
+        (&["--rate-limit", "5000"][..], "rate-limit"),
+        (&["--region", "CN HZ"][..], "region"),
+        (
+            &["--sts-endpoint", "http://sts.example.com"][..],
+            "sts-endpoint",
+        ),
+    ] {
+        let mut e = alibaba_env(&key);
+        if input == "sts-endpoint" {
+            e = alibaba_env(&[
+                ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r"),
+                (
+                    "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+                    "acs:ram::1:oidc-provider/p",
+                ),
+                ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/t"),
+            ]);
+        }
+        let got = err(args, &e);
+        assert_eq!(got.input, Some(input), "{args:?}: {got}");
+    }
+    let e = alibaba_env(&[("ALIBABA_CLOUD_SECURITY_TOKEN", "t0ken")]);
+    assert_eq!(err(&[], &e).input, Some("security-token"));
+    let e = alibaba_env(&[
+        ("ALIBABA_CLOUD_ROLE_ARN", "arn:aws:iam::1:role/r"),
+        (
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::1:oidc-provider/p",
+        ),
+        ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", "/t"),
+    ]);
+    assert_eq!(err(&[], &e).input, Some("role-arn"));
 }

@@ -6,6 +6,7 @@
 //! an [`Observation`] per operation, or a [`ProviderError`] whose [`ErrorKind`] tells the
 //! engine whether to retry.
 
+pub mod alibaba;
 pub mod azure_arm;
 pub mod azure_china;
 pub mod azure_classic;

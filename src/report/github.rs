@@ -55,9 +55,10 @@ impl Github {
         summary_file: Option<PathBuf>,
         debug: bool,
     ) -> Self {
-        let out = Out::masking(writer, redactor);
+        // `Out::masking` announces every secret with `::add-mask::` now, and each one
+        // learnt later (a token, STS credentials) before the next line it writes.
         Github {
-            out,
+            out: Out::masking(writer, redactor),
             output_file,
             summary_file,
             debug,

@@ -4,4 +4,5 @@
 //! inputs and each stage has known-answer tests from the provider's own documentation.
 //! The same functions let the simulator verify what the client signed.
 
+pub mod acs3;
 pub mod azure_china;

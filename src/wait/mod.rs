@@ -307,7 +307,13 @@ impl Op {
     }
 }
 
-/// Spaces calls at least `1/rate` apart.
+/// How much wider than `1/rate` calls are spaced. Scheduled exactly `1/rate` apart, call 1
+/// and call `rate + 1` start one second apart, and any delay of call 1 on its way to the
+/// server (scheduling, connection set-up) puts `rate + 1` calls into one second as the
+/// server counts them; 5% leaves 50 ms for that.
+pub const RATE_HEADROOM: f64 = 1.05;
+
+/// Spaces calls at least `RATE_HEADROOM/rate` apart.
 struct RateLimiter {
     gap: Option<Duration>,
     next: Cell<Option<Instant>>,
@@ -317,7 +323,7 @@ impl RateLimiter {
     fn new(rate: Option<f64>) -> Self {
         let gap = rate
             .filter(|r| r.is_finite() && *r > 0.0)
-            .map(|r| Duration::from_secs_f64(1.0 / r));
+            .map(|r| Duration::from_secs_f64(RATE_HEADROOM / r));
         RateLimiter {
             gap,
             next: Cell::new(None),

@@ -1,0 +1,889 @@
+//! Alibaba Cloud DCDN and CDN refresh/prefetch task status:
+//! `DescribeDcdnRefreshTaskById` (`dcdn.aliyuncs.com`, `2018-01-15`) and
+//! `DescribeRefreshTaskById` (`cdn.aliyuncs.com`, `2018-05-10`).
+//!
+//! Wire format (seed 004, `shared/docs/alibaba-signing.md` §1, §3.3, §5):
+//! - request: RPC style, `POST /?TaskId=1%2C2` with an empty body, up to 10 ids comma
+//!   separated, signed with ACS3-HMAC-SHA256 by [`crate::sign::acs3`] afresh for every
+//!   request (new `x-acs-date` and `x-acs-signature-nonce`); credentials from
+//!   [`crate::auth`];
+//! - 200: `{"TotalCount","RequestId","Tasks":[{"TaskId","Status","Process","Description",
+//!   "ObjectPath","ObjectType","CreationTime"}]}` with `Status` one of
+//!   `Pending | Refreshing | Complete | Failed`. An id the answer leaves out (older than the
+//!   3-day window, another account) is reported by the engine as not found;
+//! - error: `{"RequestId","HostId","Code","Message","Recommend"}` with HTTP 4xx/5xx. Errors
+//!   are classified by `Code` first (throttling codes arrive as 400 too), by HTTP status when
+//!   the code is unknown.
+//!
+//! A refresh of several URLs may come back as several entries with the same `TaskId`; they
+//! are folded into one observation that is terminal only when every entry is.
+
+use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+use url::Url;
+
+use super::{ErrorKind, Observation, PollResult, Provider, ProviderError, State};
+use crate::auth::alibaba::{self as auth, Credentials};
+use crate::http::{self, Response};
+use crate::secret::Redactor;
+use crate::sign::acs3;
+
+/// Input name of the DCDN provider.
+pub const DCDN: &str = "alibaba-dcdn";
+/// Input name of the CDN provider.
+pub const CDN: &str = "alibaba-cdn";
+/// Ids one `Describe…RefreshTaskById` call may carry.
+pub const MAX_BATCH: usize = 10;
+/// Calls per second per account the API allows.
+pub const DOCUMENTED_RATE: f64 = 30.0;
+/// The name the API gives its request id (body field; also `x-acs-request-id`).
+pub const REQUEST_ID: &str = "RequestId";
+/// The default region.
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+
+/// Which of the two APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Product {
+    /// Dynamic Route for CDN / Edge Security Acceleration.
+    Dcdn,
+    /// Alibaba Cloud CDN.
+    Cdn,
+}
+
+/// Regions the CDN SDK sends to the Singapore endpoint rather than the central one.
+const CDN_INTERNATIONAL: &[&str] = &[
+    "ap-northeast-1",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-5",
+    "eu-central-1",
+    "eu-west-1",
+    "me-east-1",
+    "us-east-1",
+    "us-west-1",
+];
+
+impl Product {
+    /// The product for a provider input name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            DCDN => Some(Product::Dcdn),
+            CDN => Some(Product::Cdn),
+            _ => None,
+        }
+    }
+
+    /// The provider input name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Product::Dcdn => DCDN,
+            Product::Cdn => CDN,
+        }
+    }
+
+    /// The status action.
+    pub fn action(self) -> &'static str {
+        match self {
+            Product::Dcdn => "DescribeDcdnRefreshTaskById",
+            Product::Cdn => "DescribeRefreshTaskById",
+        }
+    }
+
+    /// The API version.
+    pub fn version(self) -> &'static str {
+        match self {
+            Product::Dcdn => "2018-01-15",
+            Product::Cdn => "2018-05-10",
+        }
+    }
+
+    /// The endpoint the official SDK uses for `region`: DCDN is central for every region;
+    /// CDN is central except for the international regions, served from Singapore.
+    pub fn default_endpoint(self, region: &str) -> String {
+        match self {
+            Product::Dcdn => "https://dcdn.aliyuncs.com".into(),
+            Product::Cdn if CDN_INTERNATIONAL.contains(&region) => {
+                "https://cdn.ap-southeast-1.aliyuncs.com".into()
+            }
+            Product::Cdn => "https://cdn.aliyuncs.com".into(),
+        }
+    }
+}
+
+/// Everything needed to call the API, validated by [`crate::config`].
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// DCDN or CDN.
+    pub product: Product,
+    /// Base URL (the SDK's endpoint for the region, the international one, a simulator).
+    pub endpoint: Url,
+    /// Where the credentials come from.
+    pub credentials: auth::Source,
+}
+
+/// The DCDN/CDN refresh-task status client.
+pub struct Alibaba {
+    settings: Settings,
+    http: reqwest::Client,
+    credentials: Credentials,
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl Alibaba {
+    /// A client that signs with the system clock. Secrets met on the way (temporary
+    /// credentials) are registered with `redactor`.
+    pub fn new(settings: Settings, http: reqwest::Client, redactor: Redactor) -> Self {
+        let credentials = Credentials::new(settings.credentials.clone(), http.clone(), redactor);
+        Alibaba {
+            settings,
+            http,
+            credentials,
+            clock: Utc::now,
+        }
+    }
+
+    /// The request URL for `ids`: the endpoint with `?TaskId=<ids, comma separated>`,
+    /// encoded exactly as the canonical query string that is signed.
+    pub fn request_url(&self, ids: &[String]) -> Url {
+        let mut url = self.settings.endpoint.clone();
+        let joined = ids.join(",");
+        url.set_query(Some(&acs3::canonical_query_string(&[(
+            "TaskId",
+            joined.as_str(),
+        )])));
+        url
+    }
+
+    /// One signed call, interpreted.
+    async fn call_once(&self, ids: &[String]) -> PollResult {
+        let key = self.credentials.get().await?;
+        let url = self.request_url(ids);
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_string(),
+        };
+        let joined = ids.join(",");
+        let query = [("TaskId", joined.as_str())];
+        let signable = acs3::SignableRequest {
+            method: "POST",
+            host: &host,
+            path: url.path(),
+            query: &query,
+            headers: &[],
+            body: b"",
+        };
+        let nonce = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let headers = acs3::sign(
+            &signable,
+            &key.as_acs3(),
+            self.settings.product.action(),
+            self.settings.product.version(),
+            (self.clock)(),
+            &nonce,
+        );
+        let mut request = self
+            .http
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        interpret(ids, http::send(request).await?)
+    }
+
+    /// A refused timestamp or a reused nonce is re-signed once at once (fresh date and
+    /// nonce); refused twice, the error stands (for the timestamp: probable clock skew).
+    async fn call(&self, ids: &[String]) -> PollResult {
+        match self.call_once(ids).await {
+            Err(e)
+                if matches!(
+                    e.code.as_deref(),
+                    Some("InvalidTimeStamp.Expired" | "SignatureNonceUsed")
+                ) =>
+            {
+                self.call_once(ids).await
+            }
+            other => other,
+        }
+    }
+}
+
+impl Provider for Alibaba {
+    fn name(&self) -> &'static str {
+        self.settings.product.name()
+    }
+
+    fn max_batch(&self) -> usize {
+        MAX_BATCH
+    }
+
+    fn max_rate(&self) -> Option<f64> {
+        Some(DOCUMENTED_RATE)
+    }
+
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
+        self.call(ids).boxed_local()
+    }
+}
+
+/// The error envelope, every field optional (the SDK also accepts lower-case names).
+#[derive(Debug, Default, Deserialize)]
+pub struct ErrorBody {
+    /// `RequestId`.
+    #[serde(rename = "RequestId", alias = "requestId")]
+    pub request_id: Option<String>,
+    /// `HostId`.
+    #[serde(rename = "HostId", alias = "hostId")]
+    pub host_id: Option<String>,
+    /// `Code`.
+    #[serde(rename = "Code", alias = "code")]
+    pub code: Option<String>,
+    /// `Message`.
+    #[serde(rename = "Message", alias = "message")]
+    pub message: Option<String>,
+    /// `Recommend`: a troubleshooting link.
+    #[serde(rename = "Recommend", alias = "recommend")]
+    pub recommend: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer {
+    request_id: Option<String>,
+    tasks: Option<Vec<Task>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Task {
+    task_id: Option<serde_json::Value>,
+    status: Option<String>,
+    process: Option<String>,
+    description: Option<String>,
+    object_path: Option<String>,
+    object_type: Option<String>,
+    creation_time: Option<String>,
+}
+
+/// Turns one response into observations (one per asked id the answer mentions) or an error.
+pub fn interpret(ids: &[String], resp: Response) -> PollResult {
+    let error: Option<ErrorBody> = serde_json::from_slice(&resp.body).ok();
+    let ok = (200..300).contains(&resp.status);
+    if !ok || error.as_ref().is_some_and(|e| e.code.is_some()) {
+        return Err(api_error(&resp, error.unwrap_or_default()));
+    }
+    let malformed = |what: &str, request_id: Option<String>| {
+        let mut e = ProviderError::new(ErrorKind::Malformed, what.to_string())
+            .hint(format!("body starts: {}", snippet(&resp.body)));
+        e = with_response(e, &resp, None, request_id);
+        e
+    };
+    let answer: Answer = serde_json::from_slice(&resp.body)
+        .map_err(|_| malformed("the status answer is not the JSON expected", None))?;
+    let Some(tasks) = answer.tasks else {
+        return Err(malformed(
+            "the status answer has no Tasks list",
+            answer.request_id,
+        ));
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        let entries: Vec<&Task> = tasks
+            .iter()
+            .filter(|t| t.task_id.as_ref().and_then(id_text).as_deref() == Some(id.as_str()))
+            .collect();
+        if entries.is_empty() {
+            continue;
+        }
+        match observation(id, &entries) {
+            Some(obs) => out.push(obs),
+            None => {
+                return Err(malformed(
+                    &format!("task {id} has no Status in the answer"),
+                    answer.request_id,
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A `TaskId` as text, whether the API sends a string or a number.
+fn id_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Folds the entries of one task: unknown beats pending beats failed beats complete, so the
+/// task is terminal only when every entry is, and never succeeds on a word not known.
+fn observation(id: &str, entries: &[&Task]) -> Option<Observation> {
+    let mut read: Vec<(State, &str, &Task)> = Vec::new();
+    for t in entries {
+        let raw = t.status.as_deref()?;
+        read.push((map_status(raw), raw.trim(), t));
+    }
+    let pick = |state: State| read.iter().find(|(s, _, _)| *s == state);
+    let (state, raw) = [
+        State::Unrecognized,
+        State::Pending,
+        State::Failed,
+        State::Succeeded,
+    ]
+    .into_iter()
+    .find_map(|s| pick(s.clone()).map(|(_, raw, _)| (s, raw.to_string())))?;
+    let mut obs = Observation::new(id, state.clone(), raw);
+    let progress: Vec<f64> = read
+        .iter()
+        .filter_map(|(_, _, t)| t.process.as_deref().and_then(parse_progress))
+        .collect();
+    if !progress.is_empty() {
+        obs.progress = Some(progress.iter().sum::<f64>() / progress.len() as f64);
+    }
+    obs.started_at = read
+        .iter()
+        .filter_map(|(_, _, t)| t.creation_time.as_deref().and_then(parse_time))
+        .min();
+    let shown: Vec<&Task> = if state == State::Failed {
+        read.iter()
+            .filter(|(s, _, _)| *s == State::Failed)
+            .map(|(_, _, t)| *t)
+            .collect()
+    } else {
+        read.iter().map(|(_, _, t)| *t).collect()
+    };
+    if state == State::Failed {
+        let mut messages: Vec<&str> = Vec::new();
+        for t in &shown {
+            if let Some(d) = t.description.as_deref().map(str::trim) {
+                if !d.is_empty() && !messages.contains(&d) {
+                    messages.push(d);
+                }
+            }
+        }
+        if !messages.is_empty() {
+            obs.message = Some(messages.join("; "));
+        }
+    }
+    for t in shown {
+        if let Some(p) = &t.object_path {
+            obs.details.push(("ObjectPath".into(), p.clone()));
+        }
+        if let Some(k) = &t.object_type {
+            obs.details.push(("ObjectType".into(), k.clone()));
+        }
+    }
+    Some(obs)
+}
+
+/// `Pending`/`Refreshing` pending, `Complete` succeeded, `Failed` failed; any other word is
+/// unrecognised (never success).
+pub fn map_status(raw: &str) -> State {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "pending" | "refreshing" => State::Pending,
+        "complete" => State::Succeeded,
+        "failed" => State::Failed,
+        _ => State::Unrecognized,
+    }
+}
+
+/// `"40%"` (or `"40"`) as 40.0; `None` unless it is a number from 0 to 100.
+pub fn parse_progress(text: &str) -> Option<f64> {
+    let n: f64 = text.trim().trim_end_matches('%').trim().parse().ok()?;
+    (0.0..=100.0).contains(&n).then_some(n)
+}
+
+const KEYS: &str = "Check access-key-id and access-key-secret (or the STS credentials): the AccessKey must exist, be enabled and match its secret";
+
+/// The decision for every error code purge-wait knows: the seed's five, the common
+/// signature and AccessKey codes, throttling and server faults. `None` for a code it does
+/// not know, which is then classified by HTTP status.
+pub fn classify(code: &str) -> Option<(ErrorKind, &'static str)> {
+    use ErrorKind::*;
+    if code.starts_with("Throttling") {
+        return Some((
+            Throttled,
+            "The API throttled the request (30 calls/s per account); it is retried with backoff. Lower rate-limit if other jobs share the account",
+        ));
+    }
+    if code.starts_with("Forbidden") {
+        return Some((
+            Permission,
+            "The credentials are valid but the RAM policy does not allow dcdn:DescribeDcdnRefreshTaskById / cdn:DescribeRefreshTaskById; grant it to the user or role",
+        ));
+    }
+    if code.starts_with("InvalidSecurityToken") {
+        return Some((
+            Auth,
+            "The STS security token is invalid, expired or does not belong to the AccessKey; give a fresh security-token with its AccessKey, or use OIDC role assumption, which refreshes it",
+        ));
+    }
+    Some(match code {
+        "Rejected.Throttling" | "TooManyRequests" => (
+            Throttled,
+            "The API throttled the request; it is retried with backoff",
+        ),
+        "ServiceUnavailable" | "InternalError" | "UnknownError" | "ServiceTimeout" => {
+            (Transient, "The service had a fault; the call is retried")
+        }
+        "SignatureNonceUsed" => (
+            Transient,
+            "The service saw this signature nonce before; the call is signed again with a new one",
+        ),
+        "InvalidTaskId.Malformed" => (
+            Invalid,
+            "Check operation-ids: each must be a RefreshTaskId or PushTaskId returned by a refresh or prefetch call (one of the ids in this call is not)",
+        ),
+        "InvalidTaskId" => (
+            Invalid,
+            "The API takes at most 10 task ids per call; purge-wait sends 10 at most, so this is a bug worth reporting",
+        ),
+        "InvalidParameters" => (
+            Invalid,
+            "The API refused the request's parameters; check operation-ids",
+        ),
+        "InvalidTime" => (
+            Invalid,
+            "Refresh tasks can be queried for 3 days only; wait on tasks submitted within the last 3 days",
+        ),
+        "SignatureDoesNotMatch"
+        | "IncompleteSignature"
+        | "InvalidAccessKeyId"
+        | "InvalidAccessKeyId.NotFound"
+        | "InvalidAccessKeyId.Inactive" => (Auth, KEYS),
+        "MissingSecurityToken" => (
+            Auth,
+            "The AccessKey is temporary (STS): give its security-token too",
+        ),
+        "InvalidTimeStamp.Expired" => (
+            ClockSkew,
+            "The request date was refused twice although it was signed afresh: the clock of this machine is probably wrong (the service allows 15 minutes); sync it (NTP)",
+        ),
+        "InvalidTimeStamp.Format" | "InvalidAuthorization" | "MissingParameter" => (
+            Auth,
+            "The signed headers did not reach the API intact: a proxy between here and the API may strip or rewrite them",
+        ),
+        "InvalidAction.NotFound" | "InvalidApi.NotFound" | "InvalidVersion" => (
+            NotFound,
+            "The endpoint does not serve this API: check provider (alibaba-dcdn or alibaba-cdn) and endpoint",
+        ),
+        _ => return None,
+    })
+}
+
+fn api_error(resp: &Response, body: ErrorBody) -> ProviderError {
+    let code = body.code.clone().unwrap_or_default();
+    let message = body
+        .message
+        .clone()
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| format!("HTTP {}", resp.status));
+    let mut e = match classify(&code) {
+        // 429 is throttling whatever the code says.
+        _ if resp.status == 429 => ProviderError::new(ErrorKind::Throttled, message)
+            .hint("The API throttled the request; it is retried with backoff"),
+        Some((kind, hint)) => ProviderError::new(kind, message).hint(hint),
+        None => {
+            let mut e = status_error(resp);
+            if body.message.is_some() || !code.is_empty() {
+                e.message = message;
+            }
+            e
+        }
+    };
+    if !code.is_empty() {
+        e.code = Some(code);
+    }
+    with_response(e, resp, body.recommend.as_deref(), body.request_id)
+}
+
+/// An error answer without a known code, classified by HTTP status.
+fn status_error(resp: &Response) -> ProviderError {
+    let kind = match resp.status {
+        429 => ErrorKind::Throttled,
+        408 | 500..=599 => ErrorKind::Transient,
+        401 => ErrorKind::Auth,
+        403 => ErrorKind::Permission,
+        404 => ErrorKind::NotFound,
+        _ => ErrorKind::Invalid,
+    };
+    let mut message = format!("HTTP {}", resp.status);
+    if !resp.body.is_empty() {
+        message = format!("{message}: {}", snippet(&resp.body));
+    }
+    let mut e = ProviderError::new(kind, message);
+    if kind == ErrorKind::NotFound {
+        e = e.hint("Check provider and endpoint");
+    }
+    e
+}
+
+/// Adds what the response says: HTTP status, `RequestId` (body, else `x-acs-request-id`),
+/// `x-acs-retry-after`, the `Recommend` link and, for a refused date, the clock difference.
+pub fn with_response(
+    mut e: ProviderError,
+    resp: &Response,
+    recommend: Option<&str>,
+    request_id: Option<String>,
+) -> ProviderError {
+    e.http_status = Some(resp.status);
+    e.request_id = request_id
+        .filter(|r| !r.trim().is_empty())
+        .or_else(|| resp.header("x-acs-request-id"))
+        .map(|r| (REQUEST_ID, r));
+    e.retry_after = http::retry_after(&resp.headers, std::time::SystemTime::now());
+    if e.kind == ErrorKind::ClockSkew {
+        if let Some(server) = resp.header("date") {
+            if let Ok(d) = DateTime::parse_from_rfc2822(&server) {
+                let skew = (Utc::now() - d.with_timezone(&Utc)).num_seconds();
+                let hint = e.hint.take().unwrap_or_default();
+                e.hint = Some(format!(
+                    "{hint} (this machine's clock differs from the server's Date header by about {skew} s)"
+                ));
+            }
+        }
+    }
+    if let Some(link) = recommend.map(str::trim).filter(|l| !l.is_empty()) {
+        let hint = match e.hint.take() {
+            Some(h) => format!("{h}. See {link}"),
+            None => format!("See {link}"),
+        };
+        e.hint = Some(hint);
+    }
+    e
+}
+
+/// The first 200 characters of a body, for messages.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    match text.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// `2021-05-10T08:54:23Z`, or without seconds (`2021-05-10T08:54Z`, as the doc writes it).
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%MZ")
+                .ok()
+                .map(|n| n.and_utc())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn resp(status: u16, body: &str) -> Response {
+        Response {
+            status,
+            headers: HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// The seed's sample success response, verbatim.
+    const SEED_BODY: &str = r#"{
+  "TotalCount": 2,
+  "RequestId": "E0C2EF95-B1EC-4C93-855E-2059A7DA2B7B",
+  "Tasks": [
+    {
+      "Status": "Complete",
+      "CreationTime": "2021-05-10T08:54:23Z",
+      "ObjectType": "file",
+      "Process": "100%",
+      "Description": "Internal Error",
+      "ObjectPath": "http://example.com/image_01.png",
+      "TaskId": "113681**"
+    }
+  ]
+}"#;
+
+    #[test]
+    fn seed_sample_body() {
+        let out = interpret(&ids(&["113681**"]), resp(200, SEED_BODY)).unwrap();
+        assert_eq!(out.len(), 1);
+        let obs = &out[0];
+        assert_eq!(obs.id, "113681**");
+        assert_eq!(obs.state, State::Succeeded);
+        assert_eq!(obs.raw_status, "Complete");
+        assert_eq!(obs.progress, Some(100.0));
+        // A complete task's Description is not a failure message.
+        assert_eq!(obs.message, None);
+        assert_eq!(
+            obs.started_at.unwrap().to_rfc3339(),
+            "2021-05-10T08:54:23+00:00"
+        );
+        assert!(obs.details.contains(&(
+            "ObjectPath".into(),
+            "http://example.com/image_01.png".into()
+        )));
+    }
+
+    #[test]
+    fn every_documented_status_word() {
+        assert_eq!(map_status("Pending"), State::Pending);
+        assert_eq!(map_status("Refreshing"), State::Pending);
+        assert_eq!(map_status("Complete"), State::Succeeded);
+        assert_eq!(map_status("Failed"), State::Failed);
+        assert_eq!(map_status("Completed"), State::Unrecognized);
+        assert_eq!(map_status("Succeeded"), State::Unrecognized);
+        assert_eq!(map_status(""), State::Unrecognized);
+    }
+
+    #[test]
+    fn process_is_progress() {
+        assert_eq!(parse_progress("40%"), Some(40.0));
+        assert_eq!(parse_progress(" 12.5 % "), Some(12.5));
+        assert_eq!(parse_progress("100"), Some(100.0));
+        assert_eq!(parse_progress("140%"), None);
+        assert_eq!(parse_progress("-1%"), None);
+        assert_eq!(parse_progress("soon"), None);
+    }
+
+    #[test]
+    fn failed_task_carries_description_path_and_type() {
+        let body = r#"{"RequestId":"r","TotalCount":2,"Tasks":[
+            {"TaskId":"1","Status":"Refreshing","Process":"40%","ObjectPath":"https://a/x","ObjectType":"file"},
+            {"TaskId":"2","Status":"Failed","Process":"100%","Description":"Origin Timeout","ObjectPath":"https://a/dir/","ObjectType":"directory"}]}"#;
+        let out = interpret(&ids(&["1", "2", "3"]), resp(200, body)).unwrap();
+        assert_eq!(out.len(), 2, "id 3 is left for the engine to report");
+        assert_eq!(out[0].state, State::Pending);
+        assert_eq!(out[0].raw_status, "Refreshing");
+        assert_eq!(out[0].progress, Some(40.0));
+        assert_eq!(out[1].state, State::Failed);
+        assert_eq!(out[1].message.as_deref(), Some("Origin Timeout"));
+        assert_eq!(
+            out[1].details,
+            vec![
+                ("ObjectPath".to_string(), "https://a/dir/".to_string()),
+                ("ObjectType".to_string(), "directory".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn entries_of_one_task_fold_and_numeric_ids_match() {
+        let body = r#"{"Tasks":[
+            {"TaskId":7,"Status":"Complete","Process":"100%","ObjectPath":"https://a/1"},
+            {"TaskId":"7","Status":"Refreshing","Process":"50%","ObjectPath":"https://a/2"}]}"#;
+        let out = interpret(&ids(&["7"]), resp(200, body)).unwrap();
+        assert_eq!(out[0].state, State::Pending, "terminal only when all are");
+        assert_eq!(out[0].progress, Some(75.0));
+        let body = r#"{"Tasks":[
+            {"TaskId":"7","Status":"Complete"},
+            {"TaskId":"7","Status":"Failed","Description":"Internal Error","ObjectPath":"https://a/2"}]}"#;
+        let out = interpret(&ids(&["7"]), resp(200, body)).unwrap();
+        assert_eq!(out[0].state, State::Failed);
+        assert_eq!(out[0].message.as_deref(), Some("Internal Error"));
+        let body =
+            r#"{"Tasks":[{"TaskId":"7","Status":"Complete"},{"TaskId":"7","Status":"Queued"}]}"#;
+        let out = interpret(&ids(&["7"]), resp(200, body)).unwrap();
+        assert_eq!(out[0].state, State::Unrecognized);
+        assert_eq!(out[0].raw_status, "Queued");
+    }
+
+    #[test]
+    fn malformed_bodies_are_never_success() {
+        for body in [
+            "",
+            "{",
+            "{}",
+            r#"{"RequestId":"r"}"#,
+            r#"{"Tasks":{"Task":[]}}"#,
+            r#"{"Tasks":[{"TaskId":"1"}]}"#,
+            "<html>ok</html>",
+        ] {
+            let e = interpret(&ids(&["1"]), resp(200, body)).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Malformed, "{body}");
+        }
+        // An empty list is not malformed: every id is missing (the engine says not found).
+        let out = interpret(&ids(&["1"]), resp(200, r#"{"TotalCount":0,"Tasks":[]}"#)).unwrap();
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn every_known_code_has_a_decision() {
+        use ErrorKind::*;
+        let table = [
+            // The seed's codes.
+            ("InvalidParameters", Invalid),
+            ("InvalidTaskId.Malformed", Invalid),
+            ("InvalidTaskId", Invalid),
+            ("InvalidTime", Invalid),
+            ("TooManyRequests", Throttled),
+            // Throttling, whatever the suffix.
+            ("Throttling", Throttled),
+            ("Throttling.User", Throttled),
+            ("Throttling.Api", Throttled),
+            ("Rejected.Throttling", Throttled),
+            // Faults.
+            ("ServiceUnavailable", Transient),
+            ("InternalError", Transient),
+            ("UnknownError", Transient),
+            ("ServiceTimeout", Transient),
+            ("SignatureNonceUsed", Transient),
+            // Signature and AccessKey.
+            ("SignatureDoesNotMatch", Auth),
+            ("IncompleteSignature", Auth),
+            ("InvalidAccessKeyId", Auth),
+            ("InvalidAccessKeyId.NotFound", Auth),
+            ("InvalidAccessKeyId.Inactive", Auth),
+            ("InvalidSecurityToken.Expired", Auth),
+            ("InvalidSecurityToken.Malformed", Auth),
+            ("InvalidSecurityToken.MismatchWithAccessKey", Auth),
+            ("MissingSecurityToken", Auth),
+            ("InvalidTimeStamp.Format", Auth),
+            ("InvalidAuthorization", Auth),
+            ("MissingParameter", Auth),
+            ("InvalidTimeStamp.Expired", ClockSkew),
+            // Permission.
+            ("Forbidden", Permission),
+            ("Forbidden.RAM", Permission),
+            ("Forbidden.AccessKeyDisabled", Permission),
+            ("Forbidden.NoPermission", Permission),
+            // Wrong endpoint.
+            ("InvalidAction.NotFound", NotFound),
+            ("InvalidApi.NotFound", NotFound),
+            ("InvalidVersion", NotFound),
+        ];
+        for (code, kind) in table {
+            assert_eq!(classify(code).map(|c| c.0), Some(kind), "{code}");
+        }
+        assert!(classify("SomethingNew").is_none());
+    }
+
+    #[test]
+    fn error_body_surfaces_code_message_request_id_and_recommend() {
+        let body = r#"{"RequestId":"06DD587E-599A","HostId":"dcdn.aliyuncs.com","Code":"InvalidTaskId.Malformed","Message":"The specified TaskId is invalid.","Recommend":"https://api.aliyun.com/troubleshoot?q=InvalidTaskId.Malformed&product=dcdn"}"#;
+        let e = interpret(&ids(&["abc"]), resp(400, body)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert_eq!(e.code.as_deref(), Some("InvalidTaskId.Malformed"));
+        assert_eq!(e.request_id, Some((REQUEST_ID, "06DD587E-599A".into())));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("InvalidTaskId.Malformed: The specified TaskId is invalid. (HTTP 400, RequestId: 06DD587E-599A). Check operation-ids"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "See https://api.aliyun.com/troubleshoot?q=InvalidTaskId.Malformed&product=dcdn"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn throttling_is_retried_whatever_the_status_and_honours_x_acs_retry_after() {
+        let body = r#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control."}"#;
+        let mut r = resp(400, body);
+        r.headers
+            .insert("x-acs-retry-after", HeaderValue::from_static("1500"));
+        let e = interpret(&ids(&["1"]), r).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Throttled);
+        assert_eq!(e.retry_after, Some(std::time::Duration::from_millis(1500)));
+        let e = interpret(&ids(&["1"]), resp(429, r#"{"Code":"TooManyRequests"}"#)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Throttled);
+        // 429 wins over any code.
+        let e = interpret(&ids(&["1"]), resp(429, r#"{"Code":"Odd"}"#)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Throttled);
+        let e = interpret(&ids(&["1"]), resp(429, "")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Throttled);
+    }
+
+    #[test]
+    fn unknown_codes_and_bodies_fall_back_to_http_status() {
+        let body = r#"{"Code":"Brand.New","Message":"x"}"#;
+        assert_eq!(
+            interpret(&ids(&["1"]), resp(503, body)).unwrap_err().kind,
+            ErrorKind::Transient
+        );
+        assert_eq!(
+            interpret(&ids(&["1"]), resp(400, body)).unwrap_err().kind,
+            ErrorKind::Invalid
+        );
+        let e = interpret(&ids(&["1"]), resp(502, "<html>Bad gateway</html>")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Transient);
+        assert!(e.message.contains("Bad gateway"));
+        // A code on a 200 is an error, not a status.
+        let e = interpret(
+            &ids(&["1"]),
+            resp(200, r#"{"Code":"SignatureDoesNotMatch","Message":"m"}"#),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Auth);
+    }
+
+    #[test]
+    fn request_id_falls_back_to_the_header() {
+        let mut r = resp(500, "");
+        r.headers
+            .insert("x-acs-request-id", HeaderValue::from_static("hdr-id"));
+        let e = interpret(&ids(&["1"]), r).unwrap_err();
+        assert_eq!(e.request_id, Some((REQUEST_ID, "hdr-id".into())));
+    }
+
+    fn client(endpoint: &str) -> Alibaba {
+        Alibaba::new(
+            Settings {
+                product: Product::Dcdn,
+                endpoint: Url::parse(endpoint).unwrap(),
+                credentials: auth::Source::Static(auth::AccessKey {
+                    id: "testid".into(),
+                    secret: crate::secret::Secret::new("testsecret"),
+                    token: None,
+                }),
+            },
+            reqwest::Client::new(),
+            Redactor::default(),
+        )
+    }
+
+    #[test]
+    fn ids_are_batched_comma_separated_in_the_signed_query() {
+        let p = client("https://dcdn.aliyuncs.com");
+        assert_eq!(p.max_batch(), 10);
+        assert_eq!(p.max_rate(), Some(30.0));
+        assert_eq!(p.name(), "alibaba-dcdn");
+        assert_eq!(
+            p.request_url(&ids(&["123", "456"])).as_str(),
+            "https://dcdn.aliyuncs.com/?TaskId=123%2C456"
+        );
+    }
+
+    #[test]
+    fn endpoints_follow_the_sdk_map() {
+        assert_eq!(
+            Product::Dcdn.default_endpoint("eu-central-1"),
+            "https://dcdn.aliyuncs.com"
+        );
+        assert_eq!(
+            Product::Cdn.default_endpoint("cn-hangzhou"),
+            "https://cdn.aliyuncs.com"
+        );
+        assert_eq!(
+            Product::Cdn.default_endpoint("ap-southeast-1"),
+            "https://cdn.ap-southeast-1.aliyuncs.com"
+        );
+        assert_eq!(Product::Cdn.action(), "DescribeRefreshTaskById");
+        assert_eq!(Product::Cdn.version(), "2018-05-10");
+        assert_eq!(Product::Dcdn.action(), "DescribeDcdnRefreshTaskById");
+        assert_eq!(Product::Dcdn.version(), "2018-01-15");
+    }
+}
