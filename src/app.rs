@@ -47,7 +47,7 @@ pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> u8 {
 /// (exit 2) before any request.
 async fn wait(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Output = ()>) -> u8 {
     let kind = config::report_kind(&raw, env).unwrap_or_else(|_| ReportKind::detect(env));
-    let mut reporter = report::new(kind, raw.redactor(), env);
+    let mut reporter = report::new(kind, raw.redactor(), env, &config::report_options(&raw));
     let config = match Config::from_raw(&raw, env) {
         Ok(c) => c,
         Err(e) => {

@@ -114,8 +114,24 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "report",
-        help: "Where results go: auto (GitHub Actions when GITHUB_ACTIONS=true, else plain), github, plain, json",
+        help: "Where results go: auto (GitHub Actions when GITHUB_ACTIONS=true, GitLab CI when GITLAB_CI=true, Azure Pipelines when TF_BUILD=True, else plain), github, gitlab, azure-pipelines, plain, json",
         default: Some("auto"),
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "dotenv-file",
+        help: "GitLab CI: the dotenv report for artifacts:reports:dotenv",
+        default: Some("purge-wait.env"),
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "junit-file",
+        help: "Also write a JUnit XML report here, one test case per operation",
+        default: None,
         secret: false,
         cloud_env: &[],
         section: COMMON,
@@ -534,11 +550,22 @@ pub fn report_kind(raw: &Raw, env: &HashMap<String, String>) -> Result<ReportKin
         "github" => Ok(ReportKind::Github),
         "plain" => Ok(ReportKind::Plain),
         "json" => Ok(ReportKind::Json),
+        "gitlab" => Ok(ReportKind::Gitlab),
+        "azure-pipelines" => Ok(ReportKind::AzurePipelines),
         _ => Err(raw.invalid(
             "report",
             "is not a report kind",
-            "Use auto, github, plain or json.",
+            "Use auto, github, gitlab, azure-pipelines, plain or json.",
         )),
+    }
+}
+
+/// The report files (`dotenv-file`, `junit-file`). Never fails, so that a configuration
+/// error still reaches them.
+pub fn report_options(raw: &Raw) -> crate::report::Options {
+    crate::report::Options {
+        dotenv_file: raw.get("dotenv-file").map(Into::into),
+        junit_file: raw.get("junit-file").map(Into::into),
     }
 }
 
