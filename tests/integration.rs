@@ -12,5 +12,8 @@ mod azure_china;
 // Every bad input: exit 2, the input named, nothing requested.
 mod inputs;
 
+// GitLab CI and Azure Pipelines: dotenv, ##vso, JUnit, read with each system's rules.
+mod ci;
+
 // The repository contract: action.yml and --help follow the input table.
 mod contract;
