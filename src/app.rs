@@ -40,6 +40,11 @@ pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> u8 {
         Action::Wait(raw) => wait(raw, &env, shutdown).await,
         Action::Demo(raw) => demo(raw, &env, shutdown).await,
         Action::Simulate(args, raw) => simulate(args, raw, shutdown).await,
+        Action::Completions(shell) => {
+            let mut cmd = config::command();
+            clap_complete::generate(shell, &mut cmd, "purge-wait", &mut std::io::stdout());
+            0
+        }
     }
 }
 

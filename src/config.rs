@@ -615,6 +615,8 @@ pub enum Action {
     Demo(Raw),
     /// Serve the simulator.
     Simulate(SimulateArgs, Raw),
+    /// Print a shell completion script.
+    Completions(clap_complete::Shell),
 }
 
 /// Options of `purge-wait simulate`.
@@ -637,6 +639,21 @@ Exit codes:
   124  deadline reached while operations were still in progress
   130  interrupted (SIGINT/SIGTERM); outputs and summary are still written";
 
+const EXAMPLES: &str = "\
+Examples:
+  purge-wait demo
+      a real, signed wait against the embedded simulator
+  purge-wait --provider azure-china-cdn --operation-ids \"$TASK_ID\" --timeout 20m
+      wait; the credentials come from PURGE_WAIT_* or AZURE_CDN_API_KEY_ID/_SECRET
+  purge-wait --report json ... | jq .status
+      one JSON object on stdout
+  purge-wait completions zsh > \"${fpath[1]}/_purge-wait\"
+      shell completions (bash, zsh, fish, elvish, powershell)
+
+Reports: `--report auto` picks GitHub Actions (GITHUB_ACTIONS=true), GitLab CI (GITLAB_CI=true:
+dotenv report, sections, colours) or Azure Pipelines (TF_BUILD=True: ##vso variables and
+issues), else plain. `--junit-file FILE` adds a JUnit XML report anywhere.";
+
 /// The command line: every input as a global flag, plus the subcommands.
 pub fn command() -> Command {
     let mut cmd = Command::new("purge-wait")
@@ -650,9 +667,21 @@ pub fn command() -> Command {
              count as unset.",
         )
         .after_help(EXIT_CODES)
+        .after_long_help(format!("{EXIT_CODES}\n\n{EXAMPLES}"))
         .subcommand_required(false)
         .subcommand(
             Command::new("wait").about("Wait on operations (the default when no command is given)"),
+        )
+        .subcommand(
+            Command::new("completions")
+                .about("Print a completion script: purge-wait completions bash > /etc/bash_completion.d/purge-wait")
+                .arg(
+                    Arg::new("shell")
+                        .value_name("SHELL")
+                        .required(true)
+                        .value_parser(clap::value_parser!(clap_complete::Shell))
+                        .help("bash, zsh, fish, elvish or powershell"),
+                ),
         )
         .subcommand(Command::new("demo").about(
             "Start the embedded simulator on a free port and run a real, signed wait against it",
@@ -720,6 +749,10 @@ where
     let raw = Raw::resolve(&matches, env);
     Ok(match matches.subcommand() {
         Some(("demo", _)) => Action::Demo(raw),
+        Some(("completions", sub)) => Action::Completions(
+            *sub.get_one::<clap_complete::Shell>("shell")
+                .expect("required"),
+        ),
         Some(("simulate", sub)) => {
             let text = sub
                 .get_one::<String>("default-duration")

@@ -15,5 +15,9 @@ mod inputs;
 // GitLab CI and Azure Pipelines: dotenv, ##vso, JUnit, read with each system's rules.
 mod ci;
 
+// Distribution and the README's CI snippets: the GitLab pipeline, the component's inputs,
+// the Azure Pipelines steps run for real, the release archive install, completions.
+mod distribution;
+
 // The repository contract: action.yml and --help follow the input table.
 mod contract;
