@@ -482,3 +482,65 @@ async fn completions_are_valid_scripts() {
     env.arg("completions").arg("tcsh");
     assert_eq!(env.run().await.code, 2);
 }
+
+#[test]
+fn readme_install_snippet_verifies_the_checksum_and_installs() {
+    let readme = read("README.md");
+    let section = &readme[readme.find("### Install\n").unwrap()..];
+    let body = &section[section.find("```sh\n").unwrap() + 6..];
+    let script = &body[..body.find("```").unwrap()];
+    assert!(script.contains("sha256sum -c"));
+    let root = tempfile::tempdir().unwrap();
+    let dist = release_dir(root.path(), "x86_64-unknown-linux-musl");
+    let fakebin = fake_curl(root.path(), &dist);
+    // `sudo mv … /usr/local/bin/` installs into the test's own directory instead.
+    let dest = root.path().join("usr-local-bin");
+    std::fs::create_dir_all(&dest).unwrap();
+    let sudo = fakebin.join("sudo");
+    std::fs::write(
+        &sudo,
+        "#!/bin/bash\nargs=()\nfor a in \"$@\"; do [[ $a == /usr/local/bin/ ]] && a=\"$DEST/\"; args+=(\"$a\"); done\nexec \"${args[@]}\"\n",
+    )
+    .unwrap();
+    Command::new("chmod").arg("+x").arg(&sudo).status().unwrap();
+    let work = root.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let run = |dir: &Path| {
+        Command::new("bash")
+            .arg("-euo")
+            .arg("pipefail")
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", fakebin.display()))
+            .env("DEST", &dest)
+            .output()
+            .unwrap()
+    };
+    let out = run(&work);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let version = Command::new(dest.join("purge-wait"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("purge-wait "));
+
+    std::fs::write(
+        dist.join("purge-wait-x86_64-unknown-linux-musl.tar.gz"),
+        b"evil",
+    )
+    .unwrap();
+    std::fs::remove_file(dest.join("purge-wait")).unwrap();
+    let tampered = root.path().join("tampered");
+    std::fs::create_dir_all(&tampered).unwrap();
+    assert!(
+        !run(&tampered).status.success(),
+        "checksum mismatch must fail"
+    );
+    assert!(!dest.join("purge-wait").exists());
+}
