@@ -610,3 +610,31 @@ fn detection_follows_the_ci_variables() {
         ReportKind::Github
     );
 }
+
+#[test]
+fn report_kinds_and_files_come_from_the_inputs() {
+    let env: HashMap<String, String> = [("GITLAB_CI".to_string(), "true".to_string())].into();
+    let raw = |args: &[&str]| match crate::config::parse(
+        std::iter::once("purge-wait").chain(args.iter().copied()),
+        &env,
+    )
+    .unwrap()
+    {
+        crate::config::Action::Wait(raw) => raw,
+        other => panic!("{other:?}"),
+    };
+    let kind = |args: &[&str]| crate::config::report_kind(&raw(args), &env).unwrap();
+    assert_eq!(kind(&[]), ReportKind::Gitlab, "auto");
+    assert_eq!(
+        kind(&["--report", "azure-pipelines"]),
+        ReportKind::AzurePipelines
+    );
+    assert_eq!(kind(&["--report", "GitLab"]), ReportKind::Gitlab);
+    let opts = crate::config::report_options(&raw(&[]));
+    assert_eq!(opts.dotenv_file, Some("purge-wait.env".into()));
+    assert_eq!(opts.junit_file, None);
+    let opts =
+        crate::config::report_options(&raw(&["--junit-file", "j.xml", "--dotenv-file", "d.env"]));
+    assert_eq!(opts.junit_file, Some("j.xml".into()));
+    assert_eq!(opts.dotenv_file, Some("d.env".into()));
+}
