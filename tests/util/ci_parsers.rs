@@ -218,23 +218,48 @@ pub fn parse_junit(xml: &str) -> Vec<JunitCase> {
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     let root = parse_xml(xml);
     assert_eq!(root.name, "testsuites");
+    assert!(
+        root.attrs.is_empty(),
+        "JUnit.xsd declares no attributes on <testsuites>"
+    );
     let mut cases = Vec::new();
     let suites = root.all("testsuite");
     assert!(!suites.is_empty(), "at least one testsuite");
     for suite in suites {
-        for attr in [
+        let allowed = [
             "name",
             "tests",
             "failures",
             "errors",
+            "skipped",
             "time",
             "timestamp",
             "hostname",
             "id",
             "package",
-        ] {
+        ];
+        for attr in allowed.iter().filter(|a| **a != "skipped") {
             suite.attr(attr);
         }
+        for attr in suite.attrs.keys() {
+            assert!(
+                allowed.contains(&attr.as_str()),
+                "JUnit.xsd has no testsuite/@{attr}"
+            );
+        }
+        let order: Vec<&str> = suite.children.iter().map(|c| c.name.as_str()).collect();
+        let n_cases = order.iter().filter(|n| **n == "testcase").count();
+        assert_eq!(order.first(), Some(&"properties"), "{order:?}");
+        assert_eq!(
+            &order[order.len() - 2..],
+            ["system-out", "system-err"],
+            "{order:?}"
+        );
+        assert_eq!(
+            order.len(),
+            n_cases + 3,
+            "only properties, testcases, system-out, system-err"
+        );
         assert!(is_decimal(suite.attr("time")));
         let ts = suite.attr("timestamp");
         assert!(
