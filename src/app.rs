@@ -43,6 +43,11 @@ pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> u8 {
         Action::Wait(raw) => wait(raw, &env, shutdown).await,
         Action::Demo(raw) => demo(raw, &env, shutdown).await,
         Action::Simulate(args, raw) => simulate(args, raw, shutdown).await,
+        Action::Completions(shell) => {
+            let mut cmd = config::command();
+            clap_complete::generate(shell, &mut cmd, "purge-wait", &mut std::io::stdout());
+            0
+        }
     }
 }
 
@@ -62,7 +67,8 @@ async fn wait_trusting(
     let kind = config::report_kind(&raw, env).unwrap_or_else(|_| ReportKind::detect(env));
     // One redactor for the whole run: the provider registers tokens it learns mid-wait.
     let redactor = raw.redactor();
-    let mut reporter = report::new(kind, redactor.clone(), env);
+    let options = config::report_options(&raw);
+    let mut reporter = report::new(kind, redactor.clone(), env, &options);
     let mut config = match Config::from_raw(&raw, env) {
         Ok(c) => c,
         Err(e) => {

@@ -145,8 +145,24 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "report",
-        help: "Where results go: auto (GitHub Actions when GITHUB_ACTIONS=true, else plain), github, plain, json",
+        help: "Where results go: auto (GitHub Actions when GITHUB_ACTIONS=true, GitLab CI when GITLAB_CI=true, Azure Pipelines when TF_BUILD=True, else plain), github, gitlab, azure-pipelines, plain, json",
         default: Some("auto"),
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "dotenv-file",
+        help: "GitLab CI: the dotenv report for artifacts:reports:dotenv",
+        default: Some("purge-wait.env"),
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "junit-file",
+        help: "Also write a JUnit XML report here, one test case per operation",
+        default: None,
         secret: false,
         cloud_env: &[],
         section: COMMON,
@@ -1083,11 +1099,22 @@ pub fn report_kind(raw: &Raw, env: &HashMap<String, String>) -> Result<ReportKin
         "github" => Ok(ReportKind::Github),
         "plain" => Ok(ReportKind::Plain),
         "json" => Ok(ReportKind::Json),
+        "gitlab" => Ok(ReportKind::Gitlab),
+        "azure-pipelines" => Ok(ReportKind::AzurePipelines),
         _ => Err(raw.invalid(
             "report",
             "is not a report kind",
-            "Use auto, github, plain or json.",
+            "Use auto, github, gitlab, azure-pipelines, plain or json.",
         )),
+    }
+}
+
+/// The report files (`dotenv-file`, `junit-file`). Never fails, so that a configuration
+/// error still reaches them.
+pub fn report_options(raw: &Raw) -> crate::report::Options {
+    crate::report::Options {
+        dotenv_file: raw.get("dotenv-file").map(Into::into),
+        junit_file: raw.get("junit-file").map(Into::into),
     }
 }
 
@@ -1412,6 +1439,8 @@ pub enum Action {
     Demo(Raw),
     /// Serve the simulator.
     Simulate(SimulateArgs, Raw),
+    /// Print a shell completion script.
+    Completions(clap_complete::Shell),
 }
 
 /// Options of `purge-wait simulate`.
@@ -1434,6 +1463,21 @@ Exit codes:
   124  deadline reached while operations were still in progress
   130  interrupted (SIGINT/SIGTERM); outputs and summary are still written";
 
+const EXAMPLES: &str = "\
+Examples:
+  purge-wait demo
+      a real, signed wait against the embedded simulator
+  purge-wait --provider azure-china-cdn --operation-ids \"$TASK_ID\" --timeout 20m
+      wait; the credentials come from PURGE_WAIT_* or AZURE_CDN_API_KEY_ID/_SECRET
+  purge-wait --report json ... | jq .status
+      one JSON object on stdout
+  purge-wait completions zsh > \"${fpath[1]}/_purge-wait\"
+      shell completions (bash, zsh, fish, elvish, powershell)
+
+Reports: `--report auto` picks GitHub Actions (GITHUB_ACTIONS=true), GitLab CI (GITLAB_CI=true:
+dotenv report, sections, colours) or Azure Pipelines (TF_BUILD=True: ##vso variables and
+issues), else plain. `--junit-file FILE` adds a JUnit XML report anywhere.";
+
 /// The command line: every input as a global flag, plus the subcommands.
 pub fn command() -> Command {
     let mut cmd = Command::new("purge-wait")
@@ -1447,9 +1491,21 @@ pub fn command() -> Command {
              count as unset.",
         )
         .after_help(EXIT_CODES)
+        .after_long_help(format!("{EXIT_CODES}\n\n{EXAMPLES}"))
         .subcommand_required(false)
         .subcommand(
             Command::new("wait").about("Wait on operations (the default when no command is given)"),
+        )
+        .subcommand(
+            Command::new("completions")
+                .about("Print a completion script: purge-wait completions bash > /etc/bash_completion.d/purge-wait")
+                .arg(
+                    Arg::new("shell")
+                        .value_name("SHELL")
+                        .required(true)
+                        .value_parser(clap::value_parser!(clap_complete::Shell))
+                        .help("bash, zsh, fish, elvish or powershell"),
+                ),
         )
         .subcommand(Command::new("demo").about(
             "Start the embedded simulator on a free port and run a real, signed wait against it",
@@ -1517,6 +1573,10 @@ where
     let raw = Raw::resolve(&matches, env);
     Ok(match matches.subcommand() {
         Some(("demo", _)) => Action::Demo(raw),
+        Some(("completions", sub)) => Action::Completions(
+            *sub.get_one::<clap_complete::Shell>("shell")
+                .expect("required"),
+        ),
         Some(("simulate", sub)) => {
             let text = sub
                 .get_one::<String>("default-duration")

@@ -25,6 +25,13 @@ mod azure_classic;
 // Every bad input: exit 2, the input named, nothing requested.
 mod inputs;
 
+// GitLab CI and Azure Pipelines: dotenv, ##vso, JUnit, read with each system's rules.
+mod ci;
+
+// Distribution and the README's CI snippets: the GitLab pipeline, the component's inputs,
+// the Azure Pipelines steps run for real, the release archive install, completions.
+mod distribution;
+
 // The repository contract: action.yml and --help follow the input table.
 mod contract;
 

@@ -151,7 +151,7 @@ fn every_bad_value_names_the_input_its_source_and_the_fix() {
         (
             &["--report", "xml"],
             "report",
-            "auto, github, plain or json",
+            "auto, github, gitlab, azure-pipelines, plain or json",
         ),
         (
             &["--provider", "akamai"],

@@ -240,20 +240,17 @@ pub fn parse_xml(body: &[u8]) -> Result<Element, String> {
     loop {
         let (ns, event) = reader.read_resolved_event().map_err(err)?;
         let ours = matches!(ns, ResolveResult::Unbound)
-            || matches!(ns, ResolveResult::Bound(n) if n.as_ref() == XMLNS.as_bytes());
+            || matches!(ns, ResolveResult::Bound(n) if n.as_ref() == XMLNS);
         match event {
             Event::Start(_) | Event::Empty(_) if root.is_some() && stack.is_empty() => {
                 return Err("more than one root element".into());
             }
             Event::Start(ref e) | Event::Empty(ref e) => {
                 if let ResolveResult::Unknown(p) = ns {
-                    return Err(format!(
-                        "undeclared namespace prefix {:?}",
-                        String::from_utf8_lossy(&p)
-                    ));
+                    return Err(format!("undeclared namespace prefix {p:?}"));
                 }
                 let mut el = Element {
-                    name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    name: e.local_name().as_ref().to_string(),
                     ours,
                     ..Element::default()
                 };
@@ -262,8 +259,11 @@ pub fn parse_xml(body: &[u8]) -> Result<Element, String> {
                     if a.key.as_namespace_binding().is_some() {
                         continue;
                     }
-                    let value = a.unescape_value().map_err(err)?.into_owned();
-                    let name = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
+                    let value = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(err)?
+                        .into_owned();
+                    let name = a.key.local_name().as_ref().to_string();
                     el.attributes.push((name, value));
                 }
                 if matches!(event, Event::Empty(_)) {
@@ -279,7 +279,7 @@ pub fn parse_xml(body: &[u8]) -> Result<Element, String> {
                 close(el, &mut stack, &mut root);
             }
             Event::Text(t) => {
-                let t = t.xml10_content().map_err(|e| e.to_string())?;
+                let t = t.xml10_content();
                 match stack.last_mut() {
                     Some(el) => el.text.push_str(&t),
                     None if t.trim().is_empty() => {}
@@ -287,16 +287,16 @@ pub fn parse_xml(body: &[u8]) -> Result<Element, String> {
                 }
             }
             Event::CData(t) => {
-                let t = t.decode().map_err(|e| e.to_string())?;
+                let t: &str = &t;
                 let el = stack.last_mut().ok_or("CDATA outside the root element")?;
-                el.text.push_str(&t);
+                el.text.push_str(t);
             }
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref().map_err(err)? {
                     Some(c) => c.to_string(),
                     None => {
-                        let name = r.decode().map_err(|e| e.to_string())?;
-                        quick_xml::escape::resolve_predefined_entity(&name)
+                        let name: &str = &r;
+                        quick_xml::escape::resolve_predefined_entity(name)
                             .ok_or_else(|| format!("unknown entity &{name};"))?
                             .to_string()
                     }

