@@ -1248,6 +1248,13 @@ fn azure_arm_settings(
         );
     }
     let ids = split_ids(raw.get("operation-ids").unwrap_or_default());
+    if ids.is_empty() && raw.get("operation-ids").is_some() {
+        return Err(raw.invalid(
+            "operation-ids",
+            "holds no id",
+            "Give one or more ids separated by commas, spaces or newlines.",
+        ));
+    }
     if !ids.is_empty() {
         let subscription = raw.guid("subscription-id")?;
         let location = raw.required("location")?;

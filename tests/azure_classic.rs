@@ -14,7 +14,7 @@ use purge_wait::sim::{Scenario, Simulator};
 use crate::util::*;
 
 /// A Service Management request id.
-fn rid(n: u32) -> String {
+pub(crate) fn rid(n: u32) -> String {
     format!("{n:08x}0000400080000000{n:08x}")
 }
 
@@ -39,7 +39,7 @@ async fn start(pki: &Pki, ops: &[&str], tls: Arc<rustls::ServerConfig>) -> Simul
 }
 
 /// A fresh PKI and a simulator that accepts its client certificate.
-async fn classic_sim(ops: &[&str]) -> (Pki, Simulator) {
+pub(crate) async fn classic_sim(ops: &[&str]) -> (Pki, Simulator) {
     let pki = Pki::generate().unwrap();
     let sim = start(&pki, ops, pki.server_config().unwrap()).await;
     (pki, sim)
@@ -47,7 +47,7 @@ async fn classic_sim(ops: &[&str]) -> (Pki, Simulator) {
 
 /// A GitHub step pointed at `sim` over HTTPS, trusting the test CA (`ca-file`), with the
 /// client certificate as PEM in the `certificate` input.
-fn classic_env(pki: &Pki, sim: &Simulator, ids: &[&str]) -> TestEnv {
+pub(crate) fn classic_env(pki: &Pki, sim: &Simulator, ids: &[&str]) -> TestEnv {
     let mut t = TestEnv::github();
     let ca = t.path("ca.pem");
     std::fs::write(&ca, pki.ca_pem()).unwrap();

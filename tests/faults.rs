@@ -26,9 +26,22 @@ enum Rig {
     /// Alibaba Cloud DCDN with an AccessKey, or STS credentials from an OIDC token file that
     /// expire for the token-expiry case.
     Alibaba,
+    /// Azure classic over mutual TLS, with a PKI made for the cell.
+    AzureClassic,
 }
 
-const RIGS: &[Rig] = &[Rig::AzureChina, Rig::AzureArm, Rig::Alibaba];
+const RIGS: &[Rig] = &[
+    Rig::AzureChina,
+    Rig::AzureClassic,
+    Rig::AzureArm,
+    Rig::Alibaba,
+];
+
+/// A started simulator, and the PKI of the mutual-TLS rig.
+struct Running {
+    sim: Simulator,
+    pki: Option<purge_wait::sim::tls::Pki>,
+}
 
 /// The access token the ARM rig gives as is.
 const ARM_TOKEN: &str = "fault-matrix.static.access-token";
@@ -39,6 +52,7 @@ impl Rig {
             Rig::AzureChina => "azure-china-cdn",
             Rig::AzureArm => "azure-arm",
             Rig::Alibaba => "alibaba-dcdn",
+            Rig::AzureClassic => "azure-classic",
         }
     }
 
@@ -46,24 +60,43 @@ impl Rig {
         match self {
             Rig::AzureChina | Rig::AzureArm => guid(4242),
             Rig::Alibaba => "704224242".into(),
+            Rig::AzureClassic => crate::azure_classic::rid(4242),
         }
     }
 
-    fn secrets(self) -> Vec<&'static str> {
+    fn secrets(self, running: &Running) -> Vec<String> {
         match self {
-            Rig::AzureChina => vec![SECRET],
-            Rig::AzureArm => vec![ARM_TOKEN, arm::DEMO_CLIENT_SECRET],
+            Rig::AzureChina => vec![SECRET.into()],
+            Rig::AzureArm => vec![ARM_TOKEN.into(), arm::DEMO_CLIENT_SECRET.into()],
             Rig::Alibaba => vec![
-                purge_wait::sim::alibaba::DEMO_ACCESS_KEY_SECRET,
-                purge_wait::sim::alibaba::DEMO_OIDC_TOKEN,
+                purge_wait::sim::alibaba::DEMO_ACCESS_KEY_SECRET.into(),
+                purge_wait::sim::alibaba::DEMO_OIDC_TOKEN.into(),
             ],
+            // The private lines of the client key (a line shared with the certificate is
+            // public).
+            Rig::AzureClassic => {
+                let client = &running.pki.as_ref().expect("classic has a PKI").client;
+                let cert = client.cert_pem().replace('\n', "");
+                purge_wait::tls::pem_block("PRIVATE KEY", &client.key_der)
+                    .lines()
+                    .filter(|l| !l.starts_with("-----") && !cert.contains(*l))
+                    .map(str::to_string)
+                    .collect()
+            }
         }
     }
 
     /// The simulator, with the operation scripted by `keys` (`after=…,outcome=…`).
-    async fn start(self, keys: &str, special: Special) -> Simulator {
+    async fn start(self, keys: &str, special: Special) -> Running {
         let spec = format!("{}:{keys}", self.id());
-        match self {
+        let sim = match self {
+            Rig::AzureClassic => {
+                let (pki, sim) = crate::azure_classic::classic_sim(&[&spec]).await;
+                return Running {
+                    sim,
+                    pki: Some(pki),
+                };
+            }
             Rig::AzureChina => {
                 let mut setup = Setup::default();
                 if special == Special::ClockSkew {
@@ -103,11 +136,17 @@ impl Rig {
                 }
                 crate::alibaba::ali_sim_with(&[&spec], setup).await
             }
-        }
+        };
+        Running { sim, pki: None }
     }
 
-    fn env(self, sim: &Simulator, special: Special) -> TestEnv {
+    fn env(self, running: &Running, special: Special) -> TestEnv {
+        let sim = &running.sim;
         match self {
+            Rig::AzureClassic => {
+                let pki = running.pki.as_ref().expect("classic has a PKI");
+                crate::azure_classic::classic_env(pki, sim, &[&self.id()])
+            }
             Rig::AzureChina => china_env(sim, &[&self.id()]),
             Rig::Alibaba if special == Special::TokenExpiry => {
                 let mut env = crate::alibaba::oidc_env(sim, &[self.id()]);
@@ -145,6 +184,8 @@ impl Rig {
             (Rig::AzureChina, Special::TokenExpiry) => false,
             // No signatures or request dates: nothing to skew.
             (Rig::AzureArm, Special::ClockSkew) => false,
+            // A client certificate: no request date, no token to expire.
+            (Rig::AzureClassic, Special::ClockSkew | Special::TokenExpiry) => false,
             _ => true,
         }
     }
@@ -379,9 +420,10 @@ fn cases() -> Vec<Case> {
 }
 
 async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
-    let sim = rig.start(case.keys, case.special).await;
+    let running = rig.start(case.keys, case.special).await;
+    let sim = &running.sim;
     sim.inject(case.faults.iter().cloned());
-    let mut env = rig.env(&sim, case.special);
+    let mut env = rig.env(&running, case.special);
     for (k, v) in case.env {
         env.set(k, v);
     }
@@ -450,7 +492,8 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
     if run.summary.trim().is_empty() {
         problems.push("no job summary".into());
     }
-    for secret in rig.secrets() {
+    for secret in rig.secrets(&running) {
+        let secret = secret.as_str();
         let leaked = run.stderr.contains(secret)
             || run.output_file.contains(secret)
             || run.summary.contains(secret)
@@ -513,5 +556,71 @@ async fn fault_matrix() {
         concat!(env!("CARGO_MANIFEST_DIR"), "/target/fault-matrix.md"),
         &table,
     );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every input given a bad value, for every provider: exit 2, the input named, `status=error`
+/// outputs, no secret written and not one request made.
+#[tokio::test]
+async fn every_provider_refuses_bad_inputs_before_any_request() {
+    let common: &[(&str, &str, &str)] = &[
+        ("INPUT_TIMEOUT", "forever", "timeout"),
+        ("INPUT_INTERVAL", "0", "interval"),
+        ("INPUT_MAX-INTERVAL", "1ms", "max-interval"),
+        ("INPUT_FAIL-ON-TIMEOUT", "perhaps", "fail-on-timeout"),
+        ("INPUT_REQUEST-TIMEOUT", "soon", "request-timeout"),
+        ("INPUT_RETRIES", "-1", "retries"),
+        ("INPUT_CONCURRENCY", "0", "concurrency"),
+        ("INPUT_REPORT", "teamcity", "report"),
+        ("INPUT_ENDPOINT", "ftp://example.com", "endpoint"),
+        ("INPUT_OPERATION-IDS", " , ", "operation-ids"),
+        ("INPUT_PURGE-TYPE", "everything", "purge-type"),
+    ];
+    let specific = |rig: Rig| -> Vec<(&'static str, &'static str, &'static str)> {
+        match rig {
+            Rig::AzureChina => vec![("INPUT_SUBSCRIPTION-ID", "my-sub", "subscription-id")],
+            Rig::AzureClassic => vec![("INPUT_API-VERSION", "2010-01-01", "api-version")],
+            Rig::AzureArm => vec![("INPUT_ENVIRONMENT", "Mars", "environment")],
+            Rig::Alibaba => vec![("INPUT_REGION", "Hang Zhou", "region")],
+        }
+    };
+    let mut failures = Vec::new();
+    for &rig in RIGS {
+        let running = rig.start("after=0s", Special::None).await;
+        for (var, value, input) in common.iter().copied().chain(specific(rig)) {
+            let mut env = rig.env(&running, Special::None);
+            env.set(var, value);
+            let run = env.run().await;
+            let named = run
+                .commands("error")
+                .first()
+                .is_some_and(|e| e.contains(&format!("`{input}`")));
+            let leaked = rig.secrets(&running).iter().any(|s| {
+                run.stderr.contains(s.as_str())
+                    || run.output_file.contains(s.as_str())
+                    || run.summary.contains(s.as_str())
+            });
+            if run.code != 2
+                || !named
+                || run.outputs.get("status").map(String::as_str) != Some("error")
+                || leaked
+            {
+                failures.push(format!(
+                    "{} {var}={value}: exit {}, named {named}, leaked {leaked}\n{}",
+                    rig.name(),
+                    run.code,
+                    run.stdout
+                ));
+            }
+        }
+        let requests = running.sim.requests();
+        if !requests.is_empty() {
+            failures.push(format!(
+                "{}: {} requests for bad input",
+                rig.name(),
+                requests.len()
+            ));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
