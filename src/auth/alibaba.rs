@@ -235,23 +235,16 @@ impl Credentials {
                 request_url,
                 request_token,
                 audience,
-            } => {
-                let mut url = request_url.clone();
-                url.query_pairs_mut().append_pair("audience", audience);
-                let request = self
-                    .http
-                    .get(url)
-                    .header(
-                        reqwest::header::AUTHORIZATION,
-                        format!("bearer {}", request_token.expose()),
-                    )
-                    .header(reqwest::header::ACCEPT, "application/json");
-                let resp = http::send(request).await.map_err(|mut e| {
-                    e.message = format!("GitHub OIDC token request: {}", e.message);
-                    e
-                })?;
-                github_token(&resp)?
-            }
+            } => super::github::id_token(
+                &self.http,
+                request_url,
+                request_token,
+                audience,
+                &self.redactor,
+            )
+            .await?
+            .expose()
+            .to_string(),
         };
         let token = token.trim().to_string();
         let len = token.chars().count();
@@ -264,40 +257,6 @@ impl Credentials {
         }
         Ok(Secret::new(token))
     }
-}
-
-/// `{"value": "<jwt>"}` from the GitHub token service.
-fn github_token(resp: &Response) -> Result<String, ProviderError> {
-    #[derive(Deserialize)]
-    struct Answer {
-        value: Option<String>,
-    }
-    if !(200..300).contains(&resp.status) {
-        let kind = if resp.status == 429 || resp.status >= 500 {
-            ErrorKind::Transient
-        } else {
-            ErrorKind::Auth
-        };
-        let mut e = ProviderError::new(
-            kind,
-            format!(
-                "GitHub refused the OIDC token request (HTTP {})",
-                resp.status
-            ),
-        )
-        .hint("The job needs `permissions: id-token: write`");
-        e.http_status = Some(resp.status);
-        return Err(e);
-    }
-    serde_json::from_slice::<Answer>(&resp.body)
-        .ok()
-        .and_then(|a| a.value)
-        .ok_or_else(|| {
-            ProviderError::new(
-                ErrorKind::Malformed,
-                "the GitHub OIDC token answer has no `value`",
-            )
-        })
 }
 
 #[derive(Debug, Deserialize)]
@@ -446,21 +405,6 @@ mod tests {
             interpret_sts(&resp(503, "oops")).unwrap_err().kind,
             ErrorKind::Transient
         );
-    }
-
-    #[test]
-    fn github_token_needs_a_value() {
-        assert_eq!(
-            github_token(&resp(200, r#"{"value":"jwt.jwt.jwt"}"#)).unwrap(),
-            "jwt.jwt.jwt"
-        );
-        assert_eq!(
-            github_token(&resp(200, "{}")).unwrap_err().kind,
-            ErrorKind::Malformed
-        );
-        let e = github_token(&resp(403, "")).unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Auth);
-        assert!(e.to_string().contains("id-token: write"));
     }
 
     #[tokio::test]

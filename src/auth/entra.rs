@@ -356,49 +356,14 @@ impl TokenSource {
         else {
             unreachable!("only for GitHub OIDC");
         };
-        let mut url = request_url.clone();
-        url.query_pairs_mut().append_pair("audience", audience);
-        let request = self
-            .http
-            .get(url)
-            .bearer_auth(request_token.expose())
-            .header(reqwest::header::ACCEPT, "application/json");
-        let resp = http::send(request)
-            .await
-            .map_err(|e| prefix(e, "could not get the GitHub Actions OIDC token"))?;
-        #[derive(Deserialize)]
-        struct IdToken {
-            value: Option<String>,
-        }
-        if resp.status == 200 {
-            if let Ok(IdToken { value: Some(v) }) = serde_json::from_slice(&resp.body) {
-                if !v.trim().is_empty() {
-                    self.redactor.add(v.trim());
-                    return Ok(Secret::new(v.trim()));
-                }
-            }
-            return Err(with_status(
-                ProviderError::new(
-                    ErrorKind::Malformed,
-                    "the GitHub Actions OIDC token answer has no value",
-                ),
-                &resp,
-            ));
-        }
-        let kind = transient_kind(resp.status).unwrap_or(ErrorKind::Auth);
-        let mut e = ProviderError::new(
-            kind,
-            format!(
-                "GitHub Actions refused the OIDC token request (HTTP {})",
-                resp.status
-            ),
-        );
-        if kind == ErrorKind::Auth {
-            e = e.hint(
-                "The job needs `permissions: id-token: write` (and the action must run in that job)",
-            );
-        }
-        Err(with_status(e, &resp))
+        super::github::id_token(
+            &self.http,
+            request_url,
+            request_token,
+            audience,
+            &self.redactor,
+        )
+        .await
     }
 
     /// Reads a token endpoint answer: the token and its lifetime, or the error.

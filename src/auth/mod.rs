@@ -8,8 +8,11 @@
 //!   `AssumeRoleWithOIDC` (a token file or the GitHub Actions OIDC token), refreshed before
 //!   they expire.
 //!
+//! - [`github`] fetches the GitHub Actions job's OIDC token that both exchange.
+//!
 //! Every secret either holds or learns is registered with the shared
 //! [`crate::secret::Redactor`] before it is used.
 
 pub mod alibaba;
 pub mod entra;
+pub mod github;
