@@ -70,25 +70,16 @@ impl AzureChina {
 
     /// `{endpoint}/subscriptions/{sub}/endpoints/{ep}/operations/{id}?apiVersion=1.0`.
     pub fn operation_url(&self, id: &str) -> Url {
-        let s = &self.settings;
-        let mut url = s.endpoint.clone();
-        url.path_segments_mut()
-            .expect("endpoint is an http(s) URL")
-            .pop_if_empty()
-            .extend([
-                "subscriptions",
-                &s.subscription_id,
-                "endpoints",
-                &s.endpoint_id,
-                "operations",
-                &id.to_ascii_lowercase(),
-            ]);
-        url.set_query(Some(&format!("apiVersion={API_VERSION}")));
-        url
+        self.url(&["operations", &id.to_ascii_lowercase()])
     }
 
     /// `{endpoint}/subscriptions/{sub}/endpoints/{ep}/purges?apiVersion=1.0`.
     pub fn purges_url(&self) -> Url {
+        self.url(&["purges"])
+    }
+
+    /// `{endpoint}/subscriptions/{sub}/endpoints/{ep}/{tail…}?apiVersion=1.0`.
+    fn url(&self, tail: &[&str]) -> Url {
         let s = &self.settings;
         let mut url = s.endpoint.clone();
         url.path_segments_mut()
@@ -99,8 +90,8 @@ impl AzureChina {
                 &s.subscription_id,
                 "endpoints",
                 &s.endpoint_id,
-                "purges",
-            ]);
+            ])
+            .extend(tail);
         url.set_query(Some(&format!("apiVersion={API_VERSION}")));
         url
     }

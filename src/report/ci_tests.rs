@@ -2,14 +2,12 @@
 //! system's own rules (the readers live in `tests/util/ci_parsers.rs`, shared with the
 //! integration tests), for success, failure, timeout, interruption and bad inputs.
 
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
 use std::time::Duration;
 
 use super::azure_pipelines::{self, AzurePipelines};
 use super::gitlab::{self, Gitlab};
 use super::junit;
+use super::tests::{Buf, op, summary};
 use super::*;
 use crate::provider::{ErrorKind, Observation, ProviderError, State};
 use crate::secret::Redactor;
@@ -19,50 +17,12 @@ use crate::wait::{OperationResult, Outcome, Status, Summary};
 mod parsers;
 use parsers::*;
 
-#[derive(Clone, Default)]
-struct Buf(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buf {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.borrow().clone()).unwrap()
-    }
-}
-
 const SECRET: &str = "s3cret;value]%x";
 
 fn redactor() -> Redactor {
     let r = Redactor::default();
     r.add(SECRET);
     r
-}
-
-fn op(id: &str, outcome: Outcome, raw: &str, message: Option<&str>) -> OperationResult {
-    let state = match outcome {
-        Outcome::Succeeded => State::Succeeded,
-        Outcome::Failed => State::Failed,
-        Outcome::Cancelled => State::Cancelled,
-        _ => State::Pending,
-    };
-    let mut obs = Observation::new(id, state, raw);
-    obs.message = message.map(str::to_string);
-    OperationResult {
-        id: id.into(),
-        outcome,
-        last: Some(obs),
-        error: None,
-        polls: 3,
-        seen_done_after: (outcome != Outcome::Pending).then(|| Duration::from_millis(2_500)),
-    }
 }
 
 fn unreadable(id: &str) -> OperationResult {
@@ -73,19 +33,6 @@ fn unreadable(id: &str) -> OperationResult {
     e.request_id = Some(("X-Correlation-Id", "corr-1".into()));
     r.error = Some(e);
     r
-}
-
-fn summary(status: Status, operations: Vec<OperationResult>) -> Summary {
-    Summary {
-        provider: "azure-china-cdn",
-        status,
-        operations,
-        elapsed: Duration::from_millis(12_345),
-        polls: 7,
-        timeout: Duration::from_secs(900),
-        warnings: Vec::new(),
-        purge: None,
-    }
 }
 
 /// The four endings every reporter must handle, with what the outputs must say.
