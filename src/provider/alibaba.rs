@@ -1310,4 +1310,296 @@ mod tests {
         assert_eq!(Product::Dcdn.action(), "DescribeDcdnRefreshTaskById");
         assert_eq!(Product::Dcdn.version(), "2018-01-15");
     }
+
+    fn purge(paths: &[&str], kind: PurgeKind) -> PurgeRequest {
+        PurgeRequest {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            kind,
+        }
+    }
+
+    fn numbered(n: usize, f: impl Fn(usize) -> String) -> Vec<String> {
+        (0..n).map(f).collect()
+    }
+
+    #[test]
+    fn purge_kinds_map_to_object_types() {
+        use ObjectType::*;
+        assert_eq!(ObjectType::of(PurgeKind::Auto, "https://a/x.png"), File);
+        assert_eq!(ObjectType::of(PurgeKind::Auto, "https://a/img/"), Directory);
+        assert_eq!(ObjectType::of(PurgeKind::File, "https://a/img/"), File);
+        assert_eq!(
+            ObjectType::of(PurgeKind::Directory, "https://a/img/"),
+            Directory
+        );
+        assert_eq!(ObjectType::of(PurgeKind::Regex, "https://a/.*"), Regex);
+        assert_eq!(
+            ObjectType::of(PurgeKind::IgnoreParams, "https://a/x.js"),
+            IgnoreParams
+        );
+        let wire: Vec<&str> = [File, Directory, Regex, IgnoreParams]
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        assert_eq!(wire, ["File", "Directory", "Regex", "IgnoreParams"]);
+        assert_eq!(
+            ObjectType::of_request(&purge(&["https://a/x", "https://a/d/"], PurgeKind::Auto)),
+            None,
+            "an auto request mixing files and directories has no single type"
+        );
+    }
+
+    #[test]
+    fn an_auto_purge_is_split_by_type_then_by_the_per_call_limits() {
+        let mut paths = numbered(2500, |i| format!("https://a.example/{i}.png"));
+        paths.extend(numbered(150, |i| format!("https://a.example/d{i}/")));
+        paths.insert(3, "https://a.example/first-dir/".into());
+        let calls = split_purge(&PurgeRequest {
+            paths: paths.clone(),
+            kind: PurgeKind::Auto,
+        });
+        let shape: Vec<(PurgeKind, usize)> =
+            calls.iter().map(|c| (c.kind, c.paths.len())).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (PurgeKind::File, 1000),
+                (PurgeKind::File, 1000),
+                (PurgeKind::File, 500),
+                (PurgeKind::Directory, 100),
+                (PurgeKind::Directory, 51),
+            ]
+        );
+        assert_eq!(
+            calls[3].paths[0], "https://a.example/first-dir/",
+            "order kept"
+        );
+        let mut all: Vec<String> = calls.iter().flat_map(|c| c.paths.clone()).collect();
+        all.sort();
+        paths.sort();
+        assert_eq!(all, paths, "every path exactly once");
+        for c in &calls {
+            assert!(ObjectType::of_request(c).is_some(), "one type per call");
+        }
+    }
+
+    #[test]
+    fn regexes_go_one_per_call_and_a_call_spans_at_most_ten_domains() {
+        let calls = split_purge(&purge(
+            &["https://a/x/.*\\.png", "https://a/y/.*"],
+            PurgeKind::Regex,
+        ));
+        assert_eq!(calls.len(), 2);
+        assert!(calls.iter().all(|c| c.kind == PurgeKind::Regex));
+        let paths = numbered(24, |i| format!("https://h{}.example/{i}.js", i % 12));
+        let calls = split_purge(&PurgeRequest {
+            paths,
+            kind: PurgeKind::File,
+        });
+        assert_eq!(calls.len(), 3);
+        for c in &calls {
+            let mut hosts: Vec<String> = c.paths.iter().map(|p| path_host(p)).collect();
+            hosts.sort();
+            hosts.dedup();
+            assert!(hosts.len() <= MAX_DOMAINS_PER_CALL, "{hosts:?}");
+        }
+        assert_eq!(
+            path_host("https://WWW.Example.com:8080/a?b"),
+            "www.example.com:8080"
+        );
+        assert_eq!(path_host("https://a.example\\x"), "a.example");
+    }
+
+    #[test]
+    fn the_form_body_is_encoded_as_the_signed_canonical_query() {
+        // notes §1.3 (a): the same parameters, as the SDK's canonical query string.
+        let form = Alibaba::refresh_form(&purge(
+            &["https://example.com/a b*~.txt", "https://example.com/dir/"],
+            PurgeKind::File,
+        ))
+        .unwrap();
+        assert_eq!(
+            form,
+            "ObjectPath=https%3A%2F%2Fexample.com%2Fa%20b%2A~.txt%0Ahttps%3A%2F%2Fexample.com%2Fdir%2F&ObjectType=File"
+        );
+        let form = Alibaba::refresh_form(&purge(&["https://e.com/d/"], PurgeKind::Auto)).unwrap();
+        assert!(form.ends_with("&ObjectType=Directory"), "{form}");
+        let e = Alibaba::refresh_form(&purge(
+            &["https://e.com/x", "https://e.com/d/"],
+            PurgeKind::Auto,
+        ))
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert!(!e.ambiguous(), "nothing was sent");
+    }
+
+    #[test]
+    fn refresh_answers_yield_every_task_id() {
+        let ok = |body: &str| interpret_submit(resp(200, body));
+        assert_eq!(
+            ok(r#"{"RefreshTaskId":"704222904","RequestId":"D61E4801"}"#).unwrap(),
+            ids(&["704222904"])
+        );
+        assert_eq!(
+            ok(r#"{"RefreshTaskId":"101, 102,","RequestId":"r"}"#).unwrap(),
+            ids(&["101", "102"]),
+            "comma separated, spaces trimmed"
+        );
+        assert_eq!(
+            ok(r#"{"RefreshTaskId":95248880}"#).unwrap(),
+            ids(&["95248880"])
+        );
+        for body in [
+            "",
+            "{",
+            r#"{"RequestId":"r"}"#,
+            r#"{"RefreshTaskId":" , "}"#,
+        ] {
+            let e = ok(body).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Malformed, "{body}");
+            assert!(e.ambiguous(), "an unreadable answer may hide created tasks");
+        }
+    }
+
+    #[test]
+    fn refresh_refusals_carry_code_request_id_and_a_fix() {
+        use ErrorKind::*;
+        let refused = |status: u16, code: &str| {
+            interpret_submit(resp(
+                status,
+                &format!(r#"{{"RequestId":"REQ-1","HostId":"dcdn.aliyuncs.com","Code":"{code}","Message":"m"}}"#),
+            ))
+            .unwrap_err()
+        };
+        let e = refused(400, "QuotaExceeded.Refresh");
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (Invalid, Some("QuotaExceeded.Refresh"))
+        );
+        assert!(!e.ambiguous(), "a refusal is not re-sent");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("QuotaExceeded.Refresh: m (HTTP 400, RequestId: REQ-1). The account's daily refresh quota is used up"),
+            "{text}"
+        );
+        let table = [
+            ("InvalidObjectPath.Malformed", Invalid),
+            ("ObjectPath.Malformed", Invalid),
+            ("SingleRequest.OverLimit", Invalid),
+            ("InvalidObjectPath.Size.Malformed", Invalid),
+            ("InvalidObjectType.ValueNotSupported", Invalid),
+            ("InvalidObjectType.Malformed", Invalid),
+            ("InvalidExtensiveDomain.ValueNotSupported", Invalid),
+            ("InvalidDomain.Offline", Invalid),
+            ("InvalidDomain.NotFound", NotFound),
+            ("InvalidParameters", Invalid),
+            ("Forbidden.RAM", Permission),
+            ("OperationDenied.Suspended", Permission),
+            ("TooMany.Refresh", Throttled),
+            ("QuotaPerMinuteExceeded.Refresh", Throttled),
+            ("Throttling.User", Throttled),
+            ("SignatureDoesNotMatch", Auth),
+            ("ServiceUnavailable", Transient),
+        ];
+        for (code, kind) in table {
+            assert_eq!(refused(400, code).kind, kind, "{code}");
+        }
+        assert!(
+            refused(400, "InvalidParameters")
+                .to_string()
+                .contains("check paths")
+        );
+        assert!(
+            refused(403, "Forbidden.RAM")
+                .to_string()
+                .contains("dcdn:RefreshDcdnObjectCaches")
+        );
+        let e = refused(400, "QuotaPerMinuteExceeded.Refresh");
+        assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(60)));
+        assert!(!e.ambiguous(), "throttled: the API did nothing");
+        let e = refused(503, "ServiceUnavailable");
+        assert!(e.ambiguous(), "a 5xx may hide created tasks");
+    }
+
+    #[test]
+    fn purge_paths_are_full_urls_with_the_wildcard_rules() {
+        let good = [
+            (
+                vec!["https://a.example/x.png", "http://a.example/img/"],
+                PurgeKind::Auto,
+            ),
+            (vec!["https://a.example/img/"], PurgeKind::Directory),
+            (vec!["https://a.example/x.js?v=1"], PurgeKind::IgnoreParams),
+            (
+                vec![
+                    "https://a.example/img/.*\\.png",
+                    "http://b.example/[a-z]{1,3}",
+                ],
+                PurgeKind::Regex,
+            ),
+        ];
+        for (paths, kind) in good {
+            assert!(check_purge(&purge(&paths, kind)).is_ok(), "{paths:?}");
+        }
+        let bad = [
+            ("/x.png", PurgeKind::Auto, "not a full URL"),
+            ("a.example/x.png", PurgeKind::Auto, "not a full URL"),
+            ("ftp://a.example/x", PurgeKind::Auto, "not a full URL"),
+            ("https:///x", PurgeKind::Auto, "no domain"),
+            (
+                "https://*.example/x.png",
+                PurgeKind::Auto,
+                "wildcard domain",
+            ),
+            ("https://*.example/.*", PurgeKind::Regex, "wildcard domain"),
+            (
+                "https://a.example/*.png",
+                PurgeKind::Auto,
+                "purge-type regex",
+            ),
+            (
+                "https://a.example/img/*",
+                PurgeKind::File,
+                "purge-type regex",
+            ),
+            ("https://a.example/x#y", PurgeKind::Auto, "fragment"),
+            (
+                "https://a.example/img",
+                PurgeKind::Directory,
+                "does not end in /",
+            ),
+            ("https://a.example/", PurgeKind::Regex, "no expression"),
+        ];
+        for (path, kind, needle) in bad {
+            let e = check_purge(&purge(&[path], kind)).unwrap_err();
+            assert!(e.contains(needle), "{path}: {e}");
+        }
+        let long = format!("https://a.example/{}", "x".repeat(MAX_PATH_CHARS));
+        assert!(
+            check_purge(&purge(&[&long], PurgeKind::File))
+                .unwrap_err()
+                .contains("1024")
+        );
+        let many = numbered(MAX_PATHS + 1, |i| format!("https://a.example/{i}"));
+        let e = check_purge(&PurgeRequest {
+            paths: many,
+            kind: PurgeKind::File,
+        })
+        .unwrap_err();
+        assert!(e.contains("10000"), "{e}");
+    }
+
+    #[test]
+    fn the_client_splits_with_its_own_rules() {
+        let p = client("https://dcdn.aliyuncs.com");
+        assert_eq!(p.max_purge_paths(), 1000);
+        let calls = p.split_purge(&purge(
+            &["https://e.com/a", "https://e.com/d/", "https://e.com/b"],
+            PurgeKind::Auto,
+        ));
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0].paths, ids(&["https://e.com/a", "https://e.com/b"]));
+        assert_eq!(Product::Dcdn.refresh_action(), "RefreshDcdnObjectCaches");
+        assert_eq!(Product::Cdn.refresh_action(), "RefreshObjectCaches");
+    }
 }
