@@ -641,7 +641,7 @@ async fn simulate_alibaba(
          Point purge-wait at it with:\n  \
          PURGE_WAIT_PROVIDER={} PURGE_WAIT_ENDPOINT=http://{{addr}} \\\n  \
          ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={} \\\n  \
-         purge-wait --operation-ids <task ids: digits>\n\
+         purge-wait --operation-ids <task ids: digits>   (or --paths <URLs> to refresh them first)\n\
          Tasks not scripted with --op complete {} after their first poll. Ctrl-C stops.",
         product.action(),
         product.name(),
