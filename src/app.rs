@@ -534,7 +534,8 @@ async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
 }
 
 /// The Alibaba demo: 25 refresh tasks, so 3 calls of at most 10 ids per sweep, finishing
-/// between 2 and 6 seconds; one call is throttled once.
+/// between 2 and 6 seconds; one call is throttled once. With `--paths`, refreshes them first
+/// and waits on the tasks created.
 async fn demo_alibaba(
     product: alibaba::Product,
     raw: Raw,
@@ -568,25 +569,35 @@ async fn demo_alibaba(
             return 3;
         }
     };
-    eprintln!(
-        "purge-wait demo: simulated Alibaba Cloud {} at {} (ACS3 signatures verified); waiting on {} refresh tasks, at most {} per call\n",
-        product.action(),
-        sim.url(),
-        ops.len(),
-        alibaba::MAX_BATCH,
-    );
+    if raw.get("paths").is_some() {
+        eprintln!(
+            "purge-wait demo: simulated Alibaba Cloud {} at {} (ACS3 signatures verified); refreshing the paths given, then waiting\n",
+            product.refresh_action(),
+            sim.url(),
+        );
+    } else {
+        eprintln!(
+            "purge-wait demo: simulated Alibaba Cloud {} at {} (ACS3 signatures verified); waiting on {} refresh tasks, at most {} per call\n",
+            product.action(),
+            sim.url(),
+            ops.len(),
+            alibaba::MAX_BATCH,
+        );
+    }
     let mut demo_raw = raw;
     demo_raw.set("provider", product.name());
     demo_raw.set("endpoint", sim.url());
     demo_raw.set("access-key-id", setup.access_key_id);
     demo_raw.set("access-key-secret", setup.access_key_secret);
-    demo_raw.set(
-        "operation-ids",
-        ops.iter()
-            .map(|(id, _)| id.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
+    if demo_raw.get("paths").is_none() {
+        demo_raw.set(
+            "operation-ids",
+            ops.iter()
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    }
     demo_raw.set("interval", "1s");
     demo_raw.set("max-interval", "2s");
     demo_raw.set("timeout", "60s");
@@ -630,7 +641,7 @@ async fn simulate_alibaba(
          Point purge-wait at it with:\n  \
          PURGE_WAIT_PROVIDER={} PURGE_WAIT_ENDPOINT=http://{{addr}} \\\n  \
          ALIBABA_CLOUD_ACCESS_KEY_ID={} ALIBABA_CLOUD_ACCESS_KEY_SECRET={} \\\n  \
-         purge-wait --operation-ids <task ids: digits>\n\
+         purge-wait --operation-ids <task ids: digits>   (or --paths <URLs> to refresh them first)\n\
          Tasks not scripted with --op complete {} after their first poll. Ctrl-C stops.",
         product.action(),
         product.name(),

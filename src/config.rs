@@ -73,7 +73,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "paths",
-        help: "Purge these first, then wait on the operations the purge returns (newline or comma separated; Azure China CDN: absolute URLs, a URL ending in / is a directory)",
+        help: "Purge these first, then wait on the operations the purge returns (newline or comma separated; regexes one per line; absolute URLs, a URL ending in / is a directory)",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -81,7 +81,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "purge-type",
-        help: "How paths are purged: auto (a path ending in / is a directory), file or directory",
+        help: "How paths are purged: auto (a path ending in / is a directory), file or directory; Alibaba also regex or ignore-params",
         default: Some("auto"),
         secret: false,
         cloud_env: &[],
@@ -827,12 +827,15 @@ impl Config {
                 (ProviderConfig::AzureClassic(settings), operation_ids(raw)?)
             }
             alibaba::DCDN | alibaba::CDN => {
-                if purge.is_some() {
-                    return Err(no_purge(
-                        provider_name,
-                        "Submit with RefreshDcdnObjectCaches / RefreshObjectCaches (aliyun CLI or SDK) and give the RefreshTaskId values as operation-ids.",
-                    ));
-                }
+                let ids = match &purge {
+                    Some(purge) => {
+                        alibaba::check_purge(purge).map_err(|problem| {
+                            ConfigError::new(Some("paths"), format!("input `paths`: {problem}."))
+                        })?;
+                        Vec::new()
+                    }
+                    None => operation_ids(raw)?,
+                };
                 let product =
                     alibaba::Product::from_name(provider_name).expect("matched a product name");
                 let region = raw.required("region")?;
@@ -848,7 +851,7 @@ impl Config {
                     endpoint: endpoint(raw, &product.default_endpoint(region))?,
                     credentials: alibaba_credentials(raw, env)?,
                 };
-                (ProviderConfig::Alibaba(settings), operation_ids(raw)?)
+                (ProviderConfig::Alibaba(settings), ids)
             }
             _ => {
                 return Err(raw.invalid(
@@ -1083,7 +1086,18 @@ fn purge_request(raw: &Raw) -> Result<Option<PurgeRequest>, ConfigError> {
     let Some(text) = raw.get("paths") else {
         return Ok(None);
     };
-    let paths = split_ids(text);
+    let paths = if kind == PurgeKind::Regex {
+        // A regular expression may hold commas and spaces: one per line.
+        let mut paths: Vec<String> = Vec::new();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if !paths.iter().any(|p| p == line) {
+                paths.push(line.to_string());
+            }
+        }
+        paths
+    } else {
+        split_ids(text)
+    };
     if paths.is_empty() {
         return Err(raw.invalid("paths", "holds no path", "Give one path or URL per line."));
     }

@@ -39,7 +39,7 @@ pub enum SubmitError {
     Interrupted(Submitted),
 }
 
-/// Submits `purge` in calls of at most [`Provider::max_purge_paths`] paths, retrying as the
+/// Submits `purge` in the calls [`Provider::split_purge`] makes of it, retrying as the
 /// module documentation says, within `settings.timeout` and `settings.retries`.
 pub async fn submit(
     provider: &dyn Provider,
@@ -51,14 +51,7 @@ pub async fn submit(
     tokio::pin!(cancel);
     let start = Instant::now();
     let deadline = start + settings.timeout;
-    let chunks: Vec<PurgeRequest> = purge
-        .paths
-        .chunks(provider.max_purge_paths().max(1))
-        .map(|paths| PurgeRequest {
-            paths: paths.to_vec(),
-            kind: purge.kind,
-        })
-        .collect();
+    let chunks = provider.split_purge(purge);
     observer.event(&Event::Submitting {
         provider: provider.name(),
         paths: purge.paths.len(),

@@ -15,6 +15,9 @@ mod alibaba;
 // Purge, then wait: submit, refusals, retries that may have purged twice.
 mod purge;
 
+// Purge, then wait on Alibaba: refresh calls split by ObjectType and limits, refusals, retries.
+mod purge_alibaba;
+
 // The fault-injection matrix: every fault × every provider.
 mod faults;
 

@@ -17,6 +17,13 @@
 //!
 //! A refresh of several URLs may come back as several entries with the same `TaskId`; they
 //! are folded into one observation that is terminal only when every entry is.
+//!
+//! Purge, then wait: `RefreshDcdnObjectCaches` / `RefreshObjectCaches` (notes §3.2), signed
+//! the same way, with `ObjectPath` (newline separated) and `ObjectType` as a form body (the
+//! API pages: "parameters are sent as a form"; the V3 doc's form example) so that 1,000 URLs
+//! never make an over-long URL. One call carries one `ObjectType`, so
+//! [`Provider::split_purge`] splits by type first, then by the per-call limits below. The
+//! answer's `RefreshTaskId` may hold several ids, comma separated.
 
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
@@ -24,7 +31,10 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use url::Url;
 
-use super::{ErrorKind, Observation, PollResult, Provider, ProviderError, State};
+use super::{
+    ErrorKind, Observation, PollResult, Provider, ProviderError, PurgeKind, PurgeRequest, State,
+    SubmitResult,
+};
 use crate::auth::alibaba::{self as auth, Credentials};
 use crate::http::{self, Response};
 use crate::secret::Redactor;
@@ -93,6 +103,14 @@ impl Product {
         }
     }
 
+    /// The refresh (purge) action.
+    pub fn refresh_action(self) -> &'static str {
+        match self {
+            Product::Dcdn => "RefreshDcdnObjectCaches",
+            Product::Cdn => "RefreshObjectCaches",
+        }
+    }
+
     /// The API version.
     pub fn version(self) -> &'static str {
         match self {
@@ -158,29 +176,41 @@ impl Alibaba {
         url
     }
 
-    /// One signed call, interpreted.
-    async fn call_once(&self, ids: &[String]) -> PollResult {
+    /// One signed `POST` of `action` to `url` (whose query is `query`, encoded as
+    /// [`acs3::canonical_query_string`] encodes it), with `form` as an
+    /// `application/x-www-form-urlencoded` body when given.
+    async fn send_signed(
+        &self,
+        action: &str,
+        url: Url,
+        query: &[(&str, &str)],
+        form: Option<String>,
+    ) -> Result<Response, ProviderError> {
         let key = self.credentials.get().await?;
-        let url = self.request_url(ids);
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
         };
-        let joined = ids.join(",");
-        let query = [("TaskId", joined.as_str())];
+        const FORM: &str = "application/x-www-form-urlencoded";
+        let extra: &[(&str, &str)] = if form.is_some() {
+            &[(acs3::CONTENT_TYPE, FORM)]
+        } else {
+            &[]
+        };
+        let body = form.unwrap_or_default();
         let signable = acs3::SignableRequest {
             method: "POST",
             host: &host,
             path: url.path(),
-            query: &query,
-            headers: &[],
-            body: b"",
+            query,
+            headers: extra,
+            body: body.as_bytes(),
         };
         let nonce = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let headers = acs3::sign(
             &signable,
             &key.as_acs3(),
-            self.settings.product.action(),
+            action,
             self.settings.product.version(),
             (self.clock)(),
             &nonce,
@@ -189,10 +219,72 @@ impl Alibaba {
             .http
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        interpret(ids, http::send(request).await?)
+        if !body.is_empty() {
+            request = request.body(body);
+        }
+        http::send(request).await
+    }
+
+    /// One signed call, interpreted.
+    async fn call_once(&self, ids: &[String]) -> PollResult {
+        let url = self.request_url(ids);
+        let joined = ids.join(",");
+        let query = [("TaskId", joined.as_str())];
+        let resp = self
+            .send_signed(self.settings.product.action(), url, &query, None)
+            .await?;
+        interpret(ids, resp)
+    }
+
+    /// The refresh call's form body: `ObjectPath` (newline separated) and `ObjectType`.
+    pub fn refresh_form(purge: &PurgeRequest) -> Result<String, ProviderError> {
+        let object_type = ObjectType::of_request(purge).ok_or_else(|| {
+            let mut e = ProviderError::new(
+                ErrorKind::Invalid,
+                "one refresh call carries one ObjectType, but these paths need several",
+            )
+            .hint("split the request with split_purge first; this is a bug worth reporting");
+            e.may_have_reached = false;
+            e
+        })?;
+        let paths = purge.paths.join("\n");
+        Ok(acs3::canonical_query_string(&[
+            ("ObjectPath", paths.as_str()),
+            ("ObjectType", object_type.as_str()),
+        ]))
+    }
+
+    /// One signed refresh call, interpreted; the ids are its `RefreshTaskId`s.
+    async fn refresh_once(&self, purge: &PurgeRequest) -> SubmitResult {
+        let form = Self::refresh_form(purge)?;
+        let mut url = self.settings.endpoint.clone();
+        url.set_query(None);
+        let resp = self
+            .send_signed(self.settings.product.refresh_action(), url, &[], Some(form))
+            .await?;
+        interpret_submit(resp)
+    }
+
+    /// A refused timestamp or reused nonce means the API did nothing: signed afresh and sent
+    /// once more at once, as for the status calls.
+    async fn refresh(&self, purge: &PurgeRequest) -> SubmitResult {
+        match self.refresh_once(purge).await {
+            Err(e)
+                if matches!(
+                    e.code.as_deref(),
+                    Some("InvalidTimeStamp.Expired" | "SignatureNonceUsed")
+                ) =>
+            {
+                self.refresh_once(purge).await
+            }
+            other => other,
+        }
     }
 
     /// A refused timestamp or a reused nonce is re-signed once at once (fresh date and
@@ -228,6 +320,329 @@ impl Provider for Alibaba {
     fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
         self.call(ids).boxed_local()
     }
+
+    fn max_purge_paths(&self) -> usize {
+        MAX_URLS_PER_CALL
+    }
+
+    fn split_purge(&self, purge: &PurgeRequest) -> Vec<PurgeRequest> {
+        split_purge(purge)
+    }
+
+    fn submit<'a>(&'a self, purge: &'a PurgeRequest) -> LocalBoxFuture<'a, SubmitResult> {
+        self.refresh(purge).boxed_local()
+    }
+}
+
+/// URLs (`File`, `IgnoreParams`) one refresh call may carry: "Each request can contain up to
+/// 1,000 URLs or 100 directories" (RefreshDcdnObjectCaches and RefreshObjectCaches pages;
+/// notes §3.2).
+pub const MAX_URLS_PER_CALL: usize = 1000;
+/// Directories one refresh call may carry (same sentence).
+pub const MAX_DIRECTORIES_PER_CALL: usize = 100;
+/// Regular expressions one refresh call may carry: "1,000 URLs or 100 directories or 1
+/// regex per request" (RefreshObjectCaches, help.aliyun.com/document_detail/91164.html; the
+/// DCDN page says nothing, so the same is assumed).
+pub const MAX_REGEX_PER_CALL: usize = 1;
+/// Domains the URLs of one call may belong to: "the total number of domain names in all
+/// URLs of a submitted task cannot exceed 10" (RefreshObjectCaches; applied to DCDN too).
+pub const MAX_DOMAINS_PER_CALL: usize = 10;
+/// Characters in one path (RefreshErObjectCaches page; notes §3.2).
+pub const MAX_PATH_CHARS: usize = 1024;
+/// Paths one step may refresh: the default daily quota of URLs (10,000 a day; directories
+/// 100, and for CDN regex 20 and ignore-params 100). Quotas can be raised per account, so
+/// only the total is checked before any request; the API's `QuotaExceeded.Refresh` stops
+/// the step when the account's own quota is used up.
+pub const MAX_PATHS: usize = 10_000;
+
+/// The `ObjectType` of one refresh call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectType {
+    /// URLs of files (the API's default).
+    File,
+    /// Directories: URLs ending in `/`.
+    Directory,
+    /// Regular expressions over the URL.
+    Regex,
+    /// URLs of files, ignoring the query string. The DCDN SDK and both APIs' current pages
+    /// spell it `IgnoreParams`; the CDN SDK's doc comment says `ExQuery` (notes §7).
+    IgnoreParams,
+}
+
+impl ObjectType {
+    /// The type `path` is refreshed as under `kind`: for `auto`, a path ending in `/` is a
+    /// directory, any other a file.
+    pub fn of(kind: PurgeKind, path: &str) -> Self {
+        match kind {
+            PurgeKind::Auto if path.ends_with('/') => ObjectType::Directory,
+            PurgeKind::Auto | PurgeKind::File => ObjectType::File,
+            PurgeKind::Directory => ObjectType::Directory,
+            PurgeKind::Regex => ObjectType::Regex,
+            PurgeKind::IgnoreParams => ObjectType::IgnoreParams,
+        }
+    }
+
+    /// The one type every path of `purge` has, if they share one.
+    pub fn of_request(purge: &PurgeRequest) -> Option<Self> {
+        let first = ObjectType::of(purge.kind, purge.paths.first()?);
+        purge
+            .paths
+            .iter()
+            .all(|p| ObjectType::of(purge.kind, p) == first)
+            .then_some(first)
+    }
+
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectType::File => "File",
+            ObjectType::Directory => "Directory",
+            ObjectType::Regex => "Regex",
+            ObjectType::IgnoreParams => "IgnoreParams",
+        }
+    }
+
+    /// How many paths of this type one call may carry.
+    pub fn max_per_call(self) -> usize {
+        match self {
+            ObjectType::File | ObjectType::IgnoreParams => MAX_URLS_PER_CALL,
+            ObjectType::Directory => MAX_DIRECTORIES_PER_CALL,
+            ObjectType::Regex => MAX_REGEX_PER_CALL,
+        }
+    }
+
+    /// The purge kind that sends exactly this type.
+    fn kind(self) -> PurgeKind {
+        match self {
+            ObjectType::File => PurgeKind::File,
+            ObjectType::Directory => PurgeKind::Directory,
+            ObjectType::Regex => PurgeKind::Regex,
+            ObjectType::IgnoreParams => PurgeKind::IgnoreParams,
+        }
+    }
+}
+
+/// The host of a path, lower case, as written between `://` and the first `/` (a regex
+/// path may not parse as a URL, so this does not parse it).
+pub fn path_host(path: &str) -> String {
+    let rest = path.split_once("://").map_or(path, |(_, r)| r);
+    let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+    rest[..end].to_ascii_lowercase()
+}
+
+/// Splits a purge into refresh calls: by `ObjectType` (one per call; types in the order
+/// they first appear, paths in the order given), then into calls within the type's per-call
+/// limit and [`MAX_DOMAINS_PER_CALL`] domains.
+pub fn split_purge(purge: &PurgeRequest) -> Vec<PurgeRequest> {
+    let mut groups: Vec<(ObjectType, Vec<String>)> = Vec::new();
+    for path in &purge.paths {
+        let t = ObjectType::of(purge.kind, path);
+        match groups.iter_mut().find(|(g, _)| *g == t) {
+            Some((_, paths)) => paths.push(path.clone()),
+            None => groups.push((t, vec![path.clone()])),
+        }
+    }
+    let mut calls = Vec::new();
+    for (t, paths) in groups {
+        let mut current: Vec<String> = Vec::new();
+        let mut hosts: Vec<String> = Vec::new();
+        for path in paths {
+            let host = path_host(&path);
+            let new_host = !hosts.contains(&host);
+            if current.len() >= t.max_per_call()
+                || (new_host && hosts.len() >= MAX_DOMAINS_PER_CALL)
+            {
+                calls.push(PurgeRequest {
+                    paths: std::mem::take(&mut current),
+                    kind: t.kind(),
+                });
+                hosts.clear();
+            }
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
+            current.push(path);
+        }
+        if !current.is_empty() {
+            calls.push(PurgeRequest {
+                paths: current,
+                kind: t.kind(),
+            });
+        }
+    }
+    calls
+}
+
+/// Checks paths before any request: full http(s) URLs of a literal domain (the API refuses
+/// wildcard domains: `InvalidExtensiveDomain.ValueNotSupported`), at most 1,024 characters,
+/// no `*` unless the purge type is `regex` (a file or directory refresh takes none), a
+/// directory ending in `/`, and no more than [`MAX_PATHS`] in all.
+pub fn check_purge(purge: &PurgeRequest) -> Result<(), String> {
+    if purge.paths.len() > MAX_PATHS {
+        return Err(format!(
+            "{} paths exceed the {MAX_PATHS} URLs an account may refresh a day by default; split the purge over several steps (or days)",
+            purge.paths.len()
+        ));
+    }
+    let regex = purge.kind == PurgeKind::Regex;
+    for path in &purge.paths {
+        if path.chars().count() > MAX_PATH_CHARS {
+            return Err(format!(
+                "a path of {} characters is longer than the {MAX_PATH_CHARS} the API takes",
+                path.chars().count()
+            ));
+        }
+        let lower = path.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            return Err(format!(
+                "{path:?} is not a full URL; Alibaba Cloud refreshes take URLs with http:// or https://, such as https://www.example.com/images/logo.png"
+            ));
+        }
+        let host = path_host(path);
+        if host.is_empty() {
+            return Err(format!("{path:?} has no domain"));
+        }
+        if host.contains('*') {
+            return Err(format!(
+                "{path:?} has a wildcard domain, which the API refuses (InvalidExtensiveDomain.ValueNotSupported); give each accelerated domain"
+            ));
+        }
+        if regex {
+            if path_has_no_path(path) {
+                return Err(format!(
+                    "{path:?} has no expression after the domain; a regex refresh takes a URL such as https://www.example.com/img/.*\\.png"
+                ));
+            }
+            continue;
+        }
+        let url = Url::parse(path)
+            .ok()
+            .filter(|u| u.host_str().is_some())
+            .ok_or_else(|| format!("{path:?} is not a valid URL"))?;
+        if path.contains('*') {
+            return Err(format!(
+                "{path:?} has a wildcard; a file or directory refresh takes none: refresh its directory (a URL ending in /) or use purge-type regex"
+            ));
+        }
+        if url.fragment().is_some() {
+            return Err(format!(
+                "{path:?} has a #fragment, which is never sent to a CDN"
+            ));
+        }
+        if purge.kind == PurgeKind::Directory && !path.ends_with('/') {
+            return Err(format!(
+                "{path:?} does not end in /; a directory refresh takes the directory's URL, such as https://www.example.com/images/"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a URL-like path stops at its domain (`https://example.com` or `…com/`).
+fn path_has_no_path(path: &str) -> bool {
+    let rest = path.split_once("://").map_or(path, |(_, r)| r);
+    rest.find('/').is_none_or(|i| rest[i..].len() <= 1)
+}
+
+/// The refresh answer: `{"RefreshTaskId": "704222904", "RequestId": …}`, several ids comma
+/// separated (notes §3.2: split on `,` and trim).
+pub fn interpret_submit(resp: Response) -> SubmitResult {
+    let error: Option<ErrorBody> = serde_json::from_slice(&resp.body).ok();
+    let ok = (200..300).contains(&resp.status);
+    if !ok || error.as_ref().is_some_and(|e| e.code.is_some()) {
+        let mut e = api_error_by(&resp, error.unwrap_or_default(), classify_submit_or_status);
+        if e.code.as_deref() == Some("QuotaPerMinuteExceeded.Refresh") && e.retry_after.is_none() {
+            // The limit is per minute: sooner is refused again.
+            e.retry_after = Some(std::time::Duration::from_secs(60));
+        }
+        return Err(e);
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Refreshed {
+        refresh_task_id: Option<serde_json::Value>,
+        request_id: Option<String>,
+    }
+    let parsed: Option<Refreshed> = serde_json::from_slice(&resp.body).ok();
+    let request_id = parsed.as_ref().and_then(|p| p.request_id.clone());
+    let ids: Vec<String> = match parsed.and_then(|p| p.refresh_task_id) {
+        Some(serde_json::Value::String(s)) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Some(serde_json::Value::Number(n)) => vec![n.to_string()],
+        _ => Vec::new(),
+    };
+    if ids.is_empty() {
+        let e = ProviderError::new(
+            ErrorKind::Malformed,
+            "the refresh answer has no RefreshTaskId",
+        )
+        .hint(format!("body starts: {}", snippet(&resp.body)));
+        return Err(with_response(e, &resp, None, request_id));
+    }
+    Ok(ids)
+}
+
+fn classify_submit_or_status(code: &str) -> Option<(ErrorKind, &'static str)> {
+    classify_submit(code).or_else(|| classify(code))
+}
+
+/// The decision for the refresh calls' own codes (the RefreshDcdnObjectCaches and
+/// RefreshObjectCaches error tables); other codes are decided by [`classify`].
+pub fn classify_submit(code: &str) -> Option<(ErrorKind, &'static str)> {
+    use ErrorKind::*;
+    if code.starts_with("Forbidden") || code.starts_with("OperationDenied") {
+        return Some((
+            Permission,
+            "The credentials are valid but may not refresh: the RAM policy must allow dcdn:RefreshDcdnObjectCaches or cdn:RefreshObjectCaches, and the service must be active (not suspended for overdue payment)",
+        ));
+    }
+    Some(match code {
+        "QuotaExceeded.Refresh" => (
+            Invalid,
+            "The account's daily refresh quota is used up (by default 10,000 URLs and 100 directories a day; CDN also 20 regex and 100 ignore-params refreshes). DescribeRefreshQuota / DescribeDcdnRefreshQuota shows what is left; the quota resets the next day, or ask for more in Quota Management",
+        ),
+        "QuotaPerMinuteExceeded.Refresh" => (
+            Throttled,
+            "Too many URLs of one domain were refreshed this minute; the call is sent again after a pause",
+        ),
+        "TooMany.Refresh" => (
+            Throttled,
+            "The domain's refresh queue is full; the call is sent again after a pause",
+        ),
+        "SingleRequest.OverLimit" | "InvalidObjectPath.Size.Malformed" => (
+            Invalid,
+            "The API refused the number of paths in one call; purge-wait sends at most 1,000 URLs, 100 directories or 1 regex per call, so this is worth reporting",
+        ),
+        "InvalidObjectPath.Malformed" | "ObjectPath.Malformed" => (
+            Invalid,
+            "Check paths: full URLs of an accelerated domain of this account, directories ending in /",
+        ),
+        "InvalidObjectType.Malformed" | "InvalidObjectType.ValueNotSupported" => (
+            Invalid,
+            "The API does not take this ObjectType: check purge-type (file, directory, regex, ignore-params)",
+        ),
+        "InvalidExtensiveDomain.ValueNotSupported" => (
+            Invalid,
+            "The API refreshes no wildcard domain: give the URLs of each accelerated domain",
+        ),
+        "InvalidDomain.NotFound" => (
+            NotFound,
+            "A domain in paths is not an accelerated domain of this account: check paths and provider (alibaba-dcdn or alibaba-cdn)",
+        ),
+        "InvalidDomain.Offline" => (
+            Invalid,
+            "A domain in paths is offline (disabled); enable it before refreshing",
+        ),
+        "InvalidParameters" => (
+            Invalid,
+            "The API refused the refresh's parameters; check paths and purge-type",
+        ),
+        _ => return None,
+    })
 }
 
 /// The error envelope, every field optional (the SDK also accepts lower-case names).
@@ -478,6 +893,15 @@ pub fn classify(code: &str) -> Option<(ErrorKind, &'static str)> {
 }
 
 fn api_error(resp: &Response, body: ErrorBody) -> ProviderError {
+    api_error_by(resp, body, classify)
+}
+
+/// An error body decided by `classify`, by HTTP status when it does not know the code.
+fn api_error_by(
+    resp: &Response,
+    body: ErrorBody,
+    classify: fn(&str) -> Option<(ErrorKind, &'static str)>,
+) -> ProviderError {
     let code = body.code.clone().unwrap_or_default();
     let message = body
         .message
@@ -885,5 +1309,297 @@ mod tests {
         assert_eq!(Product::Cdn.version(), "2018-05-10");
         assert_eq!(Product::Dcdn.action(), "DescribeDcdnRefreshTaskById");
         assert_eq!(Product::Dcdn.version(), "2018-01-15");
+    }
+
+    fn purge(paths: &[&str], kind: PurgeKind) -> PurgeRequest {
+        PurgeRequest {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            kind,
+        }
+    }
+
+    fn numbered(n: usize, f: impl Fn(usize) -> String) -> Vec<String> {
+        (0..n).map(f).collect()
+    }
+
+    #[test]
+    fn purge_kinds_map_to_object_types() {
+        use ObjectType::*;
+        assert_eq!(ObjectType::of(PurgeKind::Auto, "https://a/x.png"), File);
+        assert_eq!(ObjectType::of(PurgeKind::Auto, "https://a/img/"), Directory);
+        assert_eq!(ObjectType::of(PurgeKind::File, "https://a/img/"), File);
+        assert_eq!(
+            ObjectType::of(PurgeKind::Directory, "https://a/img/"),
+            Directory
+        );
+        assert_eq!(ObjectType::of(PurgeKind::Regex, "https://a/.*"), Regex);
+        assert_eq!(
+            ObjectType::of(PurgeKind::IgnoreParams, "https://a/x.js"),
+            IgnoreParams
+        );
+        let wire: Vec<&str> = [File, Directory, Regex, IgnoreParams]
+            .iter()
+            .map(|t| t.as_str())
+            .collect();
+        assert_eq!(wire, ["File", "Directory", "Regex", "IgnoreParams"]);
+        assert_eq!(
+            ObjectType::of_request(&purge(&["https://a/x", "https://a/d/"], PurgeKind::Auto)),
+            None,
+            "an auto request mixing files and directories has no single type"
+        );
+    }
+
+    #[test]
+    fn an_auto_purge_is_split_by_type_then_by_the_per_call_limits() {
+        let mut paths = numbered(2500, |i| format!("https://a.example/{i}.png"));
+        paths.extend(numbered(150, |i| format!("https://a.example/d{i}/")));
+        paths.insert(3, "https://a.example/first-dir/".into());
+        let calls = split_purge(&PurgeRequest {
+            paths: paths.clone(),
+            kind: PurgeKind::Auto,
+        });
+        let shape: Vec<(PurgeKind, usize)> =
+            calls.iter().map(|c| (c.kind, c.paths.len())).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (PurgeKind::File, 1000),
+                (PurgeKind::File, 1000),
+                (PurgeKind::File, 500),
+                (PurgeKind::Directory, 100),
+                (PurgeKind::Directory, 51),
+            ]
+        );
+        assert_eq!(
+            calls[3].paths[0], "https://a.example/first-dir/",
+            "order kept"
+        );
+        let mut all: Vec<String> = calls.iter().flat_map(|c| c.paths.clone()).collect();
+        all.sort();
+        paths.sort();
+        assert_eq!(all, paths, "every path exactly once");
+        for c in &calls {
+            assert!(ObjectType::of_request(c).is_some(), "one type per call");
+        }
+    }
+
+    #[test]
+    fn regexes_go_one_per_call_and_a_call_spans_at_most_ten_domains() {
+        let calls = split_purge(&purge(
+            &["https://a/x/.*\\.png", "https://a/y/.*"],
+            PurgeKind::Regex,
+        ));
+        assert_eq!(calls.len(), 2);
+        assert!(calls.iter().all(|c| c.kind == PurgeKind::Regex));
+        let paths = numbered(24, |i| format!("https://h{}.example/{i}.js", i % 12));
+        let calls = split_purge(&PurgeRequest {
+            paths,
+            kind: PurgeKind::File,
+        });
+        assert_eq!(calls.len(), 3);
+        for c in &calls {
+            let mut hosts: Vec<String> = c.paths.iter().map(|p| path_host(p)).collect();
+            hosts.sort();
+            hosts.dedup();
+            assert!(hosts.len() <= MAX_DOMAINS_PER_CALL, "{hosts:?}");
+        }
+        assert_eq!(
+            path_host("https://WWW.Example.com:8080/a?b"),
+            "www.example.com:8080"
+        );
+        assert_eq!(path_host("https://a.example\\x"), "a.example");
+    }
+
+    #[test]
+    fn the_form_body_is_encoded_as_the_signed_canonical_query() {
+        // notes §1.3 (a): the same parameters, as the SDK's canonical query string.
+        let form = Alibaba::refresh_form(&purge(
+            &["https://example.com/a b*~.txt", "https://example.com/dir/"],
+            PurgeKind::File,
+        ))
+        .unwrap();
+        assert_eq!(
+            form,
+            "ObjectPath=https%3A%2F%2Fexample.com%2Fa%20b%2A~.txt%0Ahttps%3A%2F%2Fexample.com%2Fdir%2F&ObjectType=File"
+        );
+        let form = Alibaba::refresh_form(&purge(&["https://e.com/d/"], PurgeKind::Auto)).unwrap();
+        assert!(form.ends_with("&ObjectType=Directory"), "{form}");
+        let e = Alibaba::refresh_form(&purge(
+            &["https://e.com/x", "https://e.com/d/"],
+            PurgeKind::Auto,
+        ))
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert!(!e.ambiguous(), "nothing was sent");
+    }
+
+    #[test]
+    fn refresh_answers_yield_every_task_id() {
+        let ok = |body: &str| interpret_submit(resp(200, body));
+        assert_eq!(
+            ok(r#"{"RefreshTaskId":"704222904","RequestId":"D61E4801"}"#).unwrap(),
+            ids(&["704222904"])
+        );
+        assert_eq!(
+            ok(r#"{"RefreshTaskId":"101, 102,","RequestId":"r"}"#).unwrap(),
+            ids(&["101", "102"]),
+            "comma separated, spaces trimmed"
+        );
+        assert_eq!(
+            ok(r#"{"RefreshTaskId":95248880}"#).unwrap(),
+            ids(&["95248880"])
+        );
+        for body in [
+            "",
+            "{",
+            r#"{"RequestId":"r"}"#,
+            r#"{"RefreshTaskId":" , "}"#,
+        ] {
+            let e = ok(body).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Malformed, "{body}");
+            assert!(e.ambiguous(), "an unreadable answer may hide created tasks");
+        }
+    }
+
+    #[test]
+    fn refresh_refusals_carry_code_request_id_and_a_fix() {
+        use ErrorKind::*;
+        let refused = |status: u16, code: &str| {
+            interpret_submit(resp(
+                status,
+                &format!(r#"{{"RequestId":"REQ-1","HostId":"dcdn.aliyuncs.com","Code":"{code}","Message":"m"}}"#),
+            ))
+            .unwrap_err()
+        };
+        let e = refused(400, "QuotaExceeded.Refresh");
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (Invalid, Some("QuotaExceeded.Refresh"))
+        );
+        assert!(!e.ambiguous(), "a refusal is not re-sent");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("QuotaExceeded.Refresh: m (HTTP 400, RequestId: REQ-1). The account's daily refresh quota is used up"),
+            "{text}"
+        );
+        let table = [
+            ("InvalidObjectPath.Malformed", Invalid),
+            ("ObjectPath.Malformed", Invalid),
+            ("SingleRequest.OverLimit", Invalid),
+            ("InvalidObjectPath.Size.Malformed", Invalid),
+            ("InvalidObjectType.ValueNotSupported", Invalid),
+            ("InvalidObjectType.Malformed", Invalid),
+            ("InvalidExtensiveDomain.ValueNotSupported", Invalid),
+            ("InvalidDomain.Offline", Invalid),
+            ("InvalidDomain.NotFound", NotFound),
+            ("InvalidParameters", Invalid),
+            ("Forbidden.RAM", Permission),
+            ("OperationDenied.Suspended", Permission),
+            ("TooMany.Refresh", Throttled),
+            ("QuotaPerMinuteExceeded.Refresh", Throttled),
+            ("Throttling.User", Throttled),
+            ("SignatureDoesNotMatch", Auth),
+            ("ServiceUnavailable", Transient),
+        ];
+        for (code, kind) in table {
+            assert_eq!(refused(400, code).kind, kind, "{code}");
+        }
+        assert!(
+            refused(400, "InvalidParameters")
+                .to_string()
+                .contains("check paths")
+        );
+        assert!(
+            refused(403, "Forbidden.RAM")
+                .to_string()
+                .contains("dcdn:RefreshDcdnObjectCaches")
+        );
+        let e = refused(400, "QuotaPerMinuteExceeded.Refresh");
+        assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(60)));
+        assert!(!e.ambiguous(), "throttled: the API did nothing");
+        let e = refused(503, "ServiceUnavailable");
+        assert!(e.ambiguous(), "a 5xx may hide created tasks");
+    }
+
+    #[test]
+    fn purge_paths_are_full_urls_with_the_wildcard_rules() {
+        let good = [
+            (
+                vec!["https://a.example/x.png", "http://a.example/img/"],
+                PurgeKind::Auto,
+            ),
+            (vec!["https://a.example/img/"], PurgeKind::Directory),
+            (vec!["https://a.example/x.js?v=1"], PurgeKind::IgnoreParams),
+            (
+                vec![
+                    "https://a.example/img/.*\\.png",
+                    "http://b.example/[a-z]{1,3}",
+                ],
+                PurgeKind::Regex,
+            ),
+        ];
+        for (paths, kind) in good {
+            assert!(check_purge(&purge(&paths, kind)).is_ok(), "{paths:?}");
+        }
+        let bad = [
+            ("/x.png", PurgeKind::Auto, "not a full URL"),
+            ("a.example/x.png", PurgeKind::Auto, "not a full URL"),
+            ("ftp://a.example/x", PurgeKind::Auto, "not a full URL"),
+            ("https:///x", PurgeKind::Auto, "no domain"),
+            (
+                "https://*.example/x.png",
+                PurgeKind::Auto,
+                "wildcard domain",
+            ),
+            ("https://*.example/.*", PurgeKind::Regex, "wildcard domain"),
+            (
+                "https://a.example/*.png",
+                PurgeKind::Auto,
+                "purge-type regex",
+            ),
+            (
+                "https://a.example/img/*",
+                PurgeKind::File,
+                "purge-type regex",
+            ),
+            ("https://a.example/x#y", PurgeKind::Auto, "fragment"),
+            (
+                "https://a.example/img",
+                PurgeKind::Directory,
+                "does not end in /",
+            ),
+            ("https://a.example/", PurgeKind::Regex, "no expression"),
+        ];
+        for (path, kind, needle) in bad {
+            let e = check_purge(&purge(&[path], kind)).unwrap_err();
+            assert!(e.contains(needle), "{path}: {e}");
+        }
+        let long = format!("https://a.example/{}", "x".repeat(MAX_PATH_CHARS));
+        assert!(
+            check_purge(&purge(&[&long], PurgeKind::File))
+                .unwrap_err()
+                .contains("1024")
+        );
+        let many = numbered(MAX_PATHS + 1, |i| format!("https://a.example/{i}"));
+        let e = check_purge(&PurgeRequest {
+            paths: many,
+            kind: PurgeKind::File,
+        })
+        .unwrap_err();
+        assert!(e.contains("10000"), "{e}");
+    }
+
+    #[test]
+    fn the_client_splits_with_its_own_rules() {
+        let p = client("https://dcdn.aliyuncs.com");
+        assert_eq!(p.max_purge_paths(), 1000);
+        let calls = p.split_purge(&purge(
+            &["https://e.com/a", "https://e.com/d/", "https://e.com/b"],
+            PurgeKind::Auto,
+        ));
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[0].paths, ids(&["https://e.com/a", "https://e.com/b"]));
+        assert_eq!(Product::Dcdn.refresh_action(), "RefreshDcdnObjectCaches");
+        assert_eq!(Product::Cdn.refresh_action(), "RefreshObjectCaches");
     }
 }

@@ -46,7 +46,14 @@ pub trait Provider {
         usize::MAX
     }
 
-    /// Submits one purge call for `purge` (at most [`Provider::max_purge_paths`] paths,
+    /// Splits `purge` into the requests of one call each. By default, chunks of at most
+    /// [`Provider::max_purge_paths`] paths; a provider whose calls carry one kind of path
+    /// each, or have other per-call limits, splits its own way.
+    fn split_purge(&self, purge: &PurgeRequest) -> Vec<PurgeRequest> {
+        purge.chunks(self.max_purge_paths())
+    }
+
+    /// Submits one purge call for `purge` (one of [`Provider::split_purge`]'s requests,
     /// already validated) and returns the ids of the operations it created. One attempt:
     /// [`crate::purge`] owns retries, because re-sending a purge is not always safe.
     fn submit<'a>(&'a self, purge: &'a PurgeRequest) -> LocalBoxFuture<'a, SubmitResult> {
@@ -71,6 +78,19 @@ pub struct PurgeRequest {
     pub paths: Vec<String>,
     /// How the provider should read them.
     pub kind: PurgeKind,
+}
+
+impl PurgeRequest {
+    /// The same request in chunks of at most `max` paths (at least one each), in order.
+    pub fn chunks(&self, max: usize) -> Vec<PurgeRequest> {
+        self.paths
+            .chunks(max.max(1))
+            .map(|paths| PurgeRequest {
+                paths: paths.to_vec(),
+                kind: self.kind,
+            })
+            .collect()
+    }
 }
 
 /// How paths are to be purged.

@@ -18,6 +18,18 @@
 //!   of the answer, as expired ones are; `throttle=N` answers `Throttling.User` (with
 //!   `x-acs-retry-after` in milliseconds when `retry-after` is set) and `errors=N` answers
 //!   503 `ServiceUnavailable` for any call that includes the task.
+//! - `RefreshDcdnObjectCaches` (`2018-01-15`) / `RefreshObjectCaches` (`2018-05-10`), ACS3
+//!   checked the same way, parameters from the query or a form body: `ObjectPath` (newline
+//!   separated full URLs: `InvalidObjectPath.Malformed`; a wildcard domain:
+//!   `InvalidExtensiveDomain.ValueNotSupported`; a domain not in [`Setup::domains`]:
+//!   `InvalidDomain.NotFound`), `ObjectType` (`File` default, `Directory` ending in `/`,
+//!   `Regex`, `IgnoreParams`: else `InvalidObjectType.ValueNotSupported`), the per-call
+//!   limits (1,000 URLs, 100 directories, 1 regex, 10 domains: `SingleRequest.OverLimit`)
+//!   and the daily [`Setup::quota`] (`QuotaExceeded.Refresh`). An accepted call creates one
+//!   task per domain, answered as `RefreshTaskId` (comma separated) and then served by the
+//!   describe actions with its paths. Fault knobs: `throttle_purges` calls answered
+//!   `Throttling.User` (`x-acs-retry-after: 1000`), `reset_purges` calls whose connection is
+//!   reset after the tasks were created.
 //! - `POST /?Action=AssumeRoleWithOIDC…` (anonymous): checks the provider ARN, role ARN and
 //!   token, then issues temporary credentials that the describe actions accept until they
 //!   expire.
@@ -80,6 +92,37 @@ pub struct Setup {
     pub default: Scenario,
     /// The server clock minus the real clock (to simulate a skewed client).
     pub clock_offset: chrono::Duration,
+    /// How refresh tasks created through the API behave.
+    pub purge: Scenario,
+    /// What is left of today's refresh quota.
+    pub quota: RefreshQuota,
+    /// The account's accelerated domains; empty: every domain is the account's.
+    pub domains: Vec<String>,
+    /// Refresh calls whose connection is reset after the tasks were created.
+    pub reset_purges: u32,
+    /// Refresh calls answered `Throttling.User` before any is accepted.
+    pub throttle_purges: u32,
+}
+
+/// A daily refresh quota, by `ObjectType` (the defaults are the documented ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshQuota {
+    /// URLs (`File` and `IgnoreParams` count here).
+    pub urls: usize,
+    /// Directories.
+    pub directories: usize,
+    /// Regular expressions.
+    pub regex: usize,
+}
+
+impl Default for RefreshQuota {
+    fn default() -> Self {
+        RefreshQuota {
+            urls: 10_000,
+            directories: 100,
+            regex: 20,
+        }
+    }
 }
 
 impl Default for Setup {
@@ -97,6 +140,11 @@ impl Default for Setup {
             ops: Vec::new(),
             default: Scenario::succeeds_after(Duration::from_secs(10)),
             clock_offset: chrono::Duration::zero(),
+            purge: Scenario::succeeds_after(Duration::from_secs(3)),
+            quota: RefreshQuota::default(),
+            domains: Vec::new(),
+            reset_purges: 0,
+            throttle_purges: 0,
         }
     }
 }
@@ -108,6 +156,22 @@ struct TaskState {
     answers: u32,
     /// Answers given after the task ended (for `regress`).
     terminal_answers: u32,
+    /// What a refresh call asked for: the paths and their type (lower case, as the describe
+    /// answer spells it); empty for scripted tasks.
+    objects: Vec<String>,
+    object_type: String,
+}
+
+/// What the refresh API has done today.
+#[derive(Default)]
+struct RefreshBook {
+    created: Vec<String>,
+    urls: usize,
+    directories: usize,
+    regex: usize,
+    resets: u32,
+    throttled: u32,
+    next_id: u64,
 }
 
 struct Issued {
@@ -124,6 +188,7 @@ pub struct AlibabaSim {
     nonces: Mutex<HashSet<String>>,
     issued: Mutex<Vec<Issued>>,
     admitted: Mutex<VecDeque<Instant>>,
+    refreshes: Mutex<RefreshBook>,
 }
 
 /// The error body every refusal carries.
@@ -159,7 +224,16 @@ impl AlibabaSim {
             nonces: Mutex::new(HashSet::new()),
             issued: Mutex::new(Vec::new()),
             admitted: Mutex::new(VecDeque::new()),
+            refreshes: Mutex::new(RefreshBook {
+                next_id: 17_000_000_000 + fastrand::u64(..1_000_000) * 1000,
+                ..RefreshBook::default()
+            }),
         }
+    }
+
+    /// The ids of every refresh task created so far.
+    pub fn purges_created(&self) -> Vec<String> {
+        self.refreshes.lock().expect("refresh lock").created.clone()
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -346,8 +420,8 @@ impl AlibabaSim {
         let action = req.header(acs3::X_ACS_ACTION).unwrap_or_default();
         let version = req.header(acs3::X_ACS_VERSION).unwrap_or_default();
         let expected = match action {
-            "DescribeDcdnRefreshTaskById" => "2018-01-15",
-            "DescribeRefreshTaskById" => "2018-05-10",
+            "DescribeDcdnRefreshTaskById" | "RefreshDcdnObjectCaches" => "2018-01-15",
+            "DescribeRefreshTaskById" | "RefreshObjectCaches" => "2018-05-10",
             _ => {
                 return self.error(
                     404,
@@ -364,6 +438,16 @@ impl AlibabaSim {
                 "Specified parameter Version is not valid.",
                 host,
             );
+        }
+        if action.starts_with("Refresh") {
+            let mut params = query.to_vec();
+            let form = req
+                .header("content-type")
+                .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+            if form {
+                params.extend(decode(&String::from_utf8_lossy(&req.body)));
+            }
+            return self.refresh(action, &params, host);
         }
         if !self.admit() {
             return self.error(
@@ -430,6 +514,8 @@ impl AlibabaSim {
                 first_seen_wall: self.now(),
                 answers: 0,
                 terminal_answers: 0,
+                objects: Vec::new(),
+                object_type: "file".into(),
             });
             state.answers += 1;
             let s = &state.scenario;
@@ -496,18 +582,26 @@ impl AlibabaSim {
             let description = (status == "Failed")
                 .then(|| s.message.clone().unwrap_or_else(|| "Origin Timeout".into()));
             words.push(status.clone());
-            let mut task = json!({
-                "TaskId": id,
-                "Status": status,
-                "Process": format!("{percent}%"),
-                "ObjectPath": format!("https://www.example.com/static/{id}.js"),
-                "ObjectType": "file",
-                "CreationTime": state.first_seen_wall.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            });
-            if let Some(d) = description {
-                task["Description"] = json!(d);
+            let paths = if state.objects.is_empty() {
+                vec![format!("https://www.example.com/static/{id}.js")]
+            } else {
+                state.objects.clone()
+            };
+            // One entry per path of the task, as the service lists them.
+            for path in paths {
+                let mut task = json!({
+                    "TaskId": id,
+                    "Status": status,
+                    "Process": format!("{percent}%"),
+                    "ObjectPath": path,
+                    "ObjectType": state.object_type,
+                    "CreationTime": state.first_seen_wall.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                });
+                if let Some(d) = &description {
+                    task["Description"] = json!(d);
+                }
+                out.push(task);
             }
-            out.push(task);
         }
         let request_id = random_guid().to_ascii_uppercase();
         let body = json!({
@@ -521,6 +615,187 @@ impl AlibabaSim {
             words.join(",")
         };
         self.answer(200, body.to_string(), &label, request_id)
+    }
+
+    /// `RefreshDcdnObjectCaches` / `RefreshObjectCaches`, authenticated by the caller.
+    fn refresh(&self, product: &str, params: &[(String, String)], host: &str) -> Answer {
+        let refuse = |status, code: &str, message: &str| self.error(status, code, message, host);
+        if !self.admit() {
+            return refuse(
+                400,
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            );
+        }
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let Some(text) = get("ObjectPath").filter(|t| !t.trim().is_empty()) else {
+            return refuse(
+                400,
+                "MissingParameter",
+                "The input parameter \"ObjectPath\" that is mandatory for processing this request is not supplied.",
+            );
+        };
+        let object_type = get("ObjectType").unwrap_or("File");
+        let (limit, what) = match object_type {
+            "File" | "IgnoreParams" => (1000, "URLs"),
+            "Directory" => (100, "directories"),
+            "Regex" => (1, "regular expressions"),
+            _ => {
+                return refuse(
+                    400,
+                    "InvalidObjectType.ValueNotSupported",
+                    "The specified value of ObjectType is not supported.",
+                );
+            }
+        };
+        let paths: Vec<&str> = text
+            .split('\n')
+            .map(|p| p.trim_end_matches('\r'))
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mut hosts: Vec<String> = Vec::new();
+        for path in &paths {
+            let Some((_, rest)) = path.split_once("://").filter(|(scheme, _)| {
+                scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+            }) else {
+                return refuse(
+                    400,
+                    "InvalidObjectPath.Malformed",
+                    "The specified ObjectPath is invalid.",
+                );
+            };
+            let domain = rest
+                .split(['/', '?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if domain.contains('*') {
+                return refuse(
+                    400,
+                    "InvalidExtensiveDomain.ValueNotSupported",
+                    "The specified ExtensiveDomain is not supported.",
+                );
+            }
+            let valid = path.chars().count() <= 1024
+                && !domain.is_empty()
+                && (object_type == "Regex"
+                    || url::Url::parse(path).is_ok_and(|u| u.host_str().is_some()))
+                && (object_type != "Directory" || path.ends_with('/'));
+            if !valid {
+                return refuse(
+                    400,
+                    "InvalidObjectPath.Malformed",
+                    "The specified ObjectPath is invalid.",
+                );
+            }
+            if !self.setup.domains.is_empty()
+                && !self
+                    .setup
+                    .domains
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(&domain))
+            {
+                return refuse(
+                    404,
+                    "InvalidDomain.NotFound",
+                    "The domain provided does not belong to you.",
+                );
+            }
+            if !hosts.contains(&domain) {
+                hosts.push(domain);
+            }
+        }
+        if paths.len() > limit {
+            return refuse(
+                400,
+                "SingleRequest.OverLimit",
+                &format!("A maximum of {limit} {what} are supported for each request."),
+            );
+        }
+        if hosts.len() > 10 {
+            return refuse(
+                400,
+                "SingleRequest.OverLimit",
+                "The URLs of one request may belong to at most 10 domains.",
+            );
+        }
+        let mut book = self.refreshes.lock().expect("refresh lock");
+        if book.throttled < self.setup.throttle_purges {
+            book.throttled += 1;
+            let mut a = refuse(
+                400,
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            );
+            a.headers.push(("x-acs-retry-after", "1000".into()));
+            return a;
+        }
+        let quota = self.setup.quota;
+        let over = match object_type {
+            "Directory" => book.directories + paths.len() > quota.directories,
+            "Regex" => book.regex + paths.len() > quota.regex,
+            _ => book.urls + paths.len() > quota.urls,
+        };
+        if over {
+            return refuse(
+                400,
+                "QuotaExceeded.Refresh",
+                "Your refresh attempts have exceeded the daily limit.",
+            );
+        }
+        match object_type {
+            "Directory" => book.directories += paths.len(),
+            "Regex" => book.regex += paths.len(),
+            _ => book.urls += paths.len(),
+        }
+        let kind = match object_type {
+            "Directory" => "directory",
+            "Regex" => "regex",
+            _ => "file",
+        };
+        let mut ids = Vec::new();
+        let mut tasks = self.tasks.lock().expect("tasks lock");
+        for host in &hosts {
+            book.next_id += 1;
+            let id = book.next_id.to_string();
+            let objects: Vec<String> = paths
+                .iter()
+                .filter(|p| {
+                    p.split_once("://")
+                        .and_then(|(_, r)| r.split(['/', '?', '#']).next())
+                        .is_some_and(|d| d.eq_ignore_ascii_case(host))
+                })
+                .map(|p| p.to_string())
+                .collect();
+            tasks.insert(
+                id.clone(),
+                TaskState {
+                    scenario: self.setup.purge.clone(),
+                    first_seen: Instant::now(),
+                    first_seen_wall: self.now(),
+                    answers: 0,
+                    terminal_answers: 0,
+                    objects,
+                    object_type: kind.into(),
+                },
+            );
+            book.created.push(id.clone());
+            ids.push(id);
+        }
+        let request_id = random_guid().to_ascii_uppercase();
+        let body = json!({ "RefreshTaskId": ids.join(","), "RequestId": request_id });
+        let mut answer = self.answer(
+            200,
+            body.to_string(),
+            &format!("{product} accepted"),
+            request_id,
+        );
+        if book.resets < self.setup.reset_purges {
+            book.resets += 1;
+            answer.reset = true;
+            answer.label = format!("{product} accepted, connection reset");
+        }
+        answer
     }
 
     fn sts(&self, params: &HashMap<String, String>, host: &str) -> Answer {
