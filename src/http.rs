@@ -121,6 +121,43 @@ pub fn transport_error(err: reqwest::Error) -> ProviderError {
     e
 }
 
+/// What an HTTP status says on its own, for an error answer whose body carries no error the
+/// provider documents: 429 throttled; 408 and 5xx transient; 401 credentials refused; 403
+/// permission; 404 not found; any other status an invalid request.
+pub fn status_kind(status: u16) -> ErrorKind {
+    match status {
+        429 => ErrorKind::Throttled,
+        408 | 500..=599 => ErrorKind::Transient,
+        401 => ErrorKind::Auth,
+        403 => ErrorKind::Permission,
+        404 => ErrorKind::NotFound,
+        _ => ErrorKind::Invalid,
+    }
+}
+
+/// An error for such an answer: the kind from [`status_kind`], the message
+/// `HTTP {status}: {the body's start}`. Providers add their hints and request ids.
+pub fn status_error(resp: &Response) -> ProviderError {
+    let mut message = format!("HTTP {}", resp.status);
+    if !resp.body.is_empty() {
+        message = format!("{message}: {}", snippet(&resp.body));
+    }
+    let mut e = ProviderError::new(status_kind(resp.status), message);
+    e.http_status = Some(resp.status);
+    e
+}
+
+/// The first 200 characters of a body (byte-order mark and white space trimmed), for
+/// messages about answers that could not be understood.
+pub fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim_start_matches('\u{feff}').trim();
+    match text.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
 /// A header's value as text.
 pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

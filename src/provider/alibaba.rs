@@ -580,7 +580,7 @@ pub fn interpret_submit(resp: Response) -> SubmitResult {
             ErrorKind::Malformed,
             "the refresh answer has no RefreshTaskId",
         )
-        .hint(format!("body starts: {}", snippet(&resp.body)));
+        .hint(format!("body starts: {}", http::snippet(&resp.body)));
         return Err(with_response(e, &resp, None, request_id));
     }
     Ok(ids)
@@ -693,7 +693,7 @@ pub fn interpret(ids: &[String], resp: Response) -> PollResult {
     }
     let malformed = |what: &str, request_id: Option<String>| {
         let mut e = ProviderError::new(ErrorKind::Malformed, what.to_string())
-            .hint(format!("body starts: {}", snippet(&resp.body)));
+            .hint(format!("body starts: {}", http::snippet(&resp.body)));
         e = with_response(e, &resp, None, request_id);
         e
     };
@@ -929,23 +929,12 @@ fn api_error_by(
 
 /// An error answer without a known code, classified by HTTP status.
 fn status_error(resp: &Response) -> ProviderError {
-    let kind = match resp.status {
-        429 => ErrorKind::Throttled,
-        408 | 500..=599 => ErrorKind::Transient,
-        401 => ErrorKind::Auth,
-        403 => ErrorKind::Permission,
-        404 => ErrorKind::NotFound,
-        _ => ErrorKind::Invalid,
-    };
-    let mut message = format!("HTTP {}", resp.status);
-    if !resp.body.is_empty() {
-        message = format!("{message}: {}", snippet(&resp.body));
+    let e = http::status_error(resp);
+    if e.kind == ErrorKind::NotFound {
+        e.hint("Check provider and endpoint")
+    } else {
+        e
     }
-    let mut e = ProviderError::new(kind, message);
-    if kind == ErrorKind::NotFound {
-        e = e.hint("Check provider and endpoint");
-    }
-    e
 }
 
 /// Adds what the response says: HTTP status, `RequestId` (body, else `x-acs-request-id`),
@@ -981,16 +970,6 @@ pub fn with_response(
         e.hint = Some(hint);
     }
     e
-}
-
-/// The first 200 characters of a body, for messages.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    match text.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
 }
 
 /// `2021-05-10T08:54:23Z`, or without seconds (`2021-05-10T08:54Z`, as the doc writes it).

@@ -147,14 +147,7 @@ impl Provider for AzureChina {
     }
 
     fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
-        async move {
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                out.push(self.get(id).await?);
-            }
-            Ok(out)
-        }
-        .boxed_local()
+        super::one_by_one(ids, move |id| self.get(id))
     }
 
     fn submit<'a>(&'a self, purge: &'a PurgeRequest) -> LocalBoxFuture<'a, SubmitResult> {
@@ -236,7 +229,7 @@ fn interpret_submit(resp: Response) -> SubmitResult {
                 ErrorKind::Malformed,
                 "the purge answer has no AsyncInfo.TaskTrackId",
             )
-            .hint(format!("body starts: {}", snippet(&resp.body))),
+            .hint(format!("body starts: {}", http::snippet(&resp.body))),
             &resp,
         )),
         _ => Err(status_error(&resp)),
@@ -281,7 +274,7 @@ fn interpret(id: &str, resp: Response) -> Result<Observation, ProviderError> {
                 ErrorKind::Malformed,
                 "the status answer is not the JSON expected",
             )
-            .hint(format!("body starts: {}", snippet(&resp.body))),
+            .hint(format!("body starts: {}", http::snippet(&resp.body))),
             &resp,
         )),
         _ => Err(status_error(&resp)),
@@ -295,14 +288,7 @@ fn observation(id: &str, wire: Wire) -> Result<Observation, ProviderError> {
             "the status answer has no Status field",
         )
     })?;
-    if let Some(got) = &wire.id {
-        if !got.eq_ignore_ascii_case(id) {
-            return Err(ProviderError::new(
-                ErrorKind::Malformed,
-                format!("asked for operation {id} but the answer is about {got}"),
-            ));
-        }
-    }
+    super::check_same_operation(id, wire.id.as_deref())?;
     let mut obs = Observation::new(id, map_status(&raw), raw);
     obs.message = wire.message.filter(|m| !m.trim().is_empty());
     obs.started_at = wire.start.as_deref().and_then(parse_time);
@@ -384,20 +370,8 @@ fn api_error(resp: &Response, info: ErrorInfo) -> ProviderError {
 
 /// An error answer without a recognisable envelope, classified by HTTP status.
 fn status_error(resp: &Response) -> ProviderError {
-    let kind = match resp.status {
-        429 => ErrorKind::Throttled,
-        408 | 500..=599 => ErrorKind::Transient,
-        401 => ErrorKind::Auth,
-        403 => ErrorKind::Permission,
-        404 => ErrorKind::NotFound,
-        _ => ErrorKind::Invalid,
-    };
-    let mut message = format!("HTTP {}", resp.status);
-    if !resp.body.is_empty() {
-        message = format!("{message}: {}", snippet(&resp.body));
-    }
-    let mut e = ProviderError::new(kind, message);
-    if kind == ErrorKind::NotFound {
+    let mut e = http::status_error(resp);
+    if e.kind == ErrorKind::NotFound {
         e = e.hint("Check endpoint, subscription-id, endpoint-id and operation-ids");
     }
     with_response(e, resp)
@@ -422,16 +396,6 @@ fn with_response(mut e: ProviderError, resp: &Response) -> ProviderError {
         }
     }
     e
-}
-
-/// The first 200 characters of a body, for messages.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    match text.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
 }
 
 /// `2017-05-02T06:34:07.869Z`, or the same without a zone (taken as UTC).

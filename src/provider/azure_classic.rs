@@ -20,7 +20,6 @@
 
 use std::borrow::Cow;
 
-use futures_util::FutureExt;
 use futures_util::future::LocalBoxFuture;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -111,14 +110,7 @@ impl Provider for AzureClassic {
     }
 
     fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
-        async move {
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                out.push(self.get(id).await?);
-            }
-            Ok(out)
-        }
-        .boxed_local()
+        super::one_by_one(ids, move |id| self.get(id))
     }
 }
 
@@ -358,12 +350,12 @@ fn interpret(id: &str, resp: &Response) -> Result<Observation, ProviderError> {
             ErrorKind::Malformed,
             format!("the status answer is <{root}>, not the <CdnOperation> expected"),
         )
-        .hint(format!("body starts: {}", snippet(&resp.body)))),
+        .hint(format!("body starts: {}", http::snippet(&resp.body)))),
         Err(why) if ok => Err(ProviderError::new(
             ErrorKind::Malformed,
             format!("the status answer is not well-formed XML ({why})"),
         )
-        .hint(format!("body starts: {}", snippet(&resp.body)))),
+        .hint(format!("body starts: {}", http::snippet(&resp.body)))),
         _ => Err(status_error(resp)),
     }
 }
@@ -375,14 +367,7 @@ fn observation(id: &str, op: CdnOperation) -> Result<Observation, ProviderError>
             "the <CdnOperation> answer has no <Status>",
         )
     })?;
-    if let Some(got) = &op.id {
-        if !got.eq_ignore_ascii_case(id) {
-            return Err(ProviderError::new(
-                ErrorKind::Malformed,
-                format!("asked for operation {id} but the answer is about {got}"),
-            ));
-        }
-    }
+    super::check_same_operation(id, op.id.as_deref())?;
     let mut obs = Observation::new(id, map_status(&raw), raw);
     obs.message = op.message;
     if let Some(code) = op.cdn_error_code {
@@ -446,6 +431,15 @@ pub fn classify(code: &str) -> Option<(ErrorKind, &'static str)> {
     })
 }
 
+/// [`http::status_kind`], except that Service Management answers 403 when the client
+/// certificate is not one of the subscription's: the credentials were refused.
+fn status_kind(status: u16) -> ErrorKind {
+    match status {
+        403 => ErrorKind::Auth,
+        _ => http::status_kind(status),
+    }
+}
+
 fn api_error(status: u16, code: Option<String>, message: Option<String>) -> ProviderError {
     let message = message.unwrap_or_else(|| format!("HTTP {status}"));
     let mut e = match code.as_deref().and_then(classify) {
@@ -454,7 +448,7 @@ fn api_error(status: u16, code: Option<String>, message: Option<String>) -> Prov
             if kind.is_retryable() { e } else { e.hint(hint) }
         }
         None => {
-            let mut e = ProviderError::new(kind_of_status(status), message);
+            let mut e = ProviderError::new(status_kind(status), message);
             if status == 403 {
                 e = e.hint(classify("ForbiddenError").expect("listed").1);
             }
@@ -465,26 +459,11 @@ fn api_error(status: u16, code: Option<String>, message: Option<String>) -> Prov
     e
 }
 
-fn kind_of_status(status: u16) -> ErrorKind {
-    match status {
-        429 => ErrorKind::Throttled,
-        408 | 500..=599 => ErrorKind::Transient,
-        401 => ErrorKind::Auth,
-        403 => ErrorKind::Auth,
-        404 => ErrorKind::NotFound,
-        _ => ErrorKind::Invalid,
-    }
-}
-
 /// An error answer without an `<Error>` body, classified by HTTP status.
 fn status_error(resp: &Response) -> ProviderError {
-    let kind = kind_of_status(resp.status);
-    let mut message = format!("HTTP {}", resp.status);
-    if !resp.body.is_empty() {
-        message = format!("{message}: {}", snippet(&resp.body));
-    }
-    let e = ProviderError::new(kind, message);
-    match kind {
+    let mut e = http::status_error(resp);
+    e.kind = status_kind(resp.status);
+    match e.kind {
         ErrorKind::NotFound => {
             e.hint("Check endpoint, environment, subscription-id and operation-ids")
         }
@@ -507,16 +486,6 @@ fn with_response(mut e: ProviderError, resp: &Response, cert: &ClientCert) -> Pr
         ));
     }
     e
-}
-
-/// The first 200 characters of a body, for messages.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim_start_matches('\u{feff}').trim();
-    match text.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
 }
 
 /// One subscription of a `.publishsettings` file.

@@ -20,6 +20,34 @@ use futures_util::future::LocalBoxFuture;
 /// What a status call returns: one observation per id it could read.
 pub type PollResult = Result<Vec<Observation>, ProviderError>;
 
+/// [`Provider::poll`] for APIs that read one operation per call: `get` each id in turn,
+/// stopping at the first error.
+pub fn one_by_one<'a, F, Fut>(ids: &'a [String], get: F) -> LocalBoxFuture<'a, PollResult>
+where
+    F: Fn(&'a str) -> Fut + 'a,
+    Fut: std::future::Future<Output = Result<Observation, ProviderError>> + 'a,
+{
+    Box::pin(async move {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(get(id).await?);
+        }
+        Ok(out)
+    })
+}
+
+/// An answer that names another operation than the one asked for is malformed: it must never
+/// be taken for the status of `asked`.
+pub fn check_same_operation(asked: &str, answered: Option<&str>) -> Result<(), ProviderError> {
+    match answered {
+        Some(got) if !got.eq_ignore_ascii_case(asked) => Err(ProviderError::new(
+            ErrorKind::Malformed,
+            format!("asked for operation {asked} but the answer is about {got}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// One cloud's operation-status API.
 ///
 /// `poll` is called with at most [`Provider::max_batch`] ids. An id missing from a
