@@ -16,8 +16,17 @@
 //!   `Retry-After`, `retry-after-ms` or `x-ms-retry-after-ms`, at least 1 s), 401 gets one
 //!   fresh token and then ends the wait, 403/404/other 4xx end it with the code.
 //!
+//! Purges (`paths`, `shared/docs/azure-arm.md` §3): one `POST …/profiles/{p}/endpoints/{e}/purge`
+//! (classic CDN) or `…/afdEndpoints/{e}/purge` (Front Door, with `domains`) per call, body
+//! `{"contentPaths":[…]}`, with the same token (and the same one refresh after a 401) as the
+//! status reads. The answer is `202` with `Azure-AsyncOperation` (preferred) and/or `Location`
+//! and `Retry-After`: the monitor URL becomes a wait target under its readable id, and the
+//! first poll waits for the `Retry-After` ([`Provider::not_before`]). A `200` means the purge
+//! finished at once.
+//!
 //! A bearer token is only ever sent to the configured ARM origin: the config refuses monitor
-//! URLs elsewhere, and a `Location` that points elsewhere is refused here.
+//! URLs elsewhere, and a `Location` (or a purge's monitor URL) that points elsewhere is refused
+//! here.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,7 +39,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::{ErrorKind, Observation, PollResult, Provider, ProviderError, State};
+use super::{
+    ErrorKind, Observation, PollResult, Provider, ProviderError, PurgeKind, PurgeRequest, State,
+    SubmitResult,
+};
 use crate::auth::entra::{Cloud, TokenSource};
 use crate::http::{self, Response};
 use crate::secret::{Redactor, Secret};
@@ -43,6 +55,133 @@ pub const DEFAULT_RESOURCE_PROVIDER: &str = "Microsoft.ApiManagement";
 pub const DEFAULT_API_VERSION: &str = "2024-05-01";
 /// The least wait a `Retry-After` (of any dialect) can ask for.
 pub const MIN_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// The api-version of purge calls: the newest stable `cdn.json` the notes read
+/// (`stable/2024-02-01`, `shared/docs/azure-arm.md` §3.1; the Front Door example is in the
+/// same folder, §3.2).
+pub const PURGE_API_VERSION: &str = "2024-02-01";
+/// Paths per purge call. Neither the swagger nor the Learn pages the notes read give a per-call
+/// limit (§3.1, §3.4); 100 is a conservative choice of ours, so a long list becomes several
+/// calls, each its own operation.
+pub const MAX_PURGE_PATHS: usize = 100;
+/// Purge calls one run may make: "Azure CDN has a limit of 50 concurrent purge requests at any
+/// given time at the profile level" (§3.4), and every call is an operation still running when
+/// the next is sent.
+pub const MAX_PURGE_CALLS: usize = 50;
+/// The longest first `Retry-After` honoured before the first poll: ARM's maximum (§1.1,
+/// "a maximum of 10 minutes").
+pub const MAX_FIRST_RETRY_AFTER: Duration = Duration::from_secs(600);
+
+/// Which kind of endpoint a purge goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// Classic Azure CDN (`Microsoft.Cdn/profiles/{p}/endpoints/{e}`).
+    Cdn,
+    /// Front Door Standard/Premium (`Microsoft.Cdn/profiles/{p}/afdEndpoints/{e}`).
+    FrontDoor,
+}
+
+/// Where purges go, validated by [`crate::config`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeTarget {
+    /// Classic CDN or Front Door.
+    pub kind: EndpointKind,
+    /// The purge URL, `…/purge?api-version=…`.
+    pub url: Url,
+    /// Front Door: the domains to purge (empty: all of the endpoint's).
+    pub domains: Vec<String>,
+}
+
+impl PurgeTarget {
+    /// `{arm}/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Cdn/profiles/{profile}/
+    /// endpoints|afdEndpoints/{endpoint}/purge?api-version={api_version}`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        arm: &Url,
+        subscription: &str,
+        resource_group: &str,
+        profile: &str,
+        kind: EndpointKind,
+        endpoint: &str,
+        api_version: &str,
+        domains: Vec<String>,
+    ) -> Self {
+        let mut url = arm.clone();
+        url.path_segments_mut()
+            .expect("an http(s) base")
+            .pop_if_empty()
+            .extend([
+                "subscriptions",
+                subscription,
+                "resourceGroups",
+                resource_group,
+                "providers",
+                "Microsoft.Cdn",
+                "profiles",
+                profile,
+                match kind {
+                    EndpointKind::Cdn => "endpoints",
+                    EndpointKind::FrontDoor => "afdEndpoints",
+                },
+                endpoint,
+                "purge",
+            ]);
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version);
+        PurgeTarget { kind, url, domains }
+    }
+
+    /// The request body: `{"contentPaths":[…]}`, plus `"domains"` for Front Door when given.
+    pub fn body(&self, paths: &[String]) -> String {
+        let mut body = serde_json::json!({ "contentPaths": paths });
+        if self.kind == EndpointKind::FrontDoor && !self.domains.is_empty() {
+            body["domains"] = serde_json::json!(self.domains);
+        }
+        body.to_string()
+    }
+}
+
+/// Checks paths before any request (`shared/docs/azure-arm.md` §3.1, §3.4): each one a path
+/// starting with `/` (a file `/pictures/city.png`, the root `/`), a wildcard only as a trailing
+/// `/*` (`/pictures/*`, `/*`), no fragment; at most [`MAX_PURGE_PATHS`] × [`MAX_PURGE_CALLS`]
+/// paths; purge-type `auto` (ARM has no purge types: the path says what it is).
+pub fn check_purge(purge: &PurgeRequest) -> Result<(), String> {
+    if purge.kind != PurgeKind::Auto {
+        return Err("Azure Resource Manager purges have no purge type (a path ending in /* is a directory): leave purge-type at auto".into());
+    }
+    for path in &purge.paths {
+        if !path.starts_with('/') {
+            let fix = match Url::parse(path) {
+                Ok(url) if url.host_str().is_some() => format!(
+                    "give the path alone ({}), and for Front Door the host name as domains",
+                    url.path()
+                ),
+                _ => "start it with /, e.g. /images/logo.png or /images/*".into(),
+            };
+            return Err(format!(
+                "{path:?} is not a path; Azure CDN and Front Door purges take paths relative to the endpoint: {fix}"
+            ));
+        }
+        if path.contains('*') && (path.matches('*').count() > 1 || !path.ends_with("/*")) {
+            return Err(format!(
+                "{path:?} has a wildcard other than a trailing /*; Azure CDN and Front Door take only directory wildcards such as /images/* (or /* for everything)"
+            ));
+        }
+        if path.contains('#') {
+            return Err(format!(
+                "{path:?} has a #fragment, which is never sent to a CDN"
+            ));
+        }
+    }
+    let most = MAX_PURGE_PATHS * MAX_PURGE_CALLS;
+    if purge.paths.len() > most {
+        return Err(format!(
+            "{} paths would take more than {MAX_PURGE_CALLS} purge calls of {MAX_PURGE_PATHS} paths, and Azure CDN allows {MAX_PURGE_CALLS} concurrent purges per profile; purge a directory (/images/*) instead",
+            purge.paths.len()
+        ));
+    }
+    Ok(())
+}
 
 /// How a monitor URL answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +216,8 @@ pub struct Settings {
     pub targets: Vec<Target>,
     /// How to get tokens.
     pub auth: crate::auth::entra::Settings,
+    /// Where purges go, when `paths` are given.
+    pub purge: Option<PurgeTarget>,
 }
 
 /// Whether `url` is under `base`: same scheme, host and port, and path below the base's.
@@ -137,12 +278,17 @@ fn looks_like_location(url: &Url) -> bool {
 struct Monitor {
     url: Url,
     style: Style,
+    /// Not to be polled before (a purge answer's `Retry-After`).
+    not_before: Option<tokio::time::Instant>,
+    /// Finished when created (a purge answered `200`): nothing to read.
+    done: bool,
 }
 
 /// The ARM operation-status client.
 pub struct AzureArm {
     arm: Url,
     monitors: RefCell<HashMap<String, Monitor>>,
+    purge: Option<PurgeTarget>,
     tokens: TokenSource,
     http: reqwest::Client,
 }
@@ -159,6 +305,8 @@ impl AzureArm {
                     Monitor {
                         url: t.url.clone(),
                         style: t.style,
+                        not_before: None,
+                        done: false,
                     },
                 )
             })
@@ -166,6 +314,7 @@ impl AzureArm {
         AzureArm {
             arm: settings.arm,
             monitors: RefCell::new(monitors),
+            purge: settings.purge,
             tokens: TokenSource::new(settings.auth, http.clone(), redactor),
             http,
         }
@@ -180,6 +329,87 @@ impl AzureArm {
         http::send(request).await
     }
 
+    async fn post(&self, url: &Url, token: &Secret, body: &str) -> Result<Response, ProviderError> {
+        let request = self
+            .http
+            .post(url.clone())
+            .bearer_auth(token.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        http::send(request).await
+    }
+
+    /// One purge POST (and after a 401, which ARM answers before acting, one more with a fresh
+    /// token); registers the operation it created as a wait target.
+    async fn purge_once(&self, purge: &PurgeRequest) -> SubmitResult {
+        let target = self.purge.as_ref().ok_or_else(|| {
+            ProviderError::new(
+                ErrorKind::Invalid,
+                "no CDN or Front Door endpoint to purge was configured",
+            )
+        })?;
+        let body = target.body(&purge.paths);
+        let token = self.tokens.token().await?;
+        let mut resp = self.post(&target.url, &token, &body).await?;
+        if resp.status == 401 && self.tokens.can_refresh() {
+            let fresh = self.tokens.refresh(&token).await?;
+            resp = self.post(&target.url, &fresh, &body).await?;
+        }
+        let accepted = interpret_submit(&target.url, &resp)?;
+        let (url, style, done) = match accepted {
+            Accepted::Running { monitor, style } => {
+                if !is_under(&self.arm, &monitor) {
+                    return Err(with_response(
+                        ProviderError::new(
+                            ErrorKind::Invalid,
+                            format!(
+                                "the purge was accepted but its monitor URL is on {}, outside {}; purge-wait sends the token nowhere else, so it cannot wait on it",
+                                origin(&monitor),
+                                origin(&self.arm)
+                            ),
+                        )
+                        .code("MonitorElsewhere"),
+                        &resp,
+                    ));
+                }
+                (monitor, style, false)
+            }
+            Accepted::Done => (target.url.clone(), Style::Location, true),
+        };
+        let not_before = (!done)
+            .then(|| http::retry_after(&resp.headers, SystemTime::now()))
+            .flatten()
+            .map(|d| tokio::time::Instant::now() + d.clamp(MIN_RETRY_AFTER, MAX_FIRST_RETRY_AFTER));
+        let mut monitors = self.monitors.borrow_mut();
+        let mut id = if done {
+            resp.header("x-ms-request-id")
+                .filter(|r| !r.trim().is_empty())
+                .unwrap_or_else(|| format!("purge-{}", monitors.len() + 1))
+        } else {
+            readable_id(&url)
+        };
+        if monitors.get(&id).is_some_and(|m| m.url != url || done) {
+            let mut plain = url.clone();
+            plain.set_query(None);
+            id = if done {
+                format!("{id}-{}", monitors.len() + 1)
+            } else {
+                plain.to_string()
+            };
+        }
+        monitors.insert(
+            id.clone(),
+            Monitor {
+                url,
+                style,
+                not_before,
+                done,
+            },
+        );
+        Ok(vec![id])
+    }
+
     /// Reads one operation: one GET, and after a 401 one more with a fresh token.
     async fn get(&self, id: &str) -> Result<Observation, ProviderError> {
         let (url, style) = {
@@ -187,6 +417,9 @@ impl AzureArm {
             let m = monitors.get(id).ok_or_else(|| {
                 ProviderError::new(ErrorKind::Invalid, format!("no monitor URL for {id}"))
             })?;
+            if m.done {
+                return Ok(Observation::new(id, State::Succeeded, "Succeeded"));
+            }
             (m.url.clone(), m.style)
         };
         let token = self.tokens.token().await?;
@@ -244,6 +477,94 @@ impl Provider for AzureArm {
             Ok(out)
         }
         .boxed_local()
+    }
+
+    fn max_purge_paths(&self) -> usize {
+        MAX_PURGE_PATHS
+    }
+
+    fn submit<'a>(&'a self, purge: &'a PurgeRequest) -> LocalBoxFuture<'a, SubmitResult> {
+        self.purge_once(purge).boxed_local()
+    }
+
+    fn not_before(&self, id: &str) -> Option<tokio::time::Instant> {
+        self.monitors.borrow().get(id).and_then(|m| m.not_before)
+    }
+}
+
+/// What a purge answer says.
+#[derive(Debug, PartialEq)]
+pub enum Accepted {
+    /// `202`: running, to be read at `monitor`.
+    Running {
+        /// `Azure-AsyncOperation`, else `Location`.
+        monitor: Url,
+        /// How it answers.
+        style: Style,
+    },
+    /// `200`: the purge finished at once.
+    Done,
+}
+
+/// Turns a purge answer into the operation to wait on: `Azure-AsyncOperation` if present
+/// (the Learn page: "use this value only when Azure-AsyncOperation isn't returned" of
+/// `Location`), else `Location`. A refusal keeps ARM's code and request ids.
+pub fn interpret_submit(url: &Url, resp: &Response) -> Result<Accepted, ProviderError> {
+    match resp.status {
+        200 | 204 => Ok(Accepted::Done),
+        201 | 202 => {
+            let header = |name: &str, style: Style| {
+                resp.header(name)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (url.join(v.trim()), style))
+            };
+            let Some((monitor, style)) = header("azure-asyncoperation", Style::AsyncOperation)
+                .or_else(|| header("location", Style::Location))
+            else {
+                // Accepted but nothing to wait on: not re-sent (it would purge again).
+                return Err(with_response(
+                    ProviderError::new(
+                        ErrorKind::Invalid,
+                        format!(
+                            "the purge was accepted (HTTP {}) but the answer has neither an Azure-AsyncOperation nor a Location header to wait on",
+                            resp.status
+                        ),
+                    )
+                    .code("NoMonitorUrl"),
+                    resp,
+                ));
+            };
+            let monitor = monitor.map_err(|_| {
+                with_response(
+                    ProviderError::new(
+                        ErrorKind::Invalid,
+                        "the purge was accepted but its monitor URL does not parse",
+                    )
+                    .code("NoMonitorUrl"),
+                    resp,
+                )
+            })?;
+            Ok(Accepted::Running { monitor, style })
+        }
+        _ => {
+            let mut e = status_error(resp);
+            let hint = match e.kind {
+                ErrorKind::Permission => Some(
+                    "The identity may not purge this endpoint: give it CDN Endpoint Contributor (or CDN Profile Contributor) on the profile, and wait a few minutes for the assignment to apply",
+                ),
+                ErrorKind::NotFound => Some(
+                    "Check subscription-id, resource-group, profile and cdn-endpoint / afd-endpoint (a Front Door endpoint is an afd-endpoint)",
+                ),
+                ErrorKind::Invalid => Some(
+                    "ARM refused the purge request: check paths (/file, /dir/*), domains and api-version",
+                ),
+                _ => None,
+            };
+            if let Some(h) = hint {
+                e.hint = Some(h.into());
+            }
+            Err(e)
+        }
     }
 }
 
