@@ -1192,4 +1192,152 @@ mod tests {
         ));
         assert!(!is_under(&proxy, &url("http://127.0.0.1:9/other")));
     }
+
+    fn paths(p: &[&str]) -> PurgeRequest {
+        PurgeRequest {
+            paths: p.iter().map(|s| s.to_string()).collect(),
+            kind: PurgeKind::Auto,
+        }
+    }
+
+    #[test]
+    fn purge_urls_and_bodies_for_cdn_and_front_door() {
+        let arm = url("https://management.azure.com");
+        let cdn = PurgeTarget::new(
+            &arm,
+            "sub",
+            "web-rg",
+            "prof",
+            EndpointKind::Cdn,
+            "ep",
+            PURGE_API_VERSION,
+            vec![],
+        );
+        assert_eq!(
+            cdn.url.as_str(),
+            "https://management.azure.com/subscriptions/sub/resourceGroups/web-rg/providers/Microsoft.Cdn/profiles/prof/endpoints/ep/purge?api-version=2024-02-01"
+        );
+        let p = vec!["/a.png".to_string(), "/img/*".to_string()];
+        assert_eq!(cdn.body(&p), r#"{"contentPaths":["/a.png","/img/*"]}"#);
+        let afd = PurgeTarget::new(
+            &url("http://127.0.0.1:9/arm/"),
+            "sub",
+            "rg",
+            "prof",
+            EndpointKind::FrontDoor,
+            "ep",
+            "2025-04-15",
+            vec!["www.contoso.com".into()],
+        );
+        assert_eq!(
+            afd.url.as_str(),
+            "http://127.0.0.1:9/arm/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Cdn/profiles/prof/afdEndpoints/ep/purge?api-version=2025-04-15"
+        );
+        assert_eq!(
+            afd.body(&p),
+            r#"{"contentPaths":["/a.png","/img/*"],"domains":["www.contoso.com"]}"#
+        );
+        let all = PurgeTarget {
+            domains: vec![],
+            ..afd
+        };
+        assert_eq!(all.body(&p), r#"{"contentPaths":["/a.png","/img/*"]}"#);
+    }
+
+    #[test]
+    fn purge_paths_are_checked() {
+        for ok in [&["/"][..], &["/*"], &["/img/*", "/a.png", "/a b.png?v=1"]] {
+            assert_eq!(check_purge(&paths(ok)), Ok(()), "{ok:?}");
+        }
+        for (bad, needle) in [
+            ("a.png", "start it with /"),
+            (
+                "https://www.contoso.com/a.png",
+                "give the path alone (/a.png)",
+            ),
+            ("/img/*.png", "trailing /*"),
+            ("/*/a", "trailing /*"),
+            ("/img/**", "trailing /*"),
+            ("/img*", "trailing /*"),
+            ("/a#top", "fragment"),
+        ] {
+            let e = check_purge(&paths(&[bad])).unwrap_err();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
+        let mut p = paths(&["/a"]);
+        p.kind = PurgeKind::Directory;
+        assert!(check_purge(&p).unwrap_err().contains("purge-type"));
+        let many: Vec<String> = (0..=MAX_PURGE_PATHS * MAX_PURGE_CALLS)
+            .map(|i| format!("/{i}.png"))
+            .collect();
+        let e = check_purge(&PurgeRequest {
+            paths: many,
+            kind: PurgeKind::Auto,
+        })
+        .unwrap_err();
+        assert!(e.contains("50 concurrent purges"), "{e}");
+    }
+
+    #[test]
+    fn purge_answers_name_the_monitor_or_the_refusal() {
+        let purge = url(
+            "https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cdn/profiles/p/endpoints/e/purge?api-version=2024-02-01",
+        );
+        let both = resp(
+            202,
+            "",
+            &[
+                ("azure-asyncoperation", CDN_ASYNC),
+                ("location", CDN_LOCATION),
+                ("retry-after", "10"),
+            ],
+        );
+        assert_eq!(
+            interpret_submit(&purge, &both).unwrap(),
+            Accepted::Running {
+                monitor: url(CDN_ASYNC),
+                style: Style::AsyncOperation
+            }
+        );
+        let location_only = resp(202, "", &[("location", CDN_LOCATION)]);
+        assert_eq!(
+            interpret_submit(&purge, &location_only).unwrap(),
+            Accepted::Running {
+                monitor: url(CDN_LOCATION),
+                style: Style::Location
+            }
+        );
+        assert_eq!(
+            interpret_submit(&purge, &resp(200, "{}", &[])).unwrap(),
+            Accepted::Done
+        );
+        let e = interpret_submit(&purge, &resp(202, "", &[])).unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (ErrorKind::Invalid, Some("NoMonitorUrl"))
+        );
+        assert!(!e.kind.is_retryable(), "never re-sent: it was accepted");
+        let e = interpret_submit(
+            &purge,
+            &resp(
+                400,
+                r#"{"error":{"code":"BadRequest","message":"Invalid content path: '/../x'."}}"#,
+                &[("x-ms-request-id", "req-9")],
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (ErrorKind::Invalid, Some("BadRequest"))
+        );
+        assert!(e.to_string().contains("x-ms-request-id: req-9"), "{e}");
+        assert!(e.hint.unwrap().contains("paths"));
+        let e = interpret_submit(&purge, &resp(429, "", &[("retry-after", "3")])).unwrap_err();
+        assert_eq!(
+            (e.kind, e.retry_after, e.ambiguous()),
+            (ErrorKind::Throttled, Some(Duration::from_secs(3)), false)
+        );
+        let e = interpret_submit(&purge, &resp(404, "", &[])).unwrap_err();
+        assert!(e.hint.unwrap().contains("afd-endpoint"));
+    }
 }
