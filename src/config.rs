@@ -1293,7 +1293,10 @@ fn azure_arm_purge(
                     ),
                 ));
             }
-            domains.push(host.to_ascii_lowercase());
+            let host = host.to_ascii_lowercase();
+            if !domains.contains(&host) {
+                domains.push(host);
+            }
         }
     }
     let api_version = raw
