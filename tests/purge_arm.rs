@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 use purge_wait::sim::azure_arm::{
-    AzureArmSim, DEMO_CLIENT, DEMO_CLIENT_SECRET, DEMO_SUBSCRIPTION, DEMO_TENANT, Setup,
+    ArmAuth, AzureArmSim, DEMO_CLIENT, DEMO_CLIENT_SECRET, DEMO_SUBSCRIPTION, DEMO_TENANT, Setup,
 };
 use purge_wait::sim::{Record, Scenario, Simulator};
 
 use crate::util::*;
 
 /// The ARM simulator; purges succeed after `purge_after`, with `Retry-After: 1`.
-async fn sim_with(purge_after: Duration, setup: Setup) -> Simulator {
+async fn arm_sim_with(purge_after: Duration, setup: Setup) -> Simulator {
     Simulator::start(
         AzureArmSim::new(Setup {
             purge: Scenario::succeeds_after(purge_after),
@@ -26,7 +26,7 @@ async fn sim_with(purge_after: Duration, setup: Setup) -> Simulator {
 }
 
 async fn arm_sim(purge_after: Duration) -> Simulator {
-    sim_with(purge_after, Setup::default()).await
+    arm_sim_with(purge_after, Setup::default()).await
 }
 
 /// A GitHub step purging `paths` on CDN endpoint `web` of profile `cdn-prof` in `web-rg`.
@@ -180,8 +180,46 @@ async fn a_refused_purge_exits_3_with_the_arm_code_before_any_wait() {
 }
 
 #[tokio::test]
+async fn a_refused_token_gets_one_fresh_one_and_no_role_is_named() {
+    // 401: ARM did nothing, so the purge is sent once more with a fresh token; refused again,
+    // the step ends before any wait.
+    let sim = arm_sim_with(
+        Duration::from_millis(100),
+        Setup {
+            arm_auth: ArmAuth::RejectAll,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let run = purge_env(&sim, "/a.png").run().await;
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let p = posts(&sim);
+    assert_eq!(p.len(), 2, "one more try with a fresh token");
+    assert_ne!(p[0].header("authorization"), p[1].header("authorization"));
+    assert!(run.commands("error")[0].contains("InvalidAuthenticationToken"));
+    assert_eq!(arm_requests(&sim).len(), 2, "no wait");
+    assert!(run.commands("warning").is_empty());
+
+    let sim = arm_sim_with(
+        Duration::from_millis(100),
+        Setup {
+            arm_auth: ArmAuth::Forbidden,
+            ..Setup::default()
+        },
+    )
+    .await;
+    let run = purge_env(&sim, "/a.png").run().await;
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    let error = run.commands("error")[0];
+    assert!(error.contains("AuthorizationFailed"), "{error}");
+    assert!(error.contains("endpoints/Purge/action"), "{error}");
+    assert!(error.contains("CDN Endpoint Contributor"), "{error}");
+    assert_eq!(posts(&sim).len(), 1, "a 403 is not re-sent");
+}
+
+#[tokio::test]
 async fn a_retried_submit_after_a_reset_is_reported_not_hidden() {
-    let sim = sim_with(
+    let sim = arm_sim_with(
         Duration::from_millis(200),
         Setup {
             reset_purges: 1,
@@ -220,7 +258,7 @@ async fn a_retried_submit_after_a_reset_is_reported_not_hidden() {
 
 #[tokio::test]
 async fn a_throttled_submit_is_retried_silently_after_retry_after() {
-    let sim = sim_with(
+    let sim = arm_sim_with(
         Duration::from_millis(100),
         Setup {
             throttle_purges: 1,

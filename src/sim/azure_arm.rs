@@ -827,11 +827,20 @@ impl Api for AzureArmSim {
             );
         }
         if self.setup.arm_auth == ArmAuth::Forbidden {
+            let action = match route {
+                Route::Purge { front_door: true } => {
+                    "Microsoft.Cdn/profiles/afdEndpoints/Purge/action"
+                }
+                Route::Purge { front_door: false } => {
+                    "Microsoft.Cdn/profiles/endpoints/Purge/action"
+                }
+                _ => "Microsoft.Cdn/operationresults/read",
+            };
             return Self::arm_error(
                 403,
                 "AuthorizationFailed",
                 &format!(
-                    "The client '{}' with object id '{}' does not have authorization to perform action 'Microsoft.Cdn/operationresults/read' over scope '/subscriptions/{}' or the scope is invalid.",
+                    "The client '{}' with object id '{}' does not have authorization to perform action '{action}' over scope '/subscriptions/{}' or the scope is invalid.",
                     self.setup.client_id, self.setup.client_id, self.setup.subscription_id
                 ),
             );
