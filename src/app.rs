@@ -506,6 +506,7 @@ async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
     };
     let mut setup = Setup {
         default: Scenario::succeeds_after(args.default_duration),
+        purge: Scenario::succeeds_after(args.default_duration),
         ..Setup::for_cloud(cloud)
     };
     for spec in &args.ops {
@@ -527,12 +528,15 @@ async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
          (Location style: …/providers/Microsoft.Cdn/locations/global/operationResults/<id>?api-version=…; \
          GitHub OIDC instead of the secret: ACTIONS_ID_TOKEN_REQUEST_URL='http://{{addr}}{GITHUB_PATH}?api-version=2.0' \
          ACTIONS_ID_TOKEN_REQUEST_TOKEN={})\n\
+         Or purge, then wait: purge-wait --subscription-id {} --resource-group rg --profile p \
+         --cdn-endpoint e (or --afd-endpoint e) --paths /index.html\n\
          Operations not scripted with --op succeed {} after their first poll. Ctrl-C stops.",
         setup.tenant_id,
         setup.client_id,
         setup.client_secret,
         setup.subscription_id,
         setup.github_request_token,
+        setup.subscription_id,
         duration::format(args.default_duration),
         cloud = cloud.name(),
     );
