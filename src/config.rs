@@ -1225,8 +1225,14 @@ fn azure_arm_purge(
         .map_err(|problem| ConfigError::new(Some("paths"), format!("input `paths`: {problem}.")))?;
     let subscription = raw.guid("subscription-id")?;
     let group = raw.required("resource-group")?;
-    // Resource group names: letters, digits, - _ . ( ), up to 90, not ending in a period.
-    if group.len() > 90 || group.ends_with('.') || !plain_word(group, &['-', '_', '.', '(', ')']) {
+    // Resource group names: letters and digits (Unicode too), - _ . ( ), up to 90, not
+    // ending in a period.
+    let group_ok = (1..=90).contains(&group.chars().count())
+        && !group.ends_with('.')
+        && group
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.()".contains(c));
+    if !group_ok {
         return Err(raw.invalid(
             "resource-group",
             "is not a resource group name",
