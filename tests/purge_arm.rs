@@ -122,6 +122,14 @@ async fn cdn_purge_accepted_then_waited_to_success_after_retry_after() {
     );
     assert_eq!(run.result()["purge"]["calls"], 1);
     assert_eq!(run.outputs["status"], "succeeded");
+    // The monitor URL, for a later step's operation-url.
+    assert_eq!(
+        run.result()["operations"][0]["details"]["monitor-url"],
+        format!(
+            "{}/subscriptions/{DEMO_SUBSCRIPTION}/resourcegroups/web-rg/providers/Microsoft.Cdn/operationresults/{id}?api-version=2024-02-01",
+            sim.url()
+        )
+    );
 }
 
 #[tokio::test]

@@ -282,6 +282,9 @@ struct Monitor {
     not_before: Option<tokio::time::Instant>,
     /// Finished when created (a purge answered `200`): nothing to read.
     done: bool,
+    /// The monitor URL a purge returned, shown as the `monitor-url` detail so that a later
+    /// step can wait on it again (`operation-url`).
+    created: Option<Url>,
 }
 
 /// The ARM operation-status client.
@@ -307,6 +310,7 @@ impl AzureArm {
                         style: t.style,
                         not_before: None,
                         done: false,
+                        created: None,
                     },
                 )
             })
@@ -401,6 +405,7 @@ impl AzureArm {
         monitors.insert(
             id.clone(),
             Monitor {
+                created: (!done).then(|| url.clone()),
                 url,
                 style,
                 not_before,
@@ -412,7 +417,7 @@ impl AzureArm {
 
     /// Reads one operation: one GET, and after a 401 one more with a fresh token.
     async fn get(&self, id: &str) -> Result<Observation, ProviderError> {
-        let (url, style) = {
+        let (url, style, created) = {
             let monitors = self.monitors.borrow();
             let m = monitors.get(id).ok_or_else(|| {
                 ProviderError::new(ErrorKind::Invalid, format!("no monitor URL for {id}"))
@@ -420,7 +425,7 @@ impl AzureArm {
             if m.done {
                 return Ok(Observation::new(id, State::Succeeded, "Succeeded"));
             }
-            (m.url.clone(), m.style)
+            (m.url.clone(), m.style, m.created.clone())
         };
         let token = self.tokens.token().await?;
         let mut resp = self.send(&url, &token).await?;
@@ -459,7 +464,13 @@ impl AzureArm {
                 m.style = read.style;
             }
         }
-        Ok(read.observation)
+        let mut observation = read.observation;
+        if let Some(created) = created {
+            observation
+                .details
+                .push(("monitor-url".into(), created.to_string()));
+        }
+        Ok(observation)
     }
 }
 
