@@ -203,7 +203,8 @@ async fn demo(raw: Raw, env: &HashMap<String, String>, shutdown: impl Future<Out
 
 /// The ARM demo: a CDN purge's Azure-AsyncOperation URL, a Location URL, and an API
 /// Management operation id (throttled once), with client-secret tokens from the simulated
-/// Entra ID.
+/// Entra ID; with `--paths`, a purge of a simulated CDN endpoint (or `--afd-endpoint`), then
+/// the wait on it.
 async fn demo_arm(
     raw: Raw,
     env: &HashMap<String, String>,
@@ -242,8 +243,14 @@ async fn demo_arm(
     };
     let base = sim.url();
     let sub = &setup.subscription_id;
+    let purging = raw.get("paths").is_some();
+    let what = if purging {
+        "purging the paths given on CDN endpoint demo-endpoint, then waiting"
+    } else {
+        "waiting on 3 operations"
+    };
     eprintln!(
-        "purge-wait demo: simulated Azure Resource Manager and Entra ID at {base} (tokens and forms checked); waiting on 3 operations\n"
+        "purge-wait demo: simulated Azure Resource Manager and Entra ID at {base} (tokens and forms checked); {what}\n"
     );
     let mut demo_raw = raw;
     for input in ["access-token", "federated-token-file", "audience"] {
@@ -256,6 +263,18 @@ async fn demo_arm(
     demo_raw.set("tenant-id", setup.tenant_id.clone());
     demo_raw.set("client-id", setup.client_id.clone());
     demo_raw.set("client-secret", setup.client_secret.clone());
+    demo_raw.set("subscription-id", sub.clone());
+    demo_raw.set("interval", "1s");
+    demo_raw.set("max-interval", "2s");
+    demo_raw.set("timeout", "60s");
+    if purging {
+        demo_raw.set("resource-group", "demo-rg");
+        demo_raw.set("profile", "demo-profile");
+        if demo_raw.get("afd-endpoint").is_none() {
+            demo_raw.set("cdn-endpoint", "demo-endpoint");
+        }
+        return wait(demo_raw, env, shutdown).await;
+    }
     demo_raw.set(
         "operation-url",
         format!(
@@ -263,14 +282,10 @@ async fn demo_arm(
              {base}/subscriptions/{sub}/providers/Microsoft.Cdn/locations/global/operationResults/{LOCATION}?api-version=2024-02-01"
         ),
     );
-    demo_raw.set("subscription-id", sub.clone());
     demo_raw.set("location", "westeurope");
     demo_raw.set("resource-provider", azure_arm::DEFAULT_RESOURCE_PROVIDER);
     demo_raw.set("api-version", azure_arm::DEFAULT_API_VERSION);
     demo_raw.set("operation-ids", APIM);
-    demo_raw.set("interval", "1s");
-    demo_raw.set("max-interval", "2s");
-    demo_raw.set("timeout", "60s");
     wait(demo_raw, env, shutdown).await
 }
 
@@ -491,6 +506,7 @@ async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
     };
     let mut setup = Setup {
         default: Scenario::succeeds_after(args.default_duration),
+        purge: Scenario::succeeds_after(args.default_duration),
         ..Setup::for_cloud(cloud)
     };
     for spec in &args.ops {
@@ -512,12 +528,15 @@ async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
          (Location style: …/providers/Microsoft.Cdn/locations/global/operationResults/<id>?api-version=…; \
          GitHub OIDC instead of the secret: ACTIONS_ID_TOKEN_REQUEST_URL='http://{{addr}}{GITHUB_PATH}?api-version=2.0' \
          ACTIONS_ID_TOKEN_REQUEST_TOKEN={})\n\
+         Or purge, then wait: purge-wait --subscription-id {} --resource-group rg --profile p \
+         --cdn-endpoint e (or --afd-endpoint e) --paths /index.html\n\
          Operations not scripted with --op succeed {} after their first poll. Ctrl-C stops.",
         setup.tenant_id,
         setup.client_id,
         setup.client_secret,
         setup.subscription_id,
         setup.github_request_token,
+        setup.subscription_id,
         duration::format(args.default_duration),
         cloud = cloud.name(),
     );

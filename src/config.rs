@@ -289,7 +289,47 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "api-version",
-        help: "API version: azure-classic's x-ms-version (default 2011-06-30, not older); azure-arm's api-version for operation-ids (default 2024-05-01; monitor URLs carry their own)",
+        help: "API version: azure-classic's x-ms-version (default 2011-06-30, not older); azure-arm's api-version for operation-ids (default 2024-05-01) or for the purge call (default 2024-02-01); monitor URLs carry their own",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "resource-group",
+        help: "Resource group of the CDN or Front Door profile to purge (with paths)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "profile",
+        help: "Name of the CDN or Front Door profile to purge (with paths)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "cdn-endpoint",
+        help: "Classic Azure CDN endpoint to purge: POST .../profiles/{profile}/endpoints/{cdn-endpoint}/purge (api-version default 2024-02-01)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "afd-endpoint",
+        help: "Front Door Standard/Premium endpoint to purge instead: POST .../profiles/{profile}/afdEndpoints/{afd-endpoint}/purge (api-version default 2024-02-01)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "domains",
+        help: "Front Door only: the endpoint's domains to purge (host names, comma or newline separated; default: all of them)",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -806,13 +846,7 @@ impl Config {
                 (ProviderConfig::AzureChina(settings), ids)
             }
             azure_arm::NAME => {
-                if purge.is_some() {
-                    return Err(no_purge(
-                        azure_arm::NAME,
-                        "Purge with `az cdn endpoint purge --no-wait` or `az afd endpoint purge --no-wait` and give the Azure-AsyncOperation URL it returns as operation-url.",
-                    ));
-                }
-                let settings = azure_arm_settings(raw, env)?;
+                let settings = azure_arm_settings(raw, env, purge.as_ref())?;
                 let ids = settings.targets.iter().map(|t| t.id.clone()).collect();
                 (ProviderConfig::AzureArm(Box::new(settings)), ids)
             }
@@ -1187,9 +1221,130 @@ fn plain_word(s: &str, extra: &[char]) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
 }
 
+/// Where an ARM purge goes: subscription, resource group, profile, one endpoint (classic CDN
+/// or Front Door), the api-version and Front Door's domains; and the paths, checked.
+fn azure_arm_purge(
+    raw: &Raw,
+    arm: &Url,
+    purge: &PurgeRequest,
+) -> Result<azure_arm::PurgeTarget, ConfigError> {
+    if raw.get("operation-url").is_some() {
+        return Err(raw.invalid(
+            "operation-url",
+            "is given together with paths",
+            "Give paths to purge and wait, or operation-url to wait on purges submitted elsewhere, not both.",
+        ));
+    }
+    azure_arm::check_purge(purge)
+        .map_err(|problem| ConfigError::new(Some("paths"), format!("input `paths`: {problem}.")))?;
+    let subscription = raw.guid("subscription-id")?;
+    let group = raw.required("resource-group")?;
+    // Resource group names: letters and digits (Unicode too), - _ . ( ), up to 90, not
+    // ending in a period.
+    let group_ok = (1..=90).contains(&group.chars().count())
+        && !group.ends_with('.')
+        && group
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.()".contains(c));
+    if !group_ok {
+        return Err(raw.invalid(
+            "resource-group",
+            "is not a resource group name",
+            "Use the name as the portal shows it: letters, digits, - _ . ( ), up to 90 characters.",
+        ));
+    }
+    let profile = raw.required("profile")?;
+    if !plain_word(profile, &['-']) {
+        return Err(raw.invalid(
+            "profile",
+            "is not a profile name",
+            "Use the CDN or Front Door profile's name: letters, digits and hyphens.",
+        ));
+    }
+    let (kind, name, endpoint) = match (raw.get("cdn-endpoint"), raw.get("afd-endpoint")) {
+        (Some(e), None) => (azure_arm::EndpointKind::Cdn, "cdn-endpoint", e),
+        (None, Some(e)) => (azure_arm::EndpointKind::FrontDoor, "afd-endpoint", e),
+        (Some(_), Some(_)) => {
+            return Err(raw.invalid(
+                "afd-endpoint",
+                "is given together with cdn-endpoint",
+                "Give cdn-endpoint for a classic Azure CDN endpoint or afd-endpoint for a Front Door Standard/Premium endpoint, not both.",
+            ));
+        }
+        (None, None) => {
+            let mut e = missing("cdn-endpoint");
+            e.message.push_str(
+                " (or afd-endpoint for Front Door Standard/Premium): purge-wait needs the endpoint to purge",
+            );
+            return Err(e);
+        }
+    };
+    if !plain_word(endpoint, &['-']) {
+        return Err(raw.invalid(
+            name,
+            "is not an endpoint name",
+            "Use the endpoint's name (letters, digits and hyphens), not its host name.",
+        ));
+    }
+    let mut domains = Vec::new();
+    if let Some(text) = raw.get("domains") {
+        if kind == azure_arm::EndpointKind::Cdn {
+            return Err(raw.invalid(
+                "domains",
+                "is given for a classic CDN endpoint",
+                "domains applies to Front Door (afd-endpoint) only; a classic CDN purge covers the endpoint's every host.",
+            ));
+        }
+        for domain in split_ids(text) {
+            let host = domain.trim_end_matches('.');
+            let is_host = host.contains('.')
+                && host.split('.').all(|label| {
+                    !label.is_empty()
+                        && !label.starts_with('-')
+                        && !label.ends_with('-')
+                        && plain_word(label, &['-'])
+                        && label.len() <= 63
+                });
+            if !is_host {
+                return Err(ConfigError::new(
+                    Some("domains"),
+                    format!(
+                        "input `domains`: {domain:?} is not a host name. Give the domains as host names (www.contoso.com, no scheme or path); Front Door takes no wildcard domains."
+                    ),
+                ));
+            }
+            let host = host.to_ascii_lowercase();
+            if !domains.contains(&host) {
+                domains.push(host);
+            }
+        }
+    }
+    let api_version = raw
+        .get("api-version")
+        .unwrap_or(azure_arm::PURGE_API_VERSION);
+    if !plain_word(api_version, &['-', '.']) {
+        return Err(raw.invalid(
+            "api-version",
+            "is not an api-version",
+            "Use a version such as 2024-02-01.",
+        ));
+    }
+    Ok(azure_arm::PurgeTarget::new(
+        arm,
+        &subscription,
+        group,
+        profile,
+        kind,
+        endpoint,
+        api_version,
+        domains,
+    ))
+}
+
 fn azure_arm_settings(
     raw: &Raw,
     env: &HashMap<String, String>,
+    purge: Option<&PurgeRequest>,
 ) -> Result<azure_arm::Settings, ConfigError> {
     let cloud_text = raw.required("environment")?;
     let cloud = Cloud::parse(cloud_text).ok_or_else(|| {
@@ -1211,6 +1366,9 @@ fn azure_arm_settings(
     } else {
         format!("{} ({})", cloud.resource_manager(), cloud.name())
     };
+    let purge = purge
+        .map(|purge| azure_arm_purge(raw, &arm, purge))
+        .transpose()?;
     let mut targets: Vec<azure_arm::Target> = Vec::new();
     let push = |targets: &mut Vec<azure_arm::Target>, mut t: azure_arm::Target| {
         if targets.iter().any(|x| x.url == t.url) {
@@ -1338,10 +1496,10 @@ fn azure_arm_settings(
             "inputs `operation-url` and `operation-ids` hold more than 10000 operations. Split the wait.".into(),
         ));
     }
-    if targets.is_empty() {
+    if targets.is_empty() && purge.is_none() {
         return Err(ConfigError::new(
             Some("operation-url"),
-            "provider azure-arm needs something to wait on: set operation-url to the monitor URL(s) a purge returned (its Azure-AsyncOperation header), or operation-ids with subscription-id and location".into(),
+            "provider azure-arm needs something to wait on: set operation-url to the monitor URL(s) a purge returned (its Azure-AsyncOperation header), or operation-ids with subscription-id and location, or paths to purge with resource-group, profile and cdn-endpoint (or afd-endpoint)".into(),
         ));
     }
     let authority = match raw.get("authority-host") {
@@ -1357,6 +1515,7 @@ fn azure_arm_settings(
             scope: cloud.scope(),
             credential: credential(raw, env, cloud)?,
         },
+        purge,
     })
 }
 

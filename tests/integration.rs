@@ -41,3 +41,6 @@ mod contract;
 // Azure Resource Manager end to end: both monitor URL styles, failures, Retry-After, token
 // refresh, every Entra ID flow against a token endpoint that checks the form, each cloud.
 mod azure_arm;
+
+// Purge, then wait on Azure Resource Manager: classic CDN and Front Door endpoints.
+mod purge_arm;

@@ -597,6 +597,85 @@ mod azure_arm_inputs {
         assert_eq!(err.input, Some("client-id"));
     }
 
+    fn purge_env(extra: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut base = vec![
+            ("INPUT_OPERATION-URL", ""),
+            ("INPUT_PATHS", "/a.png\n/img/*"),
+            ("AZURE_SUBSCRIPTION_ID", SUB),
+            ("INPUT_RESOURCE-GROUP", "web-rg"),
+            ("INPUT_PROFILE", "web"),
+            ("INPUT_CDN-ENDPOINT", "www"),
+        ];
+        base.extend_from_slice(extra);
+        arm_env(&base)
+    }
+
+    #[test]
+    fn a_purge_target_for_cdn_and_front_door() {
+        use crate::provider::azure_arm::EndpointKind;
+        let c = config(&[], &purge_env(&[])).unwrap();
+        assert!(c.ids.is_empty());
+        let s = arm(&c);
+        assert!(s.targets.is_empty());
+        let p = s.purge.as_ref().unwrap();
+        assert_eq!(p.kind, EndpointKind::Cdn);
+        assert_eq!(
+            p.url.as_str(),
+            format!(
+                "https://management.azure.com/subscriptions/{SUB}/resourceGroups/web-rg/providers/Microsoft.Cdn/profiles/web/endpoints/www/purge?api-version=2024-02-01"
+            )
+        );
+        let c = config(
+            &[],
+            &purge_env(&[
+                ("INPUT_CDN-ENDPOINT", ""),
+                ("INPUT_AFD-ENDPOINT", "www"),
+                ("INPUT_DOMAINS", "WWW.contoso.com, cdn.contoso.com."),
+                ("INPUT_API-VERSION", "2025-04-15"),
+                ("INPUT_ENVIRONMENT", "AzureChinaCloud"),
+            ]),
+        )
+        .unwrap();
+        let p = arm(&c).purge.clone().unwrap();
+        assert_eq!(p.kind, EndpointKind::FrontDoor);
+        assert!(
+            p.url
+                .as_str()
+                .starts_with("https://management.chinacloudapi.cn/subscriptions/"),
+            "{}",
+            p.url
+        );
+        assert!(
+            p.url
+                .as_str()
+                .ends_with("/profiles/web/afdEndpoints/www/purge?api-version=2025-04-15")
+        );
+        assert_eq!(p.domains, vec!["www.contoso.com", "cdn.contoso.com"]);
+        for (extra, input) in [
+            (("INPUT_DOMAINS", "*.contoso.com"), "domains"),
+            (("INPUT_DOMAINS", "https://www.contoso.com/"), "domains"),
+            (("INPUT_PATHS", "/a/*/b"), "paths"),
+            (("INPUT_OPERATION-URL", URL), "operation-url"),
+            (("INPUT_PROFILE", "my profile"), "profile"),
+            (("INPUT_RESOURCE-GROUP", "rg."), "resource-group"),
+            (("INPUT_API-VERSION", "2024/02"), "api-version"),
+        ] {
+            let e = config(
+                &[],
+                &purge_env(&[
+                    extra,
+                    ("INPUT_AFD-ENDPOINT", "www"),
+                    ("INPUT_CDN-ENDPOINT", ""),
+                ]),
+            )
+            .unwrap_err();
+            assert_eq!(e.input, Some(input), "{extra:?}: {}", e.message);
+        }
+        let e = config(&[], &purge_env(&[("INPUT_CDN-ENDPOINT", "")])).unwrap_err();
+        assert_eq!(e.input, Some("cdn-endpoint"));
+        assert!(e.message.contains("afd-endpoint"), "{}", e.message);
+    }
+
     #[test]
     fn bad_operation_urls_and_ids_are_refused_before_any_request() {
         for (url, needle) in [

@@ -16,8 +16,17 @@
 //!   `Retry-After`, `retry-after-ms` or `x-ms-retry-after-ms`, at least 1 s), 401 gets one
 //!   fresh token and then ends the wait, 403/404/other 4xx end it with the code.
 //!
+//! Purges (`paths`, `shared/docs/azure-arm.md` §3): one `POST …/profiles/{p}/endpoints/{e}/purge`
+//! (classic CDN) or `…/afdEndpoints/{e}/purge` (Front Door, with `domains`) per call, body
+//! `{"contentPaths":[…]}`, with the same token (and the same one refresh after a 401) as the
+//! status reads. The answer is `202` with `Azure-AsyncOperation` (preferred) and/or `Location`
+//! and `Retry-After`: the monitor URL becomes a wait target under its readable id, and the
+//! first poll waits for the `Retry-After` ([`Provider::not_before`]). A `200` means the purge
+//! finished at once.
+//!
 //! A bearer token is only ever sent to the configured ARM origin: the config refuses monitor
-//! URLs elsewhere, and a `Location` that points elsewhere is refused here.
+//! URLs elsewhere, and a `Location` (or a purge's monitor URL) that points elsewhere is refused
+//! here.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,7 +39,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
-use super::{ErrorKind, Observation, PollResult, Provider, ProviderError, State};
+use super::{
+    ErrorKind, Observation, PollResult, Provider, ProviderError, PurgeKind, PurgeRequest, State,
+    SubmitResult,
+};
 use crate::auth::entra::{Cloud, TokenSource};
 use crate::http::{self, Response};
 use crate::secret::{Redactor, Secret};
@@ -43,6 +55,133 @@ pub const DEFAULT_RESOURCE_PROVIDER: &str = "Microsoft.ApiManagement";
 pub const DEFAULT_API_VERSION: &str = "2024-05-01";
 /// The least wait a `Retry-After` (of any dialect) can ask for.
 pub const MIN_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// The api-version of purge calls: the newest stable `cdn.json` the notes read
+/// (`stable/2024-02-01`, `shared/docs/azure-arm.md` §3.1; the Front Door example is in the
+/// same folder, §3.2).
+pub const PURGE_API_VERSION: &str = "2024-02-01";
+/// Paths per purge call. Neither the swagger nor the Learn pages the notes read give a per-call
+/// limit (§3.1, §3.4); 100 is a conservative choice of ours, so a long list becomes several
+/// calls, each its own operation.
+pub const MAX_PURGE_PATHS: usize = 100;
+/// Purge calls one run may make: "Azure CDN has a limit of 50 concurrent purge requests at any
+/// given time at the profile level" (§3.4), and every call is an operation still running when
+/// the next is sent.
+pub const MAX_PURGE_CALLS: usize = 50;
+/// The longest first `Retry-After` honoured before the first poll: ARM's maximum (§1.1,
+/// "a maximum of 10 minutes").
+pub const MAX_FIRST_RETRY_AFTER: Duration = Duration::from_secs(600);
+
+/// Which kind of endpoint a purge goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// Classic Azure CDN (`Microsoft.Cdn/profiles/{p}/endpoints/{e}`).
+    Cdn,
+    /// Front Door Standard/Premium (`Microsoft.Cdn/profiles/{p}/afdEndpoints/{e}`).
+    FrontDoor,
+}
+
+/// Where purges go, validated by [`crate::config`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeTarget {
+    /// Classic CDN or Front Door.
+    pub kind: EndpointKind,
+    /// The purge URL, `…/purge?api-version=…`.
+    pub url: Url,
+    /// Front Door: the domains to purge (empty: all of the endpoint's).
+    pub domains: Vec<String>,
+}
+
+impl PurgeTarget {
+    /// `{arm}/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Cdn/profiles/{profile}/
+    /// endpoints|afdEndpoints/{endpoint}/purge?api-version={api_version}`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        arm: &Url,
+        subscription: &str,
+        resource_group: &str,
+        profile: &str,
+        kind: EndpointKind,
+        endpoint: &str,
+        api_version: &str,
+        domains: Vec<String>,
+    ) -> Self {
+        let mut url = arm.clone();
+        url.path_segments_mut()
+            .expect("an http(s) base")
+            .pop_if_empty()
+            .extend([
+                "subscriptions",
+                subscription,
+                "resourceGroups",
+                resource_group,
+                "providers",
+                "Microsoft.Cdn",
+                "profiles",
+                profile,
+                match kind {
+                    EndpointKind::Cdn => "endpoints",
+                    EndpointKind::FrontDoor => "afdEndpoints",
+                },
+                endpoint,
+                "purge",
+            ]);
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version);
+        PurgeTarget { kind, url, domains }
+    }
+
+    /// The request body: `{"contentPaths":[…]}`, plus `"domains"` for Front Door when given.
+    pub fn body(&self, paths: &[String]) -> String {
+        let mut body = serde_json::json!({ "contentPaths": paths });
+        if self.kind == EndpointKind::FrontDoor && !self.domains.is_empty() {
+            body["domains"] = serde_json::json!(self.domains);
+        }
+        body.to_string()
+    }
+}
+
+/// Checks paths before any request (`shared/docs/azure-arm.md` §3.1, §3.4): each one a path
+/// starting with `/` (a file `/pictures/city.png`, the root `/`), a wildcard only as a trailing
+/// `/*` (`/pictures/*`, `/*`), no fragment; at most [`MAX_PURGE_PATHS`] × [`MAX_PURGE_CALLS`]
+/// paths; purge-type `auto` (ARM has no purge types: the path says what it is).
+pub fn check_purge(purge: &PurgeRequest) -> Result<(), String> {
+    if purge.kind != PurgeKind::Auto {
+        return Err("Azure Resource Manager purges have no purge type (a path ending in /* is a directory): leave purge-type at auto".into());
+    }
+    for path in &purge.paths {
+        if !path.starts_with('/') {
+            let fix = match Url::parse(path) {
+                Ok(url) if url.host_str().is_some() => format!(
+                    "give the path alone ({}), and for Front Door the host name as domains",
+                    url.path()
+                ),
+                _ => "start it with /, e.g. /images/logo.png or /images/*".into(),
+            };
+            return Err(format!(
+                "{path:?} is not a path; Azure CDN and Front Door purges take paths relative to the endpoint: {fix}"
+            ));
+        }
+        if path.contains('*') && (path.matches('*').count() > 1 || !path.ends_with("/*")) {
+            return Err(format!(
+                "{path:?} has a wildcard other than a trailing /*; Azure CDN and Front Door take only directory wildcards such as /images/* (or /* for everything)"
+            ));
+        }
+        if path.contains('#') {
+            return Err(format!(
+                "{path:?} has a #fragment, which is never sent to a CDN"
+            ));
+        }
+    }
+    let most = MAX_PURGE_PATHS * MAX_PURGE_CALLS;
+    if purge.paths.len() > most {
+        return Err(format!(
+            "{} paths would take more than {MAX_PURGE_CALLS} purge calls of {MAX_PURGE_PATHS} paths, and Azure CDN allows {MAX_PURGE_CALLS} concurrent purges per profile; purge a directory (/images/*) instead",
+            purge.paths.len()
+        ));
+    }
+    Ok(())
+}
 
 /// How a monitor URL answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +216,8 @@ pub struct Settings {
     pub targets: Vec<Target>,
     /// How to get tokens.
     pub auth: crate::auth::entra::Settings,
+    /// Where purges go, when `paths` are given.
+    pub purge: Option<PurgeTarget>,
 }
 
 /// Whether `url` is under `base`: same scheme, host and port, and path below the base's.
@@ -137,12 +278,20 @@ fn looks_like_location(url: &Url) -> bool {
 struct Monitor {
     url: Url,
     style: Style,
+    /// Not to be polled before (a purge answer's `Retry-After`).
+    not_before: Option<tokio::time::Instant>,
+    /// Finished when created (a purge answered `200`): nothing to read.
+    done: bool,
+    /// The monitor URL a purge returned, shown as the `monitor-url` detail so that a later
+    /// step can wait on it again (`operation-url`).
+    created: Option<Url>,
 }
 
 /// The ARM operation-status client.
 pub struct AzureArm {
     arm: Url,
     monitors: RefCell<HashMap<String, Monitor>>,
+    purge: Option<PurgeTarget>,
     tokens: TokenSource,
     http: reqwest::Client,
 }
@@ -159,6 +308,9 @@ impl AzureArm {
                     Monitor {
                         url: t.url.clone(),
                         style: t.style,
+                        not_before: None,
+                        done: false,
+                        created: None,
                     },
                 )
             })
@@ -166,6 +318,7 @@ impl AzureArm {
         AzureArm {
             arm: settings.arm,
             monitors: RefCell::new(monitors),
+            purge: settings.purge,
             tokens: TokenSource::new(settings.auth, http.clone(), redactor),
             http,
         }
@@ -180,14 +333,99 @@ impl AzureArm {
         http::send(request).await
     }
 
+    async fn post(&self, url: &Url, token: &Secret, body: &str) -> Result<Response, ProviderError> {
+        let request = self
+            .http
+            .post(url.clone())
+            .bearer_auth(token.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        http::send(request).await
+    }
+
+    /// One purge POST (and after a 401, which ARM answers before acting, one more with a fresh
+    /// token); registers the operation it created as a wait target.
+    async fn purge_once(&self, purge: &PurgeRequest) -> SubmitResult {
+        let target = self.purge.as_ref().ok_or_else(|| {
+            ProviderError::new(
+                ErrorKind::Invalid,
+                "no CDN or Front Door endpoint to purge was configured",
+            )
+        })?;
+        let body = target.body(&purge.paths);
+        let token = self.tokens.token().await?;
+        let mut resp = self.post(&target.url, &token, &body).await?;
+        if resp.status == 401 && self.tokens.can_refresh() {
+            let fresh = self.tokens.refresh(&token).await?;
+            resp = self.post(&target.url, &fresh, &body).await?;
+        }
+        let accepted = interpret_submit(&target.url, &resp)?;
+        let (url, style, done) = match accepted {
+            Accepted::Running { monitor, style } => {
+                if !is_under(&self.arm, &monitor) {
+                    return Err(with_response(
+                        ProviderError::new(
+                            ErrorKind::Invalid,
+                            format!(
+                                "the purge was accepted but its monitor URL is on {}, outside {}; purge-wait sends the token nowhere else, so it cannot wait on it",
+                                origin(&monitor),
+                                origin(&self.arm)
+                            ),
+                        )
+                        .code("MonitorElsewhere"),
+                        &resp,
+                    ));
+                }
+                (monitor, style, false)
+            }
+            Accepted::Done => (target.url.clone(), Style::Location, true),
+        };
+        let not_before = (!done)
+            .then(|| http::retry_after(&resp.headers, SystemTime::now()))
+            .flatten()
+            .map(|d| tokio::time::Instant::now() + d.clamp(MIN_RETRY_AFTER, MAX_FIRST_RETRY_AFTER));
+        let mut monitors = self.monitors.borrow_mut();
+        let mut id = if done {
+            resp.header("x-ms-request-id")
+                .filter(|r| !r.trim().is_empty())
+                .unwrap_or_else(|| format!("purge-{}", monitors.len() + 1))
+        } else {
+            readable_id(&url)
+        };
+        if monitors.get(&id).is_some_and(|m| m.url != url || done) {
+            let mut plain = url.clone();
+            plain.set_query(None);
+            id = if done {
+                format!("{id}-{}", monitors.len() + 1)
+            } else {
+                plain.to_string()
+            };
+        }
+        monitors.insert(
+            id.clone(),
+            Monitor {
+                created: (!done).then(|| url.clone()),
+                url,
+                style,
+                not_before,
+                done,
+            },
+        );
+        Ok(vec![id])
+    }
+
     /// Reads one operation: one GET, and after a 401 one more with a fresh token.
     async fn get(&self, id: &str) -> Result<Observation, ProviderError> {
-        let (url, style) = {
+        let (url, style, created) = {
             let monitors = self.monitors.borrow();
             let m = monitors.get(id).ok_or_else(|| {
                 ProviderError::new(ErrorKind::Invalid, format!("no monitor URL for {id}"))
             })?;
-            (m.url.clone(), m.style)
+            if m.done {
+                return Ok(Observation::new(id, State::Succeeded, "Succeeded"));
+            }
+            (m.url.clone(), m.style, m.created.clone())
         };
         let token = self.tokens.token().await?;
         let mut resp = self.send(&url, &token).await?;
@@ -226,7 +464,13 @@ impl AzureArm {
                 m.style = read.style;
             }
         }
-        Ok(read.observation)
+        let mut observation = read.observation;
+        if let Some(created) = created {
+            observation
+                .details
+                .push(("monitor-url".into(), created.to_string()));
+        }
+        Ok(observation)
     }
 }
 
@@ -236,14 +480,95 @@ impl Provider for AzureArm {
     }
 
     fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
-        async move {
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                out.push(self.get(id).await?);
-            }
-            Ok(out)
+        super::one_by_one(ids, move |id| self.get(id))
+    }
+
+    fn max_purge_paths(&self) -> usize {
+        MAX_PURGE_PATHS
+    }
+
+    fn submit<'a>(&'a self, purge: &'a PurgeRequest) -> LocalBoxFuture<'a, SubmitResult> {
+        self.purge_once(purge).boxed_local()
+    }
+
+    fn not_before(&self, id: &str) -> Option<tokio::time::Instant> {
+        self.monitors.borrow().get(id).and_then(|m| m.not_before)
+    }
+}
+
+/// What a purge answer says.
+#[derive(Debug, PartialEq)]
+pub enum Accepted {
+    /// `202`: running, to be read at `monitor`.
+    Running {
+        /// `Azure-AsyncOperation`, else `Location`.
+        monitor: Url,
+        /// How it answers.
+        style: Style,
+    },
+    /// `200`: the purge finished at once.
+    Done,
+}
+
+/// Turns a purge answer into the operation to wait on: `Azure-AsyncOperation` if present
+/// (the Learn page: "use this value only when Azure-AsyncOperation isn't returned" of
+/// `Location`), else `Location`. A refusal keeps ARM's code and request ids.
+pub fn interpret_submit(url: &Url, resp: &Response) -> Result<Accepted, ProviderError> {
+    match resp.status {
+        200 | 204 => Ok(Accepted::Done),
+        201 | 202 => {
+            let header = |name: &str, style: Style| {
+                resp.header(name)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (url.join(v.trim()), style))
+            };
+            let Some((monitor, style)) = header("azure-asyncoperation", Style::AsyncOperation)
+                .or_else(|| header("location", Style::Location))
+            else {
+                // Accepted but nothing to wait on: not re-sent (it would purge again).
+                return Err(with_response(
+                    ProviderError::new(
+                        ErrorKind::Invalid,
+                        format!(
+                            "the purge was accepted (HTTP {}) but the answer has neither an Azure-AsyncOperation nor a Location header to wait on",
+                            resp.status
+                        ),
+                    )
+                    .code("NoMonitorUrl"),
+                    resp,
+                ));
+            };
+            let monitor = monitor.map_err(|_| {
+                with_response(
+                    ProviderError::new(
+                        ErrorKind::Invalid,
+                        "the purge was accepted but its monitor URL does not parse",
+                    )
+                    .code("NoMonitorUrl"),
+                    resp,
+                )
+            })?;
+            Ok(Accepted::Running { monitor, style })
         }
-        .boxed_local()
+        _ => {
+            let mut e = status_error(resp);
+            let hint = match e.kind {
+                ErrorKind::Permission => Some(
+                    "The identity may not purge this endpoint: give it CDN Endpoint Contributor (or CDN Profile Contributor) on the profile, and wait a few minutes for the assignment to apply",
+                ),
+                ErrorKind::NotFound => Some(
+                    "Check subscription-id, resource-group, profile and cdn-endpoint / afd-endpoint (a Front Door endpoint is an afd-endpoint)",
+                ),
+                ErrorKind::Invalid => Some(
+                    "ARM refused the purge request: check paths (/file, /dir/*), domains and api-version",
+                ),
+                _ => None,
+            };
+            if let Some(h) = hint {
+                e.hint = Some(h.into());
+            }
+            Err(e)
+        }
     }
 }
 
@@ -352,7 +677,7 @@ pub fn interpret(
             let malformed = |what: &str| {
                 with_response(
                     ProviderError::new(ErrorKind::Malformed, what.to_string())
-                        .hint(format!("body starts: {}", snippet(&resp.body))),
+                        .hint(format!("body starts: {}", http::snippet(&resp.body))),
                     resp,
                 )
             };
@@ -457,14 +782,7 @@ fn status_error(resp: &Response) -> ProviderError {
     let detail = serde_json::from_slice::<Envelope>(&resp.body)
         .ok()
         .and_then(|e| e.error);
-    let kind = match resp.status {
-        429 => ErrorKind::Throttled,
-        408 | 500..=599 => ErrorKind::Transient,
-        401 => ErrorKind::Auth,
-        403 => ErrorKind::Permission,
-        404 => ErrorKind::NotFound,
-        _ => ErrorKind::Invalid,
-    };
+    let kind = http::status_kind(resp.status);
     let message = match &detail {
         Some(d) => {
             let mut m = d.message.clone().unwrap_or_default();
@@ -478,7 +796,7 @@ fn status_error(resp: &Response) -> ProviderError {
             }
         }
         None if resp.body.is_empty() => format!("HTTP {}", resp.status),
-        None => format!("HTTP {}: {}", resp.status, snippet(&resp.body)),
+        None => format!("HTTP {}: {}", resp.status, http::snippet(&resp.body)),
     };
     let mut e = ProviderError::new(kind, message);
     if let Some(code) = detail.and_then(|d| d.code).filter(|c| !c.is_empty()) {
@@ -516,16 +834,6 @@ fn with_response(mut e: ProviderError, resp: &Response) -> ProviderError {
     e.retry_after =
         http::retry_after(&resp.headers, SystemTime::now()).map(|d| d.max(MIN_RETRY_AFTER));
     e
-}
-
-/// The first 200 characters of a body, for messages.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    match text.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
 }
 
 #[cfg(test)]
@@ -870,5 +1178,153 @@ mod tests {
             &url("http://127.0.0.1:9/armx/subscriptions/x")
         ));
         assert!(!is_under(&proxy, &url("http://127.0.0.1:9/other")));
+    }
+
+    fn paths(p: &[&str]) -> PurgeRequest {
+        PurgeRequest {
+            paths: p.iter().map(|s| s.to_string()).collect(),
+            kind: PurgeKind::Auto,
+        }
+    }
+
+    #[test]
+    fn purge_urls_and_bodies_for_cdn_and_front_door() {
+        let arm = url("https://management.azure.com");
+        let cdn = PurgeTarget::new(
+            &arm,
+            "sub",
+            "web-rg",
+            "prof",
+            EndpointKind::Cdn,
+            "ep",
+            PURGE_API_VERSION,
+            vec![],
+        );
+        assert_eq!(
+            cdn.url.as_str(),
+            "https://management.azure.com/subscriptions/sub/resourceGroups/web-rg/providers/Microsoft.Cdn/profiles/prof/endpoints/ep/purge?api-version=2024-02-01"
+        );
+        let p = vec!["/a.png".to_string(), "/img/*".to_string()];
+        assert_eq!(cdn.body(&p), r#"{"contentPaths":["/a.png","/img/*"]}"#);
+        let afd = PurgeTarget::new(
+            &url("http://127.0.0.1:9/arm/"),
+            "sub",
+            "rg",
+            "prof",
+            EndpointKind::FrontDoor,
+            "ep",
+            "2025-04-15",
+            vec!["www.contoso.com".into()],
+        );
+        assert_eq!(
+            afd.url.as_str(),
+            "http://127.0.0.1:9/arm/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Cdn/profiles/prof/afdEndpoints/ep/purge?api-version=2025-04-15"
+        );
+        assert_eq!(
+            afd.body(&p),
+            r#"{"contentPaths":["/a.png","/img/*"],"domains":["www.contoso.com"]}"#
+        );
+        let all = PurgeTarget {
+            domains: vec![],
+            ..afd
+        };
+        assert_eq!(all.body(&p), r#"{"contentPaths":["/a.png","/img/*"]}"#);
+    }
+
+    #[test]
+    fn purge_paths_are_checked() {
+        for ok in [&["/"][..], &["/*"], &["/img/*", "/a.png", "/a b.png?v=1"]] {
+            assert_eq!(check_purge(&paths(ok)), Ok(()), "{ok:?}");
+        }
+        for (bad, needle) in [
+            ("a.png", "start it with /"),
+            (
+                "https://www.contoso.com/a.png",
+                "give the path alone (/a.png)",
+            ),
+            ("/img/*.png", "trailing /*"),
+            ("/*/a", "trailing /*"),
+            ("/img/**", "trailing /*"),
+            ("/img*", "trailing /*"),
+            ("/a#top", "fragment"),
+        ] {
+            let e = check_purge(&paths(&[bad])).unwrap_err();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
+        let mut p = paths(&["/a"]);
+        p.kind = PurgeKind::Directory;
+        assert!(check_purge(&p).unwrap_err().contains("purge-type"));
+        let many: Vec<String> = (0..=MAX_PURGE_PATHS * MAX_PURGE_CALLS)
+            .map(|i| format!("/{i}.png"))
+            .collect();
+        let e = check_purge(&PurgeRequest {
+            paths: many,
+            kind: PurgeKind::Auto,
+        })
+        .unwrap_err();
+        assert!(e.contains("50 concurrent purges"), "{e}");
+    }
+
+    #[test]
+    fn purge_answers_name_the_monitor_or_the_refusal() {
+        let purge = url(
+            "https://management.azure.com/subscriptions/s/resourceGroups/rg/providers/Microsoft.Cdn/profiles/p/endpoints/e/purge?api-version=2024-02-01",
+        );
+        let both = resp(
+            202,
+            "",
+            &[
+                ("azure-asyncoperation", CDN_ASYNC),
+                ("location", CDN_LOCATION),
+                ("retry-after", "10"),
+            ],
+        );
+        assert_eq!(
+            interpret_submit(&purge, &both).unwrap(),
+            Accepted::Running {
+                monitor: url(CDN_ASYNC),
+                style: Style::AsyncOperation
+            }
+        );
+        let location_only = resp(202, "", &[("location", CDN_LOCATION)]);
+        assert_eq!(
+            interpret_submit(&purge, &location_only).unwrap(),
+            Accepted::Running {
+                monitor: url(CDN_LOCATION),
+                style: Style::Location
+            }
+        );
+        assert_eq!(
+            interpret_submit(&purge, &resp(200, "{}", &[])).unwrap(),
+            Accepted::Done
+        );
+        let e = interpret_submit(&purge, &resp(202, "", &[])).unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (ErrorKind::Invalid, Some("NoMonitorUrl"))
+        );
+        assert!(!e.kind.is_retryable(), "never re-sent: it was accepted");
+        let e = interpret_submit(
+            &purge,
+            &resp(
+                400,
+                r#"{"error":{"code":"BadRequest","message":"Invalid content path: '/../x'."}}"#,
+                &[("x-ms-request-id", "req-9")],
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code.as_deref()),
+            (ErrorKind::Invalid, Some("BadRequest"))
+        );
+        assert!(e.to_string().contains("x-ms-request-id: req-9"), "{e}");
+        assert!(e.hint.unwrap().contains("paths"));
+        let e = interpret_submit(&purge, &resp(429, "", &[("retry-after", "3")])).unwrap_err();
+        assert_eq!(
+            (e.kind, e.retry_after, e.ambiguous()),
+            (ErrorKind::Throttled, Some(Duration::from_secs(3)), false)
+        );
+        let e = interpret_submit(&purge, &resp(404, "", &[])).unwrap_err();
+        assert!(e.hint.unwrap().contains("afd-endpoint"));
     }
 }

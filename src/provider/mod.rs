@@ -94,6 +94,14 @@ pub trait Provider {
             ))
         })
     }
+
+    /// The earliest time the engine may first poll `id`, when the provider was told (an Azure
+    /// Resource Manager purge's `Retry-After`). The engine polls it at the deadline at the
+    /// latest.
+    fn not_before(&self, id: &str) -> Option<tokio::time::Instant> {
+        let _ = id;
+        None
+    }
 }
 
 /// What a purge call returns: the ids of the operations it created.

@@ -19,6 +19,16 @@
 //!   - Location style, `…/providers/{rp}/locations/{loc}/operationResults/{id}`: `202` with a
 //!     new `Location` (`&step=N`) while running, `204` when done.
 //!
+//!   - purges, `POST …/resourceGroups/{rg}/providers/Microsoft.Cdn/profiles/{p}/endpoints/{e}/purge`
+//!     and `…/afdEndpoints/{e}/purge`: checks `{"contentPaths":[…]}` (each a path starting
+//!     with `/`, no `..`, a wildcard only as a trailing `/*`) and Front Door's `domains`
+//!     (those of [`Setup::afd_domains`]), refusing with `400 {"error":{"code":"BadRequest"}}`;
+//!     creates an operation ([`Setup::purge`]) and answers `202` with `Azure-AsyncOperation`
+//!     (`…/providers/Microsoft.Cdn/operationresults/{id}`), `Location`
+//!     (`…/operationresults/{id}/profileresults/{profile}`) and `Retry-After`. Fault knobs:
+//!     [`Setup::throttle_purges`] (`429` + `Retry-After: 1`, nothing created) and
+//!     [`Setup::reset_purges`] (the operation is created, then the connection is reset).
+//!
 //!   Every ARM answer carries `x-ms-request-id` and `x-ms-correlation-request-id`.
 
 use std::collections::HashMap;
@@ -43,6 +53,8 @@ pub const DEMO_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 pub const DEMO_FEDERATED_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.demo-federated-token.sig";
 /// The demo `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
 pub const DEMO_GITHUB_REQUEST_TOKEN: &str = "demo-actions-id-token-request-token";
+/// The default domain of the simulated Front Door endpoints.
+pub const DEMO_AFD_DOMAIN: &str = "demo-endpoint-abcdefgh.z01.azurefd.net";
 /// The path of the mock `ACTIONS_ID_TOKEN_REQUEST_URL`.
 pub const GITHUB_PATH: &str = "/github/idtoken";
 
@@ -93,6 +105,16 @@ pub struct Setup {
     pub error_retry_after_ms: Option<u64>,
     /// How ARM treats valid tokens.
     pub arm_auth: ArmAuth,
+    /// How operations created by purges behave.
+    pub purge: Scenario,
+    /// `Retry-After` seconds of a purge's `202`.
+    pub purge_retry_after: Option<u64>,
+    /// The domains of every Front Door endpoint.
+    pub afd_domains: Vec<String>,
+    /// Purge calls whose connection is reset after the operation was created.
+    pub reset_purges: u32,
+    /// Purge calls answered `429 TooManyRequests` (nothing created) before any is accepted.
+    pub throttle_purges: u32,
 }
 
 impl Setup {
@@ -115,6 +137,11 @@ impl Setup {
             pending_retry_after: None,
             error_retry_after_ms: None,
             arm_auth: ArmAuth::Normal,
+            purge: Scenario::succeeds_after(Duration::from_secs(3)),
+            purge_retry_after: Some(1),
+            afd_domains: vec![DEMO_AFD_DOMAIN.into(), "www.example.com".into()],
+            reset_purges: 0,
+            throttle_purges: 0,
         }
     }
 }
@@ -139,12 +166,35 @@ pub struct AzureArmSim {
     setup: Setup,
     ops: Mutex<HashMap<String, OpState>>,
     tokens: Mutex<HashMap<String, Instant>>,
+    purges: Mutex<PurgeBook>,
+}
+
+/// What the purge API has done.
+#[derive(Default)]
+struct PurgeBook {
+    created: Vec<Purge>,
+    resets: u32,
+    throttled: u32,
+}
+
+/// A purge the simulator accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purge {
+    /// The operation id.
+    pub id: String,
+    /// `afdEndpoints` (true) or `endpoints`.
+    pub front_door: bool,
+    /// `contentPaths`.
+    pub paths: Vec<String>,
+    /// `domains` (Front Door).
+    pub domains: Vec<String>,
 }
 
 /// Where an ARM path points.
 enum Route<'a> {
     Status { id: &'a str, cdn: bool },
     Location { id: &'a str },
+    Purge { front_door: bool },
 }
 
 impl AzureArmSim {
@@ -154,7 +204,119 @@ impl AzureArmSim {
             setup,
             ops: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
+            purges: Mutex::new(PurgeBook::default()),
         }
+    }
+
+    /// Every purge accepted so far (a reset one included).
+    pub fn purges_created(&self) -> Vec<Purge> {
+        self.purges.lock().expect("purge lock").created.clone()
+    }
+
+    /// `POST …/purge`: checks the body, creates an operation, answers 202 with its monitor
+    /// URLs.
+    fn purge(&self, req: &SimRequest, front_door: bool) -> Answer {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Body {
+            content_paths: Option<Vec<String>>,
+            #[serde(default)]
+            domains: Vec<String>,
+        }
+        let bad = |message: String| Self::arm_error(400, "BadRequest", &message);
+        let Ok(body) = serde_json::from_slice::<Body>(&req.body) else {
+            return Self::arm_error(
+                400,
+                "InvalidRequestContent",
+                "The request content was invalid and could not be deserialized.",
+            );
+        };
+        let paths = body.content_paths.unwrap_or_default();
+        if paths.is_empty() {
+            return bad("ContentPaths is required.".into());
+        }
+        for path in &paths {
+            let wildcard_ok =
+                !path.contains('*') || (path.ends_with("/*") && path.matches('*').count() == 1);
+            if !path.starts_with('/') || path.contains("..") || !wildcard_ok {
+                return bad(format!("Invalid content path: '{path}'."));
+            }
+        }
+        for domain in &body.domains {
+            if !front_door {
+                return bad("Domains can only be specified for AFD endpoints.".into());
+            }
+            if !self
+                .setup
+                .afd_domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
+            {
+                return bad(format!(
+                    "The domain '{domain}' is not associated with this endpoint."
+                ));
+            }
+        }
+        let mut book = self.purges.lock().expect("purge lock");
+        if book.throttled < self.setup.throttle_purges {
+            book.throttled += 1;
+            let mut a = Self::arm_error(
+                429,
+                "TooManyRequests",
+                "Too many purge requests. Please retry after 1 seconds.",
+            );
+            a.headers.push(("retry-after", "1".into()));
+            return a;
+        }
+        let id = random_guid();
+        book.created.push(Purge {
+            id: id.clone(),
+            front_door,
+            paths,
+            domains: body.domains,
+        });
+        self.ops.lock().expect("ops lock").insert(
+            id.clone(),
+            OpState {
+                scenario: self.setup.purge.clone(),
+                first_seen: Instant::now(),
+                first_seen_wall: Utc::now(),
+                answers: 0,
+                terminal_answers: 0,
+            },
+        );
+        let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+        let (sub, rg, profile) = (segments[1], segments[3], segments[7]);
+        let host = req.header("host").unwrap_or("127.0.0.1");
+        let version = query_value(req, "api-version").unwrap_or_default();
+        let base = format!(
+            "http://{host}/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Cdn/operationresults/{id}"
+        );
+        let mut a = Self::arm_headers(Answer {
+            status: 202,
+            headers: vec![
+                (
+                    "azure-asyncoperation",
+                    format!("{base}?api-version={version}"),
+                ),
+                (
+                    "location",
+                    format!("{base}/profileresults/{profile}?api-version={version}"),
+                ),
+            ],
+            body: String::new(),
+            label: "purge accepted".into(),
+            reset: false,
+        });
+        if let Some(secs) = self.setup.purge_retry_after {
+            a.headers.push(("retry-after", secs.to_string()));
+        }
+        if book.resets < self.setup.reset_purges {
+            book.resets += 1;
+            a.reset = true;
+            a.label = "purge accepted, connection reset".into();
+        }
+        a
     }
 
     fn json(status: u16, body: Value, label: &str) -> Answer {
@@ -428,6 +590,33 @@ impl AzureArmSim {
                 "operationresults",
                 _,
             ] => Some(Route::Location { id: segments[7] }),
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                _,
+                "operationresults",
+                _,
+                "profileresults",
+                _,
+            ] => Some(Route::Location { id: segments[7] }),
+            [
+                "subscriptions",
+                _,
+                "resourcegroups",
+                _,
+                "providers",
+                "microsoft.cdn",
+                "profiles",
+                _,
+                kind @ ("endpoints" | "afdendpoints"),
+                _,
+                "purge",
+            ] => Some(Route::Purge {
+                front_door: kind == "afdendpoints",
+            }),
             _ => None,
         }
     }
@@ -435,6 +624,7 @@ impl AzureArmSim {
     fn operation(&self, req: &SimRequest, route: Route<'_>) -> Answer {
         let id = match route {
             Route::Status { id, .. } | Route::Location { id } => id,
+            Route::Purge { .. } => unreachable!("purges are answered by purge()"),
         };
         let mut ops = self.ops.lock().expect("ops lock");
         let state = ops
@@ -610,7 +800,12 @@ impl Api for AzureArmSim {
                 "The resource type could not be found.",
             );
         };
-        if req.method != "GET" {
+        let wants = if matches!(route, Route::Purge { .. }) {
+            "POST"
+        } else {
+            "GET"
+        };
+        if req.method != wants {
             return Self::arm_error(405, "MethodNotAllowed", "Method not allowed.");
         }
         if !segments[1].eq_ignore_ascii_case(&self.setup.subscription_id) {
@@ -632,17 +827,37 @@ impl Api for AzureArmSim {
             );
         }
         if self.setup.arm_auth == ArmAuth::Forbidden {
+            let action = match route {
+                Route::Purge { front_door: true } => {
+                    "Microsoft.Cdn/profiles/afdEndpoints/Purge/action"
+                }
+                Route::Purge { front_door: false } => {
+                    "Microsoft.Cdn/profiles/endpoints/Purge/action"
+                }
+                _ => "Microsoft.Cdn/operationresults/read",
+            };
             return Self::arm_error(
                 403,
                 "AuthorizationFailed",
                 &format!(
-                    "The client '{}' with object id '{}' does not have authorization to perform action 'Microsoft.Cdn/operationresults/read' over scope '/subscriptions/{}' or the scope is invalid.",
+                    "The client '{}' with object id '{}' does not have authorization to perform action '{action}' over scope '/subscriptions/{}' or the scope is invalid.",
                     self.setup.client_id, self.setup.client_id, self.setup.subscription_id
                 ),
             );
         }
-        self.operation(req, route)
+        match route {
+            Route::Purge { front_door } => self.purge(req, front_door),
+            route => self.operation(req, route),
+        }
     }
+}
+
+fn query_value(req: &SimRequest, key: &str) -> Option<String> {
+    req.query.as_deref().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    })
 }
 
 #[cfg(test)]
@@ -831,5 +1046,103 @@ mod tests {
             sim.answer(&get(&other_sub, q, Some(&token))).label,
             "SubscriptionNotFound"
         );
+    }
+
+    fn purge_req(path: &str, body: &str, token: &str) -> SimRequest {
+        SimRequest {
+            method: "POST".into(),
+            path: path.into(),
+            query: Some("api-version=2024-02-01".into()),
+            headers: vec![
+                ("authorization".into(), format!("Bearer {token}")),
+                ("host".into(), "127.0.0.1:9".into()),
+                ("content-type".into(), "application/json".into()),
+            ],
+            body: body.as_bytes().to_vec().into(),
+        }
+    }
+
+    #[test]
+    fn purges_create_operations_and_refuse_bad_paths() {
+        let sim = AzureArmSim::new(Setup {
+            reset_purges: 1,
+            throttle_purges: 1,
+            ..Setup::default()
+        });
+        let ok = sim.answer(&post(
+            TOKEN_PATH,
+            &secret_form(DEMO_CLIENT_SECRET, &Cloud::Public.scope()),
+        ));
+        let token: Value = serde_json::from_str(&ok.body).unwrap();
+        let token = token["access_token"].as_str().unwrap().to_string();
+        let cdn = format!(
+            "/subscriptions/{DEMO_SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Cdn/profiles/p/endpoints/e/purge"
+        );
+        let afd = cdn.replace("/endpoints/", "/afdEndpoints/");
+        let body = r#"{"contentPaths":["/a.png","/img/*"]}"#;
+        assert_eq!(
+            sim.answer(&purge_req(&cdn, body, "forged")).label,
+            "InvalidAuthenticationToken"
+        );
+        for bad in [
+            r#"{"contentPaths":["a.png"]}"#,
+            r#"{"contentPaths":["/img/*.png"]}"#,
+            r#"{"contentPaths":["/../etc/passwd"]}"#,
+            r#"{"contentPaths":[]}"#,
+            r#"{"contentPaths":["/a"],"domains":["www.example.com"]}"#,
+        ] {
+            let a = sim.answer(&purge_req(&cdn, bad, &token));
+            assert_eq!((a.status, a.label.as_str()), (400, "BadRequest"), "{bad}");
+        }
+        let a = sim.answer(&purge_req(
+            &afd,
+            r#"{"contentPaths":["/a"],"domains":["other.example.org"]}"#,
+            &token,
+        ));
+        assert!(a.body.contains("not associated"), "{}", a.body);
+        assert!(sim.purges_created().is_empty(), "refusals create nothing");
+        let a = sim.answer(&purge_req(&cdn, body, &token));
+        assert_eq!((a.status, a.label.as_str()), (429, "TooManyRequests"));
+        assert!(
+            sim.purges_created().is_empty(),
+            "throttled: nothing created"
+        );
+        let a = sim.answer(&purge_req(&cdn, body, &token));
+        assert!(a.reset, "the first accepted purge is reset");
+        let a = sim.answer(&purge_req(
+            &afd,
+            r#"{"contentPaths":["/*"],"domains":["www.example.com"]}"#,
+            &token,
+        ));
+        assert_eq!((a.status, a.reset), (202, false));
+        let created = sim.purges_created();
+        assert_eq!(created.len(), 2);
+        assert!(created[1].front_door);
+        assert_eq!(created[1].domains, vec!["www.example.com".to_string()]);
+        let header = |k: &str| a.headers.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+        let id = &created[1].id;
+        assert_eq!(
+            header("azure-asyncoperation"),
+            format!(
+                "http://127.0.0.1:9/subscriptions/{DEMO_SUBSCRIPTION}/resourcegroups/rg/providers/Microsoft.Cdn/operationresults/{id}?api-version=2024-02-01"
+            )
+        );
+        assert!(header("location").contains(&format!("/operationresults/{id}/profileresults/p?")));
+        assert_eq!(header("retry-after"), "1");
+        // The operation is served by both monitor URLs.
+        let status = format!(
+            "/subscriptions/{DEMO_SUBSCRIPTION}/resourcegroups/rg/providers/Microsoft.Cdn/operationresults/{id}"
+        );
+        let a = sim.answer(&get(&status, "api-version=2024-02-01", Some(&token)));
+        assert_eq!((a.status, a.label.as_str()), (200, "InProgress"));
+        let a = sim.answer(&get(
+            &format!("{status}/profileresults/p"),
+            "api-version=2024-02-01",
+            Some(&token),
+        ));
+        assert_eq!(a.status, 202);
+        let mut get_purge = get(&cdn, "api-version=2024-02-01", Some(&token));
+        get_purge.method = "GET".into();
+        assert_eq!(sim.answer(&get_purge).status, 405);
     }
 }

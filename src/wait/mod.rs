@@ -5,7 +5,8 @@
 //!
 //! How a wait goes:
 //! 1. Every operation is polled at once: this checks the credentials before anything else
-//!    and catches operations that already finished.
+//!    and catches operations that already finished. (Unless the provider says not before a
+//!    time, [`Provider::not_before`]: an operation a purge just created, with `Retry-After`.)
 //! 2. A pending operation is polled again after [`schedule::progress_delay`] (from `interval`
 //!    growing to `max-interval`, jittered); a failed read after [`schedule::retry_delay`]
 //!    (backoff, never sooner than `Retry-After`).
@@ -353,7 +354,9 @@ pub async fn run(
         .iter()
         .map(|id| Op {
             id: id.clone(),
-            due: start,
+            due: provider
+                .not_before(id)
+                .map_or(start, |t| t.clamp(start, deadline)),
             done: None,
             pending_polls: 0,
             progress: Vec::new(),

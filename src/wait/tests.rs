@@ -517,3 +517,53 @@ async fn progress_hints_aim_the_poll_at_completion() {
     // Growth alone would see it up to a whole 30 s interval late.
     assert!(worst <= Duration::from_millis(1500), "worst lag {worst:?}");
 }
+
+/// [`Fake`], with first polls held back as a provider may ask ([`Provider::not_before`]).
+struct NotBefore<'a>(&'a Fake, Instant);
+
+impl Provider for NotBefore<'_> {
+    fn name(&self) -> &'static str {
+        "not-before"
+    }
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
+        self.0.poll(ids)
+    }
+    fn not_before(&self, id: &str) -> Option<Instant> {
+        match id {
+            "late" => Some(self.1 + Duration::from_secs(7)),
+            "past-deadline" => Some(self.1 + Duration::from_secs(600)),
+            "in-the-past" => Some(self.1 - Duration::from_secs(1)),
+            _ => None,
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_provider_can_hold_back_the_first_poll_but_not_past_the_deadline() {
+    let fake = Fake::new(&[
+        ("now", vec![OK]),
+        ("in-the-past", vec![OK]),
+        ("late", vec![OK]),
+        ("past-deadline", vec![OK]),
+    ]);
+    let provider = NotBefore(&fake, Instant::now());
+    let list = ["now", "in-the-past", "late", "past-deadline"];
+    let summary = run(&provider, &ids(&list), &settings(), &mut Ignore, pending()).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    let calls = fake.calls.borrow();
+    let t0 = calls[0].0;
+    let when: Vec<(f64, &str)> = calls
+        .iter()
+        .map(|(t, ids)| (secs(*t - t0), ids[0].as_str()))
+        .collect();
+    assert_eq!(
+        when,
+        vec![
+            (0.0, "now"),
+            (0.0, "in-the-past"),
+            (7.0, "late"),
+            (60.0, "past-deadline"),
+        ],
+        "held back until asked, and polled at the deadline at the latest"
+    );
+}
