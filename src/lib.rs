@@ -9,7 +9,7 @@
 //!      │                                  <── provider::azure_classic ─> tls, http
 //!      │                                  <── provider::azure_arm ───> auth::entra, http
 //!      │                                  <── provider::alibaba ─────> sign, http, auth::alibaba
-//!      └─> report ──> (wait::Observer)            sim (the providers' APIs, locally)
+//!      └─> report ──> (wait::Observer)     demo ──> sim (the providers' APIs, locally)
 //! ```
 //!
 //! [`auth`] hands out Alibaba credentials (an AccessKey, or STS credentials from OIDC role
@@ -28,6 +28,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod duration;
 pub mod http;
 pub mod provider;
