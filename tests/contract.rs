@@ -66,18 +66,7 @@ fn action_yml_declares_every_input_with_its_default() {
 #[test]
 fn action_yml_declares_every_output() {
     let declared = keys(&action_yml(), "outputs");
-    for name in [
-        "status",
-        "operation-ids",
-        "succeeded",
-        "failed",
-        "pending",
-        "errors",
-        "elapsed-seconds",
-        "timed-out",
-        "polls",
-        "result",
-    ] {
+    for name in purge_wait::report::Outputs::NAMES {
         assert!(
             declared.contains(&name.to_string()),
             "action.yml lacks output {name}"

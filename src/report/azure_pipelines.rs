@@ -16,10 +16,10 @@
 
 use std::io::{self, Write};
 
-use super::{Out, Outputs, Reporter, detail, event_line, headline, result_line};
+use super::{Out, Outputs, Reporter, event_line, headline, notices, result_line};
 use crate::config::ConfigError;
 use crate::secret::Redactor;
-use crate::wait::{Event, Observer, Outcome, Status, Summary};
+use crate::wait::{Event, Observer, Status, Summary};
 
 /// The Azure Pipelines reporter.
 pub struct AzurePipelines {
@@ -122,42 +122,8 @@ impl Observer for AzurePipelines {
 impl Reporter for AzurePipelines {
     fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()> {
         self.end_group();
-        for r in &summary.operations {
-            let what = match r.outcome {
-                Outcome::Failed => "CDN purge operation failed",
-                Outcome::Cancelled => "CDN purge operation was cancelled",
-                Outcome::Error => "Could not read the CDN operation status",
-                Outcome::Succeeded | Outcome::Pending => continue,
-            };
-            self.issue("error", &format!("{what}: {}", detail(r)));
-        }
-        match summary.status {
-            Status::TimedOut => {
-                let pending: Vec<String> = summary
-                    .operations
-                    .iter()
-                    .filter(|r| r.outcome == Outcome::Pending)
-                    .map(detail)
-                    .collect();
-                let tail = if fail_on_timeout {
-                    ""
-                } else {
-                    " (fail-on-timeout is false: the task succeeds with issues)"
-                };
-                self.issue(
-                    "warning",
-                    &format!(
-                        "CDN purge wait timed out: {}{tail}\n{}",
-                        headline(summary),
-                        pending.join("\n")
-                    ),
-                );
-            }
-            Status::Interrupted => self.issue(
-                "warning",
-                &format!("CDN purge wait interrupted: {}", headline(summary)),
-            ),
-            _ => {}
+        for n in notices(summary, fail_on_timeout, "the task succeeds with issues") {
+            self.issue(n.level.as_str(), &format!("{}: {}", n.title, n.message));
         }
         for r in &summary.operations {
             self.log(&result_line(r));

@@ -587,3 +587,34 @@ fn report_kinds_and_files_come_from_the_inputs() {
     assert_eq!(opts.junit_file, Some("j.xml".into()));
     assert_eq!(opts.dotenv_file, Some("d.env".into()));
 }
+
+#[test]
+fn a_refused_purge_and_warnings_reach_every_ci_system() {
+    // A task created by an earlier call, then a later call refused.
+    let mut s = summary(Status::Error, vec![op("t1", Outcome::Pending, "", None)]);
+    s.warnings = vec!["the paths may have been purged twice".into()];
+    let refused = ProviderError::new(ErrorKind::Invalid, "Daily purge quota exceeded.")
+        .code("QuotaExceeded.Refresh");
+    s.purge = Some(crate::wait::PurgeInfo {
+        paths: 2,
+        calls: 1,
+        error: Some(refused),
+    });
+    let azure = azure_run(&s, true);
+    assert!(
+        azure.contains("##vso[task.logissue type=error]CDN purge refused: QuotaExceeded.Refresh: Daily purge quota exceeded."),
+        "{azure}"
+    );
+    assert!(azure.contains(
+        "##vso[task.logissue type=warning]purge-wait: the paths may have been purged twice"
+    ));
+    let (log, _) = gitlab_run(&s, true, false);
+    assert!(
+        log.contains("the purge was refused, nothing was waited on: QuotaExceeded.Refresh"),
+        "{log}"
+    );
+    assert!(
+        log.contains("warning: the paths may have been purged twice"),
+        "{log}"
+    );
+}

@@ -15,7 +15,7 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::{Out, Outputs, Reporter, clean, detail, event_line, headline, result_line};
+use super::{Out, Outputs, Reporter, clean, event_line, headline, notices, result_line};
 use crate::config::ConfigError;
 use crate::duration;
 use crate::secret::Redactor;
@@ -154,49 +154,8 @@ impl Observer for Github {
 impl Reporter for Github {
     fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()> {
         self.end_group();
-        for r in &summary.operations {
-            match r.outcome {
-                Outcome::Failed => self.annotate("error", "CDN purge operation failed", &detail(r)),
-                Outcome::Cancelled => {
-                    self.annotate("error", "CDN purge operation was cancelled", &detail(r))
-                }
-                Outcome::Error => self.annotate(
-                    "error",
-                    "Could not read the CDN operation status",
-                    &detail(r),
-                ),
-                Outcome::Succeeded | Outcome::Pending => {}
-            }
-        }
-        match summary.status {
-            Status::TimedOut => {
-                let pending: Vec<String> = summary
-                    .operations
-                    .iter()
-                    .filter(|r| r.outcome == Outcome::Pending)
-                    .map(detail)
-                    .collect();
-                let tail = if fail_on_timeout {
-                    ""
-                } else {
-                    " (fail-on-timeout is false: the step succeeds)"
-                };
-                self.annotate(
-                    "warning",
-                    "CDN purge wait timed out",
-                    &format!("{}{tail}\n{}", headline(summary), pending.join("\n")),
-                );
-            }
-            Status::Interrupted => {
-                self.annotate("warning", "CDN purge wait interrupted", &headline(summary))
-            }
-            _ => {}
-        }
-        if let Some(e) = summary.purge.as_ref().and_then(|p| p.error.as_ref()) {
-            self.annotate("error", "CDN purge refused", &clean(&e.to_string()));
-        }
-        for w in &summary.warnings {
-            self.annotate("warning", "purge-wait", w);
+        for n in notices(summary, fail_on_timeout, "the step succeeds") {
+            self.annotate(n.level.as_str(), n.title, &n.message);
         }
         for r in &summary.operations {
             self.out.line(&result_line(r));

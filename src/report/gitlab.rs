@@ -258,6 +258,9 @@ impl Reporter for Gitlab {
             head.push_str(" (fail-on-timeout is false: the job succeeds)");
         }
         self.out.line(&self.paint(&format!("{BOLD}{color}"), &head));
+        for w in &summary.warnings {
+            self.out.line(&self.paint(YELLOW, &format!("warning: {w}")));
+        }
         self.write_dotenv(&Outputs::from_summary(summary))
     }
 

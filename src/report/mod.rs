@@ -330,6 +330,97 @@ pub fn detail(r: &OperationResult) -> String {
     parts.join(" - ")
 }
 
+/// How loud a [`Notice`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The step fails because of it (or the operation did).
+    Error,
+    /// Worth knowing; the step's result does not hang on it.
+    Warning,
+}
+
+impl Level {
+    /// `error` or `warning`: the word both GitHub (`::error`) and Azure Pipelines
+    /// (`task.logissue type=error`) use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// One thing a CI system should flag when the wait ends: a failed or unreadable operation, a
+/// refused purge, a timeout or interruption, or a warning such as a purge sent twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    /// Error or warning.
+    pub level: Level,
+    /// A short title, e.g. `CDN purge operation failed`.
+    pub title: &'static str,
+    /// The details (may hold line breaks; reporters escape them).
+    pub message: String,
+}
+
+/// Every notice of a finished wait, in the order to show them. `soft` says what a timeout
+/// means when `fail-on-timeout` is false, in the CI system's words (`the step succeeds`).
+pub fn notices(s: &Summary, fail_on_timeout: bool, soft: &str) -> Vec<Notice> {
+    let notice = |level, title, message| Notice {
+        level,
+        title,
+        message,
+    };
+    let mut out: Vec<Notice> = s
+        .operations
+        .iter()
+        .filter_map(|r| {
+            let title = match r.outcome {
+                Outcome::Failed => "CDN purge operation failed",
+                Outcome::Cancelled => "CDN purge operation was cancelled",
+                Outcome::Error => "Could not read the CDN operation status",
+                Outcome::Succeeded | Outcome::Pending => return None,
+            };
+            Some(notice(Level::Error, title, detail(r)))
+        })
+        .collect();
+    if let Some(e) = s.purge.as_ref().and_then(|p| p.error.as_ref()) {
+        out.push(notice(
+            Level::Error,
+            "CDN purge refused",
+            clean(&e.to_string()),
+        ));
+    }
+    match s.status {
+        Status::TimedOut => {
+            let pending: Vec<String> = s
+                .operations
+                .iter()
+                .filter(|r| r.outcome == Outcome::Pending)
+                .map(detail)
+                .collect();
+            let tail = if fail_on_timeout {
+                String::new()
+            } else {
+                format!(" (fail-on-timeout is false: {soft})")
+            };
+            let message = format!("{}{tail}\n{}", headline(s), pending.join("\n"));
+            out.push(notice(Level::Warning, "CDN purge wait timed out", message));
+        }
+        Status::Interrupted => {
+            out.push(notice(
+                Level::Warning,
+                "CDN purge wait interrupted",
+                headline(s),
+            ));
+        }
+        _ => {}
+    }
+    for w in &s.warnings {
+        out.push(notice(Level::Warning, "purge-wait", w.clone()));
+    }
+    out
+}
+
 /// The final sentence, e.g. `3 of 3 operations succeeded in 12s (7 requests)`.
 pub fn headline(s: &Summary) -> String {
     let total = s.operations.len();
