@@ -33,21 +33,16 @@ impl AzurePipelines {
         AzurePipelines::new(Box::new(io::stdout()), redactor)
     }
 
-    /// Writes to `writer`. Registers every secret with the agent at once. Lines are
-    /// redacted after escaping, so the redactor also knows each secret's escaped form.
+    /// Writes to `writer`. Registers every secret with the agent at once (`task.setsecret`),
+    /// and each one learnt later before the next line. Lines are redacted after escaping,
+    /// so the redactor also learns each secret's escaped form.
     pub fn new(writer: Box<dyn Write>, redactor: Redactor) -> Self {
-        let secrets: Vec<String> = redactor.secrets().to_vec();
-        for s in &secrets {
-            redactor.add(&escape(s));
-        }
-        let mut out = Out::new(writer, redactor);
-        for s in secrets {
-            for line in s.lines().filter(|l| !l.trim().is_empty()) {
-                out.raw_line(&format!("##vso[task.setsecret]{}", escape(line)));
-            }
-        }
+        let masking = super::Masking {
+            announce: |line| format!("##vso[task.setsecret]{}", escape(line)),
+            escaped: Some(escape),
+        };
         AzurePipelines {
-            out,
+            out: Out::masking(writer, redactor, masking),
             in_group: false,
         }
     }

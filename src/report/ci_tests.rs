@@ -618,3 +618,42 @@ fn a_refused_purge_and_warnings_reach_every_ci_system() {
         "{log}"
     );
 }
+
+#[test]
+fn azure_registers_a_secret_learnt_mid_wait_before_the_next_line() {
+    let buf = Buf::default();
+    let r = Redactor::default();
+    r.add("input;secret");
+    let mut az = AzurePipelines::new(Box::new(buf.clone()), r.clone());
+    started(&mut az, &["a".to_string()]);
+    // A provider fetches a token and registers it through its handle.
+    r.add("token;learnt]later");
+    az.event(&Event::Heartbeat {
+        pending: 1,
+        total: 1,
+        elapsed: Duration::from_secs(30),
+    });
+    let text = buf.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "##vso[task.setsecret]input%3Bsecret");
+    let late = lines
+        .iter()
+        .position(|l| *l == "##vso[task.setsecret]token%3Blearnt%5Dlater")
+        .expect("the late secret is registered");
+    assert!(lines[late + 1].contains("still waiting"), "{text}");
+    assert_eq!(
+        text.matches("task.setsecret").count(),
+        2,
+        "escaped forms are not announced: {text}"
+    );
+    for (i, line) in lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 0 && *i != late)
+    {
+        assert!(
+            !line.contains("learnt") && !line.contains("input"),
+            "line {i} shows a secret: {line}"
+        );
+    }
+}

@@ -58,7 +58,14 @@ impl Github {
         // `Out::masking` announces every secret with `::add-mask::` now, and each one
         // learnt later (a token, STS credentials) before the next line it writes.
         Github {
-            out: Out::masking(writer, redactor),
+            out: Out::masking(
+                writer,
+                redactor,
+                super::Masking {
+                    announce: |line| format!("::add-mask::{}", escape_data(line)),
+                    escaped: None,
+                },
+            ),
             output_file,
             summary_file,
             debug,

@@ -112,10 +112,20 @@ pub fn new(
 pub struct Out {
     writer: Box<dyn Write>,
     redactor: Redactor,
-    /// On GitHub: how many of the redactor's secrets were already announced with
-    /// `::add-mask::`; secrets registered later (tokens fetched mid-wait) are announced before
-    /// the next line.
-    masked: Option<usize>,
+    /// With a CI system that masks secrets in its logs: how, and how many of the redactor's
+    /// secrets were already announced. Secrets registered later (tokens fetched mid-wait)
+    /// are announced before the next line.
+    masking: Option<(Masking, usize)>,
+}
+
+/// How a CI system is told which values to mask in its logs.
+#[derive(Clone, Copy)]
+pub struct Masking {
+    /// The command that registers one line of a secret (`::add-mask::…`).
+    pub announce: fn(&str) -> String,
+    /// The form a secret takes once escaped for the system's commands, when it differs:
+    /// registered with the redactor too, since lines are redacted after escaping.
+    pub escaped: Option<fn(&str) -> String>,
 }
 
 impl Out {
@@ -124,34 +134,40 @@ impl Out {
         Out {
             writer,
             redactor,
-            masked: None,
+            masking: None,
         }
     }
 
-    /// Like [`Out::new`], and announces every secret with `::add-mask::` now and, for secrets
-    /// registered later, before the next line (GitHub Actions).
-    pub fn masking(writer: Box<dyn Write>, redactor: Redactor) -> Self {
+    /// Like [`Out::new`], and announces every secret with `masking` now and, for secrets
+    /// registered later, before the next line.
+    pub fn masking(writer: Box<dyn Write>, redactor: Redactor, masking: Masking) -> Self {
         let mut out = Out {
             writer,
             redactor,
-            masked: Some(0),
+            masking: Some((masking, 0)),
         };
         out.mask_new();
         out
     }
 
     fn mask_new(&mut self) {
-        let Some(done) = self.masked else { return };
+        let Some((masking, done)) = self.masking else {
+            return;
+        };
         let new = self.redactor.secrets_since(done);
         if new.is_empty() {
             return;
         }
-        self.masked = Some(done + new.len());
-        for s in new {
+        for s in &new {
+            if let Some(escaped) = masking.escaped {
+                self.redactor.add(&escaped(s));
+            }
             for line in s.lines().filter(|l| !l.trim().is_empty()) {
-                self.raw_line(&format!("::add-mask::{}", github::escape_data(line)));
+                self.raw_line(&(masking.announce)(line));
             }
         }
+        // The escaped forms just registered are redacted, not announced.
+        self.masking = Some((masking, self.redactor.len()));
     }
 
     /// Writes one line, secrets replaced by `***`.
