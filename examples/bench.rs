@@ -30,16 +30,23 @@ struct Timeline {
     hints: bool,
 }
 
+impl Timeline {
+    /// Time since the first poll (which starts the timeline).
+    fn elapsed(&self) -> Duration {
+        let now = tokio::time::Instant::now();
+        let start = *self.start.get().get_or_insert(now);
+        self.start.set(Some(start));
+        now - start
+    }
+}
+
 impl Provider for Timeline {
     fn name(&self) -> &'static str {
         "timeline"
     }
     fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
         async move {
-            let now = tokio::time::Instant::now();
-            let start = *self.start.get().get_or_insert(now);
-            self.start.set(Some(start));
-            let elapsed = now - start;
+            let elapsed = self.elapsed();
             let state = if elapsed >= self.done_at {
                 State::Succeeded
             } else {
@@ -359,10 +366,7 @@ fn throttling_episode() {
         }
         fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
             async move {
-                let now = tokio::time::Instant::now();
-                let start = *self.0.start.get().get_or_insert(now);
-                self.0.start.set(Some(start));
-                if now - start < Duration::from_secs(30) {
+                if self.0.elapsed() < Duration::from_secs(30) {
                     self.1.set(self.1.get() + 1);
                     let mut e = purge_wait::provider::ProviderError::new(
                         purge_wait::provider::ErrorKind::Throttled,
