@@ -554,12 +554,7 @@ impl AlibabaSim {
             };
             let s = &state.scenario;
             let elapsed = state.first_seen.elapsed();
-            let mut done = elapsed >= s.after && s.ending != Ending::Stuck;
-            if done && s.ending == Ending::Regress {
-                // Complete once, then in progress again.
-                state.terminal_answers += 1;
-                done = state.terminal_answers == 1;
-            }
+            let done = s.finished(elapsed, &mut state.terminal_answers);
             let percent = if done {
                 100
             } else if s.after.is_zero() {

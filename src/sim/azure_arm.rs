@@ -630,13 +630,7 @@ impl AzureArmSim {
         let state = ops
             .entry(id.to_ascii_lowercase())
             .or_insert_with(|| OpState {
-                scenario: self
-                    .setup
-                    .ops
-                    .iter()
-                    .find(|(i, _)| i.eq_ignore_ascii_case(id))
-                    .map(|(_, s)| s.clone())
-                    .unwrap_or_else(|| self.setup.default.clone()),
+                scenario: Scenario::for_id(&self.setup.ops, &self.setup.default, id),
                 first_seen: Instant::now(),
                 first_seen_wall: Utc::now(),
                 answers: 0,
@@ -671,11 +665,7 @@ impl AzureArmSim {
             );
         }
         let elapsed = state.first_seen.elapsed();
-        let mut done = elapsed >= s.after && s.ending != Ending::Stuck;
-        if done && s.ending == Ending::Regress {
-            state.terminal_answers += 1;
-            done = state.terminal_answers == 1;
-        }
+        let done = s.finished(elapsed, &mut state.terminal_answers);
         let pending_retry = |mut a: Answer| {
             if let Some(secs) = self.setup.pending_retry_after {
                 a.headers.push(("retry-after", secs.to_string()));

@@ -293,13 +293,7 @@ impl AzureChinaSim {
         let key = id.to_ascii_lowercase();
         let mut ops = self.ops.lock().expect("ops lock");
         let state = ops.entry(key.clone()).or_insert_with(|| OpState {
-            scenario: self
-                .setup
-                .ops
-                .iter()
-                .find(|(i, _)| i.eq_ignore_ascii_case(id))
-                .map(|(_, s)| s.clone())
-                .unwrap_or_else(|| self.setup.default.clone()),
+            scenario: Scenario::for_id(&self.setup.ops, &self.setup.default, id),
             first_seen: Instant::now(),
             first_seen_wall: self.now(),
             answers: 0,
@@ -324,11 +318,7 @@ impl AzureChinaSim {
         if s.ending == Ending::Missing {
             return self.error(404, "ParameterInvalid", "The operation does not exist.");
         }
-        let mut done = state.first_seen.elapsed() >= s.after && s.ending != Ending::Stuck;
-        if done && s.ending == Ending::Regress {
-            state.terminal_answers += 1;
-            done = state.terminal_answers == 1;
-        }
+        let done = s.finished(state.first_seen.elapsed(), &mut state.terminal_answers);
         let status = match (&s.ending, done) {
             (_, false) => "Processing".to_string(),
             (Ending::Succeeded | Ending::Regress, true) => "Succeeded".into(),

@@ -113,13 +113,7 @@ impl AzureClassicSim {
         let key = id.to_ascii_lowercase();
         let mut ops = self.ops.lock().expect("ops lock");
         let state = ops.entry(key).or_insert_with(|| OpState {
-            scenario: self
-                .setup
-                .ops
-                .iter()
-                .find(|(i, _)| i.eq_ignore_ascii_case(id))
-                .map(|(_, s)| s.clone())
-                .unwrap_or_else(|| self.setup.default.clone()),
+            scenario: Scenario::for_id(&self.setup.ops, &self.setup.default, id),
             first_seen: Instant::now(),
             answers: 0,
             terminal_answers: 0,
@@ -151,11 +145,7 @@ impl AzureClassicSim {
                 &format!("The operation request ID '{id}' was not found."),
             );
         }
-        let mut done = state.first_seen.elapsed() >= s.after && s.ending != Ending::Stuck;
-        if done && s.ending == Ending::Regress {
-            state.terminal_answers += 1;
-            done = state.terminal_answers == 1;
-        }
+        let done = s.finished(state.first_seen.elapsed(), &mut state.terminal_answers);
         let (status, extra) = match (&s.ending, done) {
             (_, false) => ("InProgress".to_string(), String::new()),
             (Ending::Succeeded | Ending::Regress, true) => (

@@ -77,6 +77,28 @@ impl Scenario {
         }
     }
 
+    /// The scenario scripted for `id` (compared case-insensitively) among `ops`, else
+    /// `default`.
+    pub fn for_id(ops: &[(String, Scenario)], default: &Scenario, id: &str) -> Scenario {
+        ops.iter()
+            .find(|(i, _)| i.eq_ignore_ascii_case(id))
+            .map_or_else(|| default.clone(), |(_, s)| s.clone())
+    }
+
+    /// Whether the operation is finished at this answer, `elapsed` after it was first asked
+    /// about: once its duration has passed, never when stuck, and for `regress` only at the
+    /// first such answer (`finished_answers` counts them).
+    pub fn finished(&self, elapsed: Duration, finished_answers: &mut u32) -> bool {
+        if self.ending == Ending::Stuck || elapsed < self.after {
+            return false;
+        }
+        if self.ending == Ending::Regress {
+            *finished_answers += 1;
+            return *finished_answers == 1;
+        }
+        true
+    }
+
     /// Parses `ID` or `ID:key=value,…` (keys: `after`, `outcome`, `message`, `errors`,
     /// `throttle`, `retry-after`); unspecified keys come from `default`.
     pub fn parse(spec: &str, default: &Scenario) -> Result<(String, Scenario), String> {
@@ -487,6 +509,33 @@ mod tests {
         assert!(Scenario::parse("x:after", &d).is_err());
         assert!(Scenario::parse("x:colour=red", &d).is_err());
         assert!(Scenario::parse("x:errors=many", &d).is_err());
+    }
+
+    #[test]
+    fn finished_follows_the_script() {
+        let d = Scenario::succeeds_after(Duration::from_secs(10));
+        let mut n = 0;
+        assert!(!d.finished(Duration::from_secs(9), &mut n));
+        assert!(d.finished(Duration::from_secs(10), &mut n));
+        assert!(
+            d.finished(Duration::from_secs(11), &mut n),
+            "stays finished"
+        );
+        let (_, stuck) = Scenario::parse("x:outcome=stuck,after=0s", &d).unwrap();
+        assert!(!stuck.finished(Duration::from_secs(3600), &mut n));
+        let (_, regress) = Scenario::parse("x:outcome=regress,after=0s", &d).unwrap();
+        let mut answers = 0;
+        assert!(
+            regress.finished(Duration::ZERO, &mut answers),
+            "terminal once"
+        );
+        assert!(
+            !regress.finished(Duration::ZERO, &mut answers),
+            "then back in progress"
+        );
+        let ops = vec![("ABC".to_string(), stuck.clone())];
+        assert_eq!(Scenario::for_id(&ops, &d, "abc"), stuck);
+        assert_eq!(Scenario::for_id(&ops, &d, "other"), d);
     }
 
     #[test]
