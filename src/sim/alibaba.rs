@@ -8,7 +8,9 @@
 //!   keys, not expired (`InvalidSecurityToken.Expired`), `x-acs-date` well formed
 //!   (`InvalidTimeStamp.Format`) and within 15 minutes (`InvalidTimeStamp.Expired`), the
 //!   ACS3 signature over every signed header ([`acs3::verify`]: `SignatureDoesNotMatch`,
-//!   `MissingSecurityToken`, `InvalidSecurityToken.MismatchWithAccessKey`), the nonce not
+//!   `MissingSecurityToken`, `InvalidSecurityToken.MismatchWithAccessKey`; with an STS
+//!   token also `x-acs-accesskey-id`, signed and equal to the AccessKey, as the SDKs send
+//!   it: `IncompleteSignature` when absent), the nonce not
 //!   seen before (`SignatureNonceUsed`), the action and version (`InvalidAction.NotFound`,
 //!   `InvalidVersion`), 30 calls in any second (`Throttling.User`, HTTP 400 as users report
 //!   it), then the `TaskId` list (`InvalidParameters`, `InvalidTaskId` above 10,
@@ -358,6 +360,21 @@ impl AlibabaSim {
                         400,
                         "MissingSecurityToken",
                         "SecurityToken is mandatory for this action.",
+                    )
+                } else {
+                    refuse(
+                        400,
+                        "InvalidSecurityToken.MismatchWithAccessKey",
+                        "Specified SecurityToken mismatch with the AccessKey.",
+                    )
+                };
+            }
+            Err(acs3::VerifyError::AccessKeyIdMismatch) => {
+                return if req.header(acs3::X_ACS_ACCESSKEY_ID).is_none() {
+                    refuse(
+                        400,
+                        "IncompleteSignature",
+                        "The request signature does not conform to Aliyun standards.",
                     )
                 } else {
                     refuse(
