@@ -104,6 +104,9 @@ pub struct Setup {
     pub reset_purges: u32,
     /// Refresh calls answered `Throttling.User` before any is accepted.
     pub throttle_purges: u32,
+    /// The `RefreshTaskId` an accepted refresh answers instead of the ids it created (a
+    /// broken or hostile answer: a client must refuse ids that are not digits).
+    pub refresh_task_id: Option<String>,
 }
 
 /// A daily refresh quota, by `ObjectType` (the defaults are the documented ones).
@@ -147,6 +150,7 @@ impl Default for Setup {
             domains: Vec::new(),
             reset_purges: 0,
             throttle_purges: 0,
+            refresh_task_id: None,
         }
     }
 }
@@ -795,7 +799,12 @@ impl AlibabaSim {
             ids.push(id);
         }
         let request_id = random_guid().to_ascii_uppercase();
-        let body = json!({ "RefreshTaskId": ids.join(","), "RequestId": request_id });
+        let task_ids = self
+            .setup
+            .refresh_task_id
+            .clone()
+            .unwrap_or_else(|| ids.join(","));
+        let body = json!({ "RefreshTaskId": task_ids, "RequestId": request_id });
         let mut answer = self.answer(
             200,
             body.to_string(),
