@@ -44,3 +44,8 @@ mod azure_arm;
 
 // Purge, then wait on Azure Resource Manager: classic CDN and Front Door endpoints.
 mod purge_arm;
+
+// Strict reading of hostile or broken answers and inputs: statusless ARM answers, keys
+// given twice, purge ids not of their format, ids and URL inputs a request would mangle,
+// the Alibaba STS header set.
+mod wire;
