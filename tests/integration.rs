@@ -44,3 +44,7 @@ mod azure_arm;
 
 // Purge, then wait on Azure Resource Manager: classic CDN and Front Door endpoints.
 mod purge_arm;
+
+// The deadline is never overrun (servers that never answer, slow rate limits, many ids,
+// slow purge calls), and throttling beyond it is a timeout with the reason.
+mod deadline;
