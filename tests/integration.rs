@@ -48,3 +48,10 @@ mod purge_arm;
 // The deadline is never overrun (servers that never answer, slow rate limits, many ids,
 // slow purge calls), and throttling beyond it is a timeout with the reason.
 mod deadline;
+
+// Operations the purge just created that the status API does not list yet: pending for
+// not-found-grace, then not found.
+mod fresh_ids;
+
+// No server-sent delay or input crashes the process: clamped delays, ranged inputs.
+mod extremes;

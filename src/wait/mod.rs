@@ -710,7 +710,9 @@ impl Ctx<'_> {
     }
 
     fn failed(&self, op: &mut Op, mut error: ProviderError, observer: &mut dyn Observer) {
-        if error.kind == ErrorKind::NotFound {
+        // Not found, in the provider's words or by HTTP status (Azure China answers an
+        // unknown operation with 404 ParameterInvalid).
+        if error.kind == ErrorKind::NotFound || error.http_status == Some(404) {
             match op.fresh_until {
                 Some(until) if self.now < until => return self.not_listed(op, observer),
                 Some(_) => {
