@@ -1692,9 +1692,10 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    every operation succeeded
   1    an operation failed or was cancelled
-  2    usage or configuration error (nothing was requested)
+  2    usage or configuration error, an input out of range (nothing was requested)
   3    status could not be read (credentials, permission, not found, retries exhausted)
-  124  deadline reached while operations were still in progress
+  124  deadline reached while operations were still in progress (also: throttling or a
+       Retry-After beyond it, a purge call not answered before it; the message says which)
   130  interrupted (SIGINT/SIGTERM); outputs and summary are still written";
 
 const EXAMPLES: &str = "\

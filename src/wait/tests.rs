@@ -776,3 +776,78 @@ async fn the_grace_is_cut_to_the_deadline() {
         NOT_LISTED_YET
     );
 }
+
+/// An Alibaba refresh task as the simulator scripts it: it starts at the first poll,
+/// `Process` climbs linearly in whole percents (truncated, at most 99 % until done), and each
+/// call takes 5–40 ms, the task read halfway through.
+struct Quantised {
+    done_at: Duration,
+    start: Cell<Option<Instant>>,
+    calls: Cell<u32>,
+    latency: Duration,
+}
+
+impl Provider for Quantised {
+    fn name(&self) -> &'static str {
+        "quantised"
+    }
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
+        async move {
+            self.calls.set(self.calls.get() + 1);
+            tokio::time::sleep(self.latency / 2).await;
+            let now = Instant::now();
+            let start = *self.start.get().get_or_insert(now);
+            self.start.set(Some(start));
+            let elapsed = now - start;
+            let mut obs = if elapsed >= self.done_at {
+                let mut o = Observation::new(ids[0].clone(), State::Succeeded, "Complete");
+                o.progress = Some(100.0);
+                o
+            } else {
+                let mut o = Observation::new(ids[0].clone(), State::Pending, "Refreshing");
+                o.progress = Some(
+                    (elapsed.as_secs_f64() / self.done_at.as_secs_f64() * 100.0)
+                        .floor()
+                        .min(99.0),
+                );
+                o
+            };
+            obs.id = ids[0].clone();
+            tokio::time::sleep(self.latency - self.latency / 2).await;
+            Ok(vec![obs])
+        }
+        .boxed_local()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hinted_wait_is_three_polls_the_last_just_after_the_end() {
+    // Tasks of 6–34 s (beyond, max-interval caps the aimed delay), default settings: the
+    // immediate poll, one at `interval` to measure the rate, one just after the end.
+    let s = Settings {
+        timeout: Duration::from_secs(600),
+        ..Settings::default()
+    };
+    let mut lags = Vec::new();
+    let mut rng = fastrand::Rng::with_seed(13);
+    for i in 0..=56 {
+        let done_at = Duration::from_millis(6_000 + i * 500);
+        let p = Quantised {
+            done_at,
+            start: Cell::new(None),
+            calls: Cell::new(0),
+            latency: Duration::from_millis(rng.u64(5..=40)),
+        };
+        let t0 = Instant::now();
+        let summary = run(&p, &ids(&["a"]), &s, &mut Ignore, pending()).await;
+        assert_eq!(summary.status, Status::Succeeded);
+        assert_eq!(p.calls.get(), 3, "{done_at:?}: {} polls", p.calls.get());
+        let end = p.start.get().unwrap() + done_at;
+        let seen = t0 + summary.operations[0].seen_done_after.unwrap();
+        assert!(seen >= end);
+        lags.push((seen - end).as_secs_f64());
+    }
+    let mean = lags.iter().sum::<f64>() / lags.len() as f64;
+    assert!(mean < 1.0, "mean lag {mean:.2} s: {lags:?}");
+    assert!(lags.iter().all(|l| *l < 3.0), "{lags:?}");
+}
