@@ -1766,7 +1766,8 @@ pub fn command() -> Command {
                         .help(
                             "Script an operation: ID or ID:key=value,... with after=DURATION, \
                              outcome=succeeded|failed|stuck|STATUS-WORD, message=TEXT, throttle=N, \
-                             retry-after=SECONDS, errors=N (5xx answers first)",
+                             retry-after=SECONDS, errors=N (5xx answers first), unlisted=DURATION \
+                             (not known for that long)",
                         ),
                 )
                 .arg(

@@ -55,3 +55,6 @@ mod fresh_ids;
 
 // No server-sent delay or input crashes the process: clamped delays, ranged inputs.
 mod extremes;
+
+// Purge ids: one returned by several purge calls counts once.
+mod purge_ids;
