@@ -193,8 +193,16 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "rate-limit",
-        help: "Status calls per second at most, below the provider's own limit (Alibaba: 30 per account); lower it when other jobs poll the same account",
+        help: "Status calls per second at most (0.001-1000), below the provider's own limit (Alibaba: 30 per account); lower it when other jobs poll the same account",
         default: None,
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "not-found-grace",
+        help: "With paths: how long an operation the purge just created may be unknown to the status API (not listed yet) and still count as pending (0s-1h, cut to the deadline)",
+        default: Some("60s"),
         secret: false,
         cloud_env: &[],
         section: COMMON,
@@ -632,15 +640,30 @@ impl Raw {
         )
     }
 
-    fn duration(&self, name: &'static str) -> Result<Duration, ConfigError> {
+    /// A duration input within `range` (its bounds are named in the error).
+    fn duration(
+        &self,
+        name: &'static str,
+        range: std::ops::RangeInclusive<Duration>,
+    ) -> Result<Duration, ConfigError> {
         let text = self.required(name)?;
+        let (min, max) = (*range.start(), *range.end());
         match duration::parse(text) {
-            Some(d) if d >= Duration::from_millis(100) => Ok(d),
-            Some(_) => Err(self.invalid(name, "is too short", "Use at least 100ms.")),
-            None => Err(self.invalid(
+            Some(d) if range.contains(&d) => Ok(d),
+            Some(d) if d < min => Err(self.invalid(
+                name,
+                "is too short",
+                &format!("Use at least {}.", duration::format(min)),
+            )),
+            None if !looks_long(text) => Err(self.invalid(
                 name,
                 "is not a duration",
                 "Use a value such as 90s, 15m, 1h, 500ms or a number of seconds.",
+            )),
+            Some(_) | None => Err(self.invalid(
+                name,
+                "is too long",
+                &format!("Use at most {}.", duration::format(max)),
             )),
         }
     }
@@ -661,17 +684,20 @@ impl Raw {
         }
     }
 
-    /// An optional rate in calls per second, more than 0 and at most 1000.
+    /// An optional rate in calls per second, from [`MIN_RATE`] to [`MAX_RATE`].
     fn rate(&self, name: &'static str) -> Result<Option<f64>, ConfigError> {
         let Some(text) = self.get(name) else {
             return Ok(None);
         };
         match text.trim_end_matches("/s").trim().parse::<f64>() {
-            Ok(r) if r.is_finite() && r > 0.0 && r <= 1000.0 => Ok(Some(r)),
+            Ok(r) if (MIN_RATE..=MAX_RATE).contains(&r) => Ok(Some(r)),
             _ => Err(self.invalid(
                 name,
-                "is not a rate",
-                "Use calls per second, more than 0 and at most 1000, e.g. 10 or 2.5.",
+                "is not a rate in range",
+                &format!(
+                    "Use calls per second, from {MIN_RATE} (one call every {}) to {MAX_RATE}, e.g. 10 or 2.5.",
+                    duration::format(duration::secs_f64(1.0 / MIN_RATE))
+                ),
             )),
         }
     }
@@ -698,6 +724,33 @@ impl Raw {
         }
     }
 }
+
+/// Whether a duration that did not parse is a number or a humane duration too large to hold
+/// (`300000000000y`, `1e300`): then "too long" says more than "not a duration".
+fn looks_long(text: &str) -> bool {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<f64>() {
+        return secs.is_finite() && secs > 0.0;
+    }
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c.is_whitespace());
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && humantime::parse_duration(&format!("1{}", &t[digits.len()..])).is_ok()
+}
+
+/// The range of `timeout`.
+pub const TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(100)..=wait::MAX_TIMEOUT;
+/// The range of `interval`, `max-interval` and `request-timeout`.
+pub const DELAY_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(100)..=Duration::from_secs(3600);
+/// The range of `not-found-grace`.
+pub const GRACE_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::ZERO..=Duration::from_secs(3600);
+/// The slowest `rate-limit`: one call every 1000 s.
+pub const MIN_RATE: f64 = 0.001;
+/// The fastest `rate-limit`.
+pub const MAX_RATE: f64 = 1000.0;
 
 fn missing(name: &'static str) -> ConfigError {
     let input = input(name);
@@ -793,9 +846,9 @@ impl Config {
     pub fn from_raw(raw: &Raw, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
         let report = report_kind(raw, env)?;
         let provider_name = raw.required("provider")?;
-        let timeout = raw.duration("timeout")?;
-        let interval = raw.duration("interval")?;
-        let max_interval = raw.duration("max-interval")?;
+        let timeout = raw.duration("timeout", TIMEOUT_RANGE)?;
+        let interval = raw.duration("interval", DELAY_RANGE)?;
+        let max_interval = raw.duration("max-interval", DELAY_RANGE)?;
         if max_interval < interval {
             return Err(raw.invalid(
                 "max-interval",
@@ -807,10 +860,11 @@ impl Config {
             timeout,
             interval,
             max_interval,
-            request_timeout: raw.duration("request-timeout")?,
+            request_timeout: raw.duration("request-timeout", DELAY_RANGE)?,
             concurrency: raw.number("concurrency", 1..=64)? as usize,
             retries: raw.number("retries", 0..=1000)?,
             rate_limit: raw.rate("rate-limit")?,
+            not_found_grace: raw.duration("not-found-grace", GRACE_RANGE)?,
             ..wait::Settings::default()
         };
         let fail_on_timeout = raw.boolean("fail-on-timeout")?;
@@ -1765,9 +1819,10 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    every operation succeeded
   1    an operation failed or was cancelled
-  2    usage or configuration error (nothing was requested)
+  2    usage or configuration error, an input out of range (nothing was requested)
   3    status could not be read (credentials, permission, not found, retries exhausted)
-  124  deadline reached while operations were still in progress
+  124  deadline reached while operations were still in progress (also: throttling or a
+       Retry-After beyond it, a purge call not answered before it; the message says which)
   130  interrupted (SIGINT/SIGTERM); outputs and summary are still written";
 
 const EXAMPLES: &str = "\
@@ -1838,7 +1893,8 @@ pub fn command() -> Command {
                         .help(
                             "Script an operation: ID or ID:key=value,... with after=DURATION, \
                              outcome=succeeded|failed|stuck|STATUS-WORD, message=TEXT, throttle=N, \
-                             retry-after=SECONDS, errors=N (5xx answers first)",
+                             retry-after=SECONDS, errors=N (5xx answers first), unlisted=DURATION \
+                             (not known for that long)",
                         ),
                 )
                 .arg(

@@ -167,16 +167,21 @@ pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// The longest wait a server may ask for: `Retry-After` values above it (`1e300`,
+/// `10000000000000000000`, a date in the year 9999) are taken as this, which is at least
+/// the longest `timeout`, so they count as "beyond the deadline" and never overflow.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// How long the server asked us to wait, from the first of these that parses:
 /// `retry-after-ms`, `x-ms-retry-after-ms` (milliseconds), `Retry-After` (seconds or an
 /// HTTP date, relative to `now`), `x-acs-retry-after` (milliseconds, Alibaba). This is the
-/// azure-core order, with Alibaba's header last.
+/// azure-core order, with Alibaba's header last. Clamped to [`MAX_RETRY_AFTER`].
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let millis = |name: &str| {
         header(headers, name)
             .and_then(|v| v.parse::<f64>().ok())
             .filter(|ms| ms.is_finite() && *ms >= 0.0)
-            .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+            .map(|ms| crate::duration::secs_f64(ms / 1000.0).min(MAX_RETRY_AFTER))
     };
     millis("retry-after-ms")
         .or_else(|| millis("x-ms-retry-after-ms"))
@@ -184,18 +189,23 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
         .or_else(|| millis("x-acs-retry-after"))
 }
 
-/// Parses a `Retry-After` value: delta-seconds or an HTTP date (a date in the past is zero).
+/// Parses a `Retry-After` value: delta-seconds or an HTTP date (a date in the past is zero),
+/// clamped to [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::from(date.with_timezone(&chrono::Utc));
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    let delay = if let Ok(secs) = value.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else if let Ok(secs) = value.parse::<f64>() {
+        if !(secs.is_finite() && secs >= 0.0) {
+            return None;
+        }
+        crate::duration::secs_f64(secs)
+    } else {
+        let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        let at = SystemTime::from(date.with_timezone(&chrono::Utc));
+        at.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
 }
 
 #[cfg(test)]
@@ -246,5 +256,46 @@ mod tests {
         let h = headers(&[("x-acs-retry-after", "3000")]);
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(3)));
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn absurd_delays_are_clamped_not_panicked_on() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        for v in [
+            "1e300",
+            "10000000000000000000",
+            "18446744073709551615",
+            "1e19",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(parse_retry_after(v, now), Some(MAX_RETRY_AFTER), "{v}");
+        }
+        for v in ["inf", "NaN", "-1e300", "99999999999999999999999999"] {
+            // Not a number we take (a u64 overflow is read as f64: clamped).
+            let got = parse_retry_after(v, now);
+            assert!(
+                got.is_none() || got == Some(MAX_RETRY_AFTER),
+                "{v}: {got:?}"
+            );
+        }
+        for (name, value) in [
+            ("retry-after-ms", "1e30"),
+            ("x-ms-retry-after-ms", "1e300"),
+            ("x-acs-retry-after", "1e300"),
+            ("retry-after", "1e300"),
+            ("x-acs-retry-after", "18446744073709551615"),
+        ] {
+            let h = headers(&[(name, value)]);
+            assert_eq!(
+                retry_after(&h, now),
+                Some(MAX_RETRY_AFTER),
+                "{name}: {value}"
+            );
+        }
+        // Tiny and ordinary values are untouched.
+        let h = headers(&[("retry-after-ms", "1e-300")]);
+        assert_eq!(retry_after(&h, now), Some(Duration::ZERO));
+        let h = headers(&[("x-acs-retry-after", "1500")]);
+        assert_eq!(retry_after(&h, now), Some(Duration::from_millis(1500)));
     }
 }

@@ -64,6 +64,18 @@ impl Rig {
         }
     }
 
+    /// `n` ids of the rig's form, the scripted one first.
+    fn ids(self, n: u32) -> Vec<String> {
+        (0..n)
+            .map(|i| match (self, i) {
+                (_, 0) => self.id(),
+                (Rig::AzureChina | Rig::AzureArm, _) => guid(5000 + i),
+                (Rig::Alibaba, _) => (705_000_000 + u64::from(i)).to_string(),
+                (Rig::AzureClassic, _) => crate::azure_classic::rid(5000 + i),
+            })
+            .collect()
+    }
+
     fn secrets(self, running: &Running) -> Vec<String> {
         match self {
             Rig::AzureChina => vec![SECRET.into()],
@@ -186,6 +198,8 @@ impl Rig {
             (Rig::AzureArm, Special::ClockSkew) => false,
             // A client certificate: no request date, no token to expire.
             (Rig::AzureClassic, Special::ClockSkew | Special::TokenExpiry) => false,
+            // Service Management has no purge call purge-wait makes.
+            (Rig::AzureClassic, Special::Purge) => false,
             _ => true,
         }
     }
@@ -200,6 +214,8 @@ enum Special {
     Signal(&'static str),
     RefusedConnection,
     UnwritableOutput,
+    /// Purge, then wait (`paths` instead of `operation-ids`).
+    Purge,
 }
 
 /// An extra assertion on a cell: what the binary wrote and what the simulator saw.
@@ -215,6 +231,10 @@ struct Case {
     status: &'static str,
     requests: std::ops::RangeInclusive<usize>,
     check: Option<Check>,
+    /// How many operations to wait on (the scripted one, then more of the same form).
+    ids: u32,
+    /// The longest the run may take (the deadline guarantee).
+    max_wall: Option<Duration>,
 }
 
 fn case(
@@ -234,6 +254,8 @@ fn case(
         status,
         requests,
         check: None,
+        ids: 1,
+        max_wall: None,
     }
 }
 
@@ -416,6 +438,60 @@ fn cases() -> Vec<Case> {
                 1..=10,
             )
         },
+        Case {
+            // Accepts every connection and reads every request, never answers: each call is
+            // cut at the deadline (plus 1 s), none starts after it.
+            faults: vec![Fault::Hang; 500],
+            env: &[("INPUT_TIMEOUT", "3s")],
+            ids: 40,
+            max_wall: Some(Duration::from_secs(5)),
+            // The simulator logs a request only when it answers: never.
+            check: Some(|run, _| {
+                let polls: usize = run.outputs["polls"].parse().unwrap_or(usize::MAX);
+                (polls <= 40)
+                    .then_some(())
+                    .ok_or(format!("{polls} calls for 40 ids in one sweep"))
+            }),
+            ..case(
+                "server never answers (many ids)",
+                "outcome=stuck",
+                124,
+                "timed-out",
+                0..=0,
+            )
+        },
+        Case {
+            faults: vec![Fault::Hang; 10],
+            env: &[("INPUT_TIMEOUT", "3s")],
+            special: Special::Purge,
+            max_wall: Some(Duration::from_secs(5)),
+            check: Some(|run, _| {
+                run.commands("warning")
+                    .iter()
+                    .any(|w| w.contains("was not answered before the deadline"))
+                    .then_some(())
+                    .ok_or("the timeout does not say the purge call went unanswered".into())
+            }),
+            ..case("purge never answers", "after=0s", 124, "timed-out", 0..=0)
+        },
+        Case {
+            // A server-sent delay far beyond anything: clamped, so beyond the deadline, so a
+            // timeout at once — never a panic (exit 134, no outputs).
+            faults: vec![
+                Fault::TooManyRequestsWith("retry-after", "1e300".into()),
+                Fault::TooManyRequestsWith("retry-after", "10000000000000000000".into()),
+            ],
+            env: &[("INPUT_RETRIES", "3")],
+            max_wall: Some(Duration::from_secs(5)),
+            check: Some(|run, _| {
+                run.commands("warning")
+                    .iter()
+                    .any(|w| w.contains("is beyond the deadline"))
+                    .then_some(())
+                    .ok_or("the timeout does not name the Retry-After".into())
+            }),
+            ..case("extreme delays", "after=0s", 124, "timed-out", 1..=1)
+        },
     ]
 }
 
@@ -426,6 +502,9 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
     let mut env = rig.env(&running, case.special);
     for (k, v) in case.env {
         env.set(k, v);
+    }
+    if case.ids > 1 {
+        env.set("INPUT_OPERATION-IDS", &rig.ids(case.ids).join("\n"));
     }
     match case.special {
         Special::RefusedConnection => {
@@ -443,8 +522,24 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
             std::fs::create_dir_all(&dir).unwrap();
             env.set("GITHUB_OUTPUT", &dir);
         }
+        Special::Purge => {
+            env.unset("INPUT_OPERATION-IDS");
+            match rig {
+                Rig::AzureArm => {
+                    env.unset("INPUT_LOCATION")
+                        .set("INPUT_RESOURCE-GROUP", "web-rg")
+                        .set("INPUT_PROFILE", "cdn-prof")
+                        .set("INPUT_CDN-ENDPOINT", "web")
+                        .set("INPUT_PATHS", "/a.png");
+                }
+                _ => {
+                    env.set("INPUT_PATHS", "https://www.example.com/a.png");
+                }
+            }
+        }
         _ => {}
     }
+    let started = std::time::Instant::now();
     let run = match case.special {
         Special::Signal(signal) => {
             let child = env.command().spawn().unwrap();
@@ -463,8 +558,14 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
         }
         _ => env.run().await,
     };
+    let wall = started.elapsed();
     let requests = sim.requests();
     let mut problems = Vec::new();
+    if let Some(max) = case.max_wall {
+        if wall > max {
+            problems.push(format!("ran {wall:?} (at most {max:?})"));
+        }
+    }
     if run.code != case.code {
         problems.push(format!("exit {} (expected {})", run.code, case.code));
     }
@@ -575,6 +676,12 @@ async fn every_provider_refuses_bad_inputs_before_any_request() {
         ("INPUT_ENDPOINT", "ftp://example.com", "endpoint"),
         ("INPUT_OPERATION-IDS", " , ", "operation-ids"),
         ("INPUT_PURGE-TYPE", "everything", "purge-type"),
+        // Extremes: refused by range, never overflowed.
+        ("INPUT_TIMEOUT", "300000000000y", "timeout"),
+        ("INPUT_RATE-LIMIT", "1e-300", "rate-limit"),
+        ("INPUT_INTERVAL", "1e300", "interval"),
+        ("INPUT_CONCURRENCY", "99999999999", "concurrency"),
+        ("INPUT_NOT-FOUND-GRACE", "2h", "not-found-grace"),
     ];
     let specific = |rig: Rig| -> Vec<(&'static str, &'static str, &'static str)> {
         match rig {

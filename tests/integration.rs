@@ -49,3 +49,17 @@ mod purge_arm;
 // given twice, purge ids not of their format, ids and URL inputs a request would mangle,
 // the Alibaba STS header set.
 mod wire;
+
+// The deadline is never overrun (servers that never answer, slow rate limits, many ids,
+// slow purge calls), and throttling beyond it is a timeout with the reason.
+mod deadline;
+
+// Operations the purge just created that the status API does not list yet: pending for
+// not-found-grace, then not found.
+mod fresh_ids;
+
+// No server-sent delay or input crashes the process: clamped delays, ranged inputs.
+mod extremes;
+
+// Purge ids: one returned by several purge calls counts once.
+mod purge_ids;

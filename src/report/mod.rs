@@ -466,9 +466,17 @@ pub fn headline(s: &Summary) -> String {
             "could not read the status of {} of {total} {when}",
             s.count(Outcome::Error)
         ),
+        // Why it stopped, when not simply at the deadline: a Retry-After beyond it, a purge
+        // call not answered before it.
+        Status::TimedOut if total == 0 && s.reason.is_some() => {
+            clean(s.reason.as_deref().unwrap_or_default())
+        }
         Status::TimedOut => format!(
-            "timed out after {}: {} of {total} still pending ({})",
-            duration::format(s.timeout),
+            "{}: {} of {total} still pending ({})",
+            match &s.reason {
+                Some(reason) => clean(reason),
+                None => format!("timed out after {}", duration::format(s.timeout)),
+            },
             s.count(Outcome::Pending),
             plural(s.polls as usize, "request")
         ),
