@@ -16,7 +16,7 @@ use std::future::Future;
 
 use tokio::time::{Instant, sleep_until};
 
-use crate::provider::{Provider, ProviderError, PurgeRequest};
+use crate::provider::{Provider, ProviderError, PurgeRequest, check_created_id};
 use crate::wait::{Event, Observer, Settings, schedule};
 
 /// What submitting produced.
@@ -72,7 +72,18 @@ pub async fn submit(
                 ))),
             };
             let error = match result {
+                // Every provider's created ids pass here before anything shows or polls
+                // them. A hostile id is not re-sent for: the purge was done.
                 Ok(ids) => {
+                    if let Err(e) = ids.iter().try_for_each(|id| check_created_id(id)) {
+                        observer.event(&Event::SubmitFailed {
+                            error: &e,
+                            retry_in: None,
+                            attempt: failures + 1,
+                            elapsed: start.elapsed(),
+                        });
+                        return Err(SubmitError::Failed(e, done));
+                    }
                     observer.event(&Event::Submitted {
                         ids: &ids,
                         elapsed: start.elapsed(),
