@@ -58,7 +58,7 @@ impl AzurePipelines {
     fn issue(&mut self, kind: &str, message: &str) {
         self.out.command(
             &format!("##vso[task.logissue type={kind}]"),
-            &escape(message),
+            &escape(&defuse(message)),
         );
     }
 
@@ -133,7 +133,7 @@ impl Reporter for AzurePipelines {
         if summary.status == Status::TimedOut && !fail_on_timeout {
             self.out.command(
                 "##vso[task.complete result=SucceededWithIssues;]",
-                &escape(&headline(summary)),
+                &escape(&defuse(&headline(summary))),
             );
         }
         Ok(())

@@ -112,12 +112,13 @@ impl Gitlab {
             );
             self.out.line(&self.paint(YELLOW, &note));
         }
-        std::fs::write(&path, text).inspect_err(|e| {
+        std::fs::write(&path, text).map_err(|e| {
             let msg = format!(
                 "error: purge-wait could not write the dotenv report {}: {e}",
                 path.display()
             );
             self.out.line(&self.paint(RED, &msg));
+            io::Error::new(e.kind(), format!("dotenv report {}: {e}", path.display()))
         })
     }
 }

@@ -737,3 +737,6 @@ mod tests;
 
 #[cfg(test)]
 mod ci_tests;
+
+#[cfg(test)]
+mod hostile_tests;
