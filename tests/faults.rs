@@ -186,6 +186,8 @@ impl Rig {
             (Rig::AzureArm, Special::ClockSkew) => false,
             // A client certificate: no request date, no token to expire.
             (Rig::AzureClassic, Special::ClockSkew | Special::TokenExpiry) => false,
+            // No purge: ids come only from operation-ids.
+            (Rig::AzureClassic, Special::InjectedIds) => false,
             _ => true,
         }
     }
@@ -200,6 +202,9 @@ enum Special {
     Signal(&'static str),
     RefusedConnection,
     UnwritableOutput,
+    /// A purge whose answer names an id holding workflow commands, logging commands and
+    /// section markers (a hostile server instead of the simulator).
+    InjectedIds,
 }
 
 /// An extra assertion on a cell: what the binary wrote and what the simulator saw.
@@ -397,6 +402,25 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
+            special: Special::InjectedIds,
+            check: Some(|run, _| {
+                crate::hostile_ids::assert_no_injected_line(&run.stdout)?;
+                crate::hostile_ids::assert_no_injected_line(&run.stderr)?;
+                crate::hostile_ids::assert_summary_intact(&run.summary)?;
+                run.stdout
+                    .contains("MalformedOperationId")
+                    .then_some(())
+                    .ok_or("the refusal does not say why".into())
+            }),
+            ..case(
+                "injected ids in a purge answer",
+                "after=0s",
+                3,
+                "error",
+                0..=0,
+            )
+        },
+        Case {
             special: Special::Signal("TERM"),
             ..case(
                 "SIGTERM mid-wait",
@@ -445,6 +469,22 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
         }
         _ => {}
     }
+    // Kept until the run ends.
+    let mut hostile = None;
+    if case.special == Special::InjectedIds {
+        let p = match rig {
+            Rig::AzureChina => crate::hostile_ids::Hostile::AzureChina,
+            Rig::Alibaba => crate::hostile_ids::Hostile::Alibaba,
+            Rig::AzureArm => crate::hostile_ids::Hostile::AzureArm,
+            Rig::AzureClassic => unreachable!("not supported"),
+        };
+        let server = crate::hostile_ids::hostile_server(p).await;
+        env.unset("INPUT_OPERATION-IDS");
+        for (k, v) in crate::hostile_ids::purge_inputs(p, &server.uri()) {
+            env.set(k, &v);
+        }
+        hostile = Some(server);
+    }
     let run = match case.special {
         Special::Signal(signal) => {
             let child = env.command().spawn().unwrap();
@@ -465,6 +505,14 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
     };
     let requests = sim.requests();
     let mut problems = Vec::new();
+    if let Some(server) = hostile {
+        let calls = server.received_requests().await.unwrap_or_default().len();
+        if calls != 1 {
+            problems.push(format!(
+                "{calls} purge calls to the hostile server (expected 1)"
+            ));
+        }
+    }
     if run.code != case.code {
         problems.push(format!("exit {} (expected {})", run.code, case.code));
     }
