@@ -47,3 +47,6 @@ mod purge_arm;
 
 // Ids injected by purge answers: refused as malformed, never printed raw, in every CI system.
 pub(crate) mod hostile_ids;
+
+// Files that are not regular files (FIFOs, directories): refused at once, never blocking.
+pub(crate) mod fifo_files;

@@ -11,7 +11,6 @@
 //!   Annotation messages are cut to the runner's 4096 characters.
 
 use std::collections::HashMap;
-use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -103,7 +102,7 @@ impl Github {
             self.annotate(
                 "error",
                 "purge-wait could not write step outputs",
-                &format!("{}: {e}", path.display()),
+                &e.to_string(),
             )
         })
     }
@@ -121,7 +120,7 @@ impl Github {
             self.annotate(
                 "warning",
                 "purge-wait could not write the job summary",
-                &format!("{}: {e}", path.display()),
+                &e.to_string(),
             )
         })
     }
@@ -270,9 +269,11 @@ pub fn parse_output_file(text: &str) -> Result<HashMap<String, String>, String> 
     Ok(out)
 }
 
-fn append(path: &PathBuf, text: &str) -> io::Result<()> {
-    let mut f = OpenOptions::new().append(true).create(true).open(path)?;
-    f.write_all(text.as_bytes())
+/// Appends to a regular file without ever blocking ([`crate::files`]); the error names the
+/// file.
+fn append(path: &std::path::Path, text: &str) -> io::Result<()> {
+    crate::files::append_regular(path, text.as_bytes())
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
 /// GitHub refuses a job summary of more than 1 MiB per step (`AttachmentSizeLimit`); the

@@ -112,7 +112,7 @@ impl Gitlab {
             );
             self.out.line(&self.paint(YELLOW, &note));
         }
-        std::fs::write(&path, text).map_err(|e| {
+        crate::files::write_regular(&path, text.as_bytes()).map_err(|e| {
             let msg = format!(
                 "error: purge-wait could not write the dotenv report {}: {e}",
                 path.display()

@@ -234,7 +234,7 @@ impl WithJunit {
     }
 
     fn write(&self, xml: &str) -> io::Result<()> {
-        std::fs::write(&self.path, xml.as_bytes()).map_err(|e| {
+        crate::files::write_regular(&self.path, xml.as_bytes()).map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!("JUnit report {}: {e}", self.path.display()),
