@@ -50,3 +50,7 @@ pub(crate) mod hostile_ids;
 
 // Files that are not regular files (FIFOs, directories): refused at once, never blocking.
 pub(crate) mod fifo_files;
+
+// Output formats with hostile text and awkward secrets: JUnit, redaction in every format,
+// GITHUB_OUTPUT's structure, Markdown in the summary, the 1 MiB summary limit.
+mod output_formats;
