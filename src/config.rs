@@ -1010,7 +1010,12 @@ fn alibaba_credentials(
         ));
     }
     let token = if let Some(file) = raw.get("oidc-token-file") {
-        readable_file(raw, "oidc-token-file", "the OIDC token")?;
+        // Read when STS credentials are needed (a missing file is reported then, exit 3, as
+        // before); one that exists must be a regular file.
+        let path = std::path::Path::new(file);
+        if path.exists() {
+            readable_file(raw, "oidc-token-file", "the OIDC token")?;
+        }
         auth::TokenSource::File(file.into())
     } else {
         let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
