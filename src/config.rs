@@ -868,6 +868,7 @@ impl Config {
             ..wait::Settings::default()
         };
         let fail_on_timeout = raw.boolean("fail-on-timeout")?;
+        report_files(raw, env, report)?;
         raw.boolean("allow-http")?;
         let purge = purge_request(raw)?;
         if purge.is_some() && raw.get("operation-ids").is_some() {
@@ -1077,6 +1078,12 @@ fn alibaba_credentials(
         ));
     }
     let token = if let Some(file) = raw.get("oidc-token-file") {
+        // Read when STS credentials are needed (a missing file is reported then, exit 3, as
+        // before); one that exists must be a regular file.
+        let path = std::path::Path::new(file);
+        if path.exists() {
+            readable_file(raw, "oidc-token-file", "the OIDC token")?;
+        }
         auth::TokenSource::File(file.into())
     } else {
         let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
@@ -1278,6 +1285,74 @@ pub fn report_kind(raw: &Raw, env: &HashMap<String, String>) -> Result<ReportKin
             "Use auto, github, gitlab, azure-pipelines, plain or json.",
         )),
     }
+}
+
+/// An input naming a file to read: it must be a regular file (a FIFO would block the
+/// process; a directory or device is a mistake).
+fn readable_file(raw: &Raw, name: &'static str, holding: &str) -> Result<(), ConfigError> {
+    let path = raw.get(name).expect("given");
+    crate::files::check_readable(std::path::Path::new(path)).map_err(|e| {
+        let problem = match e.kind() {
+            std::io::ErrorKind::NotFound => "is not a file: no such file".to_string(),
+            std::io::ErrorKind::InvalidInput => format!("is {e}"),
+            _ => format!("could not be read ({e})"),
+        };
+        raw.invalid(
+            name,
+            &problem,
+            &format!("Give the path of the regular file holding {holding}."),
+        )
+    })
+}
+
+/// The files the reporter will write (`junit-file`; `dotenv-file` on GitLab; on GitHub
+/// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`): absent is fine (created), an existing one must
+/// be a regular file — a FIFO would block the process for as long as nobody reads it.
+fn report_files(
+    raw: &Raw,
+    env: &HashMap<String, String>,
+    report: ReportKind,
+) -> Result<(), ConfigError> {
+    let not_regular = |path: &str| -> Option<String> {
+        match crate::files::check_writable(std::path::Path::new(path)) {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Some(e.to_string()),
+            _ => None,
+        }
+    };
+    let fix = "Give the path of a regular file (it is created when absent).";
+    for name in ["junit-file", "dotenv-file"] {
+        if name == "dotenv-file" && report != ReportKind::Gitlab {
+            continue;
+        }
+        let path = raw
+            .get(name)
+            .unwrap_or(crate::report::gitlab::DEFAULT_DOTENV_FILE);
+        if let Some(why) = not_regular(path) {
+            return Err(match raw.get(name) {
+                Some(_) => raw.invalid(name, &format!("is {why}"), fix),
+                None => ConfigError::new(
+                    Some(name),
+                    format!("input `{name}` (default {path:?}): {path:?} is {why}. {fix}"),
+                ),
+            });
+        }
+    }
+    if report == ReportKind::Github {
+        for var in ["GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"] {
+            let Some(path) = env.get(var).filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            if let Some(why) = not_regular(path) {
+                return Err(ConfigError::new(
+                    Some(var),
+                    format!(
+                        "`{var}` names {path:?}, which is {why}: purge-wait appends to it and will not wait on anything else. The runner sets it to a regular file; do not override it."
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The report files (`dotenv-file`, `junit-file`). Never fails, so that a configuration
@@ -1749,13 +1824,7 @@ fn credential(
         });
     }
     if let Some(path) = raw.get("federated-token-file") {
-        if !std::path::Path::new(path).is_file() {
-            return Err(raw.invalid(
-                "federated-token-file",
-                "is not a readable file",
-                "Give the path of the file holding the federated token (AZURE_FEDERATED_TOKEN_FILE).",
-            ));
-        }
+        readable_file(raw, "federated-token-file", "the federated token")?;
         return Ok(Credential::FederatedTokenFile {
             tenant_id,
             client_id,

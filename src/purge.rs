@@ -23,7 +23,7 @@ use std::future::Future;
 use tokio::time::{Instant, sleep_until};
 
 use crate::duration::{after, format};
-use crate::provider::{ErrorKind, Provider, ProviderError, PurgeRequest};
+use crate::provider::{ErrorKind, Provider, ProviderError, PurgeRequest, check_created_id};
 use crate::wait::{Event, Observer, Settings, schedule};
 
 /// What submitting produced.
@@ -116,7 +116,18 @@ pub async fn submit(
                 ))),
             };
             let error = match result {
+                // Every provider's created ids pass here before anything shows or polls
+                // them. A hostile id is not re-sent for: the purge was done.
                 Ok(ids) => {
+                    if let Err(e) = ids.iter().try_for_each(|id| check_created_id(id)) {
+                        observer.event(&Event::SubmitFailed {
+                            error: &e,
+                            retry_in: None,
+                            attempt: failures + 1,
+                            elapsed: start.elapsed(),
+                        });
+                        return Err(SubmitError::Failed(e, done));
+                    }
                     let ids = done.add(ids, Instant::now());
                     observer.event(&Event::Submitted {
                         ids: &ids,

@@ -200,6 +200,8 @@ impl Rig {
             (Rig::AzureClassic, Special::ClockSkew | Special::TokenExpiry) => false,
             // Service Management has no purge call purge-wait makes.
             (Rig::AzureClassic, Special::Purge) => false,
+            // No purge: ids come only from operation-ids.
+            (Rig::AzureClassic, Special::InjectedIds) => false,
             _ => true,
         }
     }
@@ -216,6 +218,14 @@ enum Special {
     UnwritableOutput,
     /// Purge, then wait (`paths` instead of `operation-ids`).
     Purge,
+    /// A purge whose answer names an id holding workflow commands, logging commands and
+    /// section markers (a hostile server instead of the simulator).
+    InjectedIds,
+    /// `GITHUB_OUTPUT` names a FIFO.
+    FifoOutput,
+    /// The provider's input file (ca-file, certificate-file, federated-token-file,
+    /// oidc-token-file) names a FIFO.
+    FifoInput,
 }
 
 /// An extra assertion on a cell: what the binary wrote and what the simulator saw.
@@ -419,6 +429,54 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
+            special: Special::InjectedIds,
+            check: Some(|run, _| {
+                crate::hostile_ids::assert_no_injected_line(&run.stdout)?;
+                crate::hostile_ids::assert_no_injected_line(&run.stderr)?;
+                crate::hostile_ids::assert_summary_intact(&run.summary)?;
+                run.stdout
+                    .contains("MalformedOperationId")
+                    .then_some(())
+                    .ok_or("the refusal does not say why".into())
+            }),
+            ..case(
+                "injected ids in a purge answer",
+                "after=0s",
+                3,
+                "error",
+                0..=0,
+            )
+        },
+        Case {
+            special: Special::FifoOutput,
+            check: Some(|run, _| {
+                let errors = run.commands("error");
+                (errors
+                    .iter()
+                    .any(|e| e.contains("`GITHUB_OUTPUT`") && e.contains("FIFO"))
+                    && errors
+                        .iter()
+                        .any(|e| e.contains("could not write step outputs")))
+                .then_some(())
+                .ok_or(format!("the FIFO is not named: {errors:?}"))
+            }),
+            ..case("FIFO as $GITHUB_OUTPUT", "after=0s", 2, "error", 0..=0)
+        },
+        Case {
+            special: Special::FifoInput,
+            check: Some(|run, _| {
+                run.commands("error")
+                    .first()
+                    .filter(|e| e.contains("FIFO (named pipe), not a regular file"))
+                    .map(|_| ())
+                    .ok_or(format!(
+                        "the FIFO is not named: {:?}",
+                        run.commands("error")
+                    ))
+            }),
+            ..case("FIFO as an input file", "after=0s", 2, "error", 0..=0)
+        },
+        Case {
             special: Special::Signal("TERM"),
             ..case(
                 "SIGTERM mid-wait",
@@ -518,9 +576,41 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
                 .set("AZURE_CLIENT_SECRET", arm::DEMO_CLIENT_SECRET);
         }
         Special::UnwritableOutput => {
-            let dir = env.path("not-a-file");
-            std::fs::create_dir_all(&dir).unwrap();
-            env.set("GITHUB_OUTPUT", &dir);
+            // In a directory that does not exist: accepted as absent (to be created), then
+            // cannot be created. (A directory itself is refused before any request, as every
+            // existing file that is not a regular file is.)
+            env.set("GITHUB_OUTPUT", &env.path("no-such-dir/output"));
+        }
+        Special::FifoOutput => {
+            let fifo = crate::fifo_files::mkfifo(&env, "output-fifo");
+            env.set("GITHUB_OUTPUT", &fifo);
+        }
+        Special::FifoInput => {
+            let fifo = crate::fifo_files::mkfifo(&env, "input-fifo");
+            match rig {
+                Rig::AzureChina => {
+                    env.set("INPUT_CA-FILE", &fifo);
+                }
+                Rig::AzureClassic => {
+                    env.unset("INPUT_CERTIFICATE")
+                        .set("INPUT_CERTIFICATE-FILE", &fifo);
+                }
+                Rig::AzureArm => {
+                    env.unset("AZURE_ACCESS_TOKEN")
+                        .set("AZURE_TENANT_ID", arm::DEMO_TENANT)
+                        .set("AZURE_CLIENT_ID", arm::DEMO_CLIENT)
+                        .set("AZURE_FEDERATED_TOKEN_FILE", &fifo);
+                }
+                Rig::Alibaba => {
+                    use purge_wait::sim::alibaba::{DEMO_OIDC_PROVIDER_ARN, DEMO_ROLE_ARN};
+                    env.unset("ALIBABA_CLOUD_ACCESS_KEY_ID")
+                        .unset("INPUT_ACCESS-KEY-SECRET")
+                        .set("ALIBABA_CLOUD_ROLE_ARN", DEMO_ROLE_ARN)
+                        .set("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", DEMO_OIDC_PROVIDER_ARN)
+                        .set("INPUT_STS-ENDPOINT", &sim.url())
+                        .set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &fifo);
+                }
+            }
         }
         Special::Purge => {
             env.unset("INPUT_OPERATION-IDS");
@@ -538,6 +628,22 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
             }
         }
         _ => {}
+    }
+    // Kept until the run ends.
+    let mut hostile = None;
+    if case.special == Special::InjectedIds {
+        let p = match rig {
+            Rig::AzureChina => crate::hostile_ids::Hostile::AzureChina,
+            Rig::Alibaba => crate::hostile_ids::Hostile::Alibaba,
+            Rig::AzureArm => crate::hostile_ids::Hostile::AzureArm,
+            Rig::AzureClassic => unreachable!("not supported"),
+        };
+        let server = crate::hostile_ids::hostile_server(p).await;
+        env.unset("INPUT_OPERATION-IDS");
+        for (k, v) in crate::hostile_ids::purge_inputs(p, &server.uri()) {
+            env.set(k, &v);
+        }
+        hostile = Some(server);
     }
     let started = std::time::Instant::now();
     let run = match case.special {
@@ -566,6 +672,14 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
             problems.push(format!("ran {wall:?} (at most {max:?})"));
         }
     }
+    if let Some(server) = hostile {
+        let calls = server.received_requests().await.unwrap_or_default().len();
+        if calls != 1 {
+            problems.push(format!(
+                "{calls} purge calls to the hostile server (expected 1)"
+            ));
+        }
+    }
     if run.code != case.code {
         problems.push(format!("exit {} (expected {})", run.code, case.code));
     }
@@ -576,7 +690,10 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
             case.requests
         ));
     }
-    if case.special != Special::UnwritableOutput {
+    if !matches!(
+        case.special,
+        Special::UnwritableOutput | Special::FifoOutput
+    ) {
         for name in purge_wait::report::Outputs::NAMES {
             if !run.outputs.contains_key(name) {
                 problems.push(format!("output {name} missing"));

@@ -63,3 +63,13 @@ mod extremes;
 
 // Purge ids: one returned by several purge calls counts once.
 mod purge_ids;
+
+// Ids injected by purge answers: refused as malformed, never printed raw, in every CI system.
+pub(crate) mod hostile_ids;
+
+// Files that are not regular files (FIFOs, directories): refused at once, never blocking.
+pub(crate) mod fifo_files;
+
+// Output formats with hostile text and awkward secrets: JUnit, redaction in every format,
+// GITHUB_OUTPUT's structure, Markdown in the summary, the 1 MiB summary limit.
+mod output_formats;
