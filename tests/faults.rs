@@ -434,8 +434,7 @@ fn cases() -> Vec<Case> {
                 crate::hostile_ids::assert_no_injected_line(&run.stdout)?;
                 crate::hostile_ids::assert_no_injected_line(&run.stderr)?;
                 crate::hostile_ids::assert_summary_intact(&run.summary)?;
-                run.stdout
-                    .contains("MalformedOperationId")
+                crate::hostile_ids::says_why(&run.stdout)
                     .then_some(())
                     .ok_or("the refusal does not say why".into())
             }),
