@@ -307,10 +307,13 @@ fn rustls_problem(c: &rustls::CertificateError) -> (CertProblem, Option<String>)
         C::NotValidForNameContext {
             expected,
             presented,
-        } => (
-            CertProblem::NameMismatch,
-            Some(names_detail(&expected.to_str(), presented)),
-        ),
+        } => {
+            let presented: Vec<String> = presented.iter().map(|n| unwrap_debug(n)).collect();
+            (
+                CertProblem::NameMismatch,
+                Some(names_detail(&expected.to_str(), &presented)),
+            )
+        }
         C::UnknownIssuer => (CertProblem::UnknownIssuer, None),
         C::Expired => (CertProblem::Expired, None),
         C::ExpiredContext { not_after, .. } => (
@@ -338,6 +341,18 @@ fn rustls_problem(c: &rustls::CertificateError) -> (CertProblem, Option<String>)
         ),
         C::BadEncoding => (CertProblem::Other("unreadable certificate".into()), None),
         other => (CertProblem::Other(format!("{other:?}")), None),
+    }
+}
+
+/// webpki writes presented names as `DnsName("a.example")` or `IpAddress(…)`: the name alone.
+fn unwrap_debug(name: &str) -> String {
+    match name.split_once('(') {
+        Some((kind, rest))
+            if kind.chars().all(|c| c.is_ascii_alphanumeric()) && rest.ends_with(')') =>
+        {
+            rest[..rest.len() - 1].trim_matches('"').to_string()
+        }
+        _ => name.to_string(),
     }
 }
 
@@ -512,6 +527,82 @@ mod tests {
             );
         }
         h
+    }
+
+    #[test]
+    fn a_3xx_is_an_error_naming_only_the_target_origin() {
+        let base =
+            Url::parse("https://cdn.aliyuncs.com/?Action=Describe&Signature=s3cr3t").unwrap();
+        let h = headers(&[(
+            "location",
+            "http://user:pw@127.0.0.1:8081/steal?token=abc#frag",
+        )]);
+        let e = check_redirect(Some(&base), 307, &h).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert_eq!(e.http_status, Some(307));
+        assert!(
+            e.message
+                .contains("redirect (HTTP 307) to http://127.0.0.1:8081;"),
+            "{e}"
+        );
+        for hidden in ["user", "pw", "steal", "token", "abc", "frag", "s3cr3t"] {
+            assert!(!e.to_string().contains(hidden), "{hidden}: {e}");
+        }
+        // Relative: resolved against the request.
+        let h = headers(&[("location", "/elsewhere")]);
+        let e = check_redirect(Some(&base), 302, &h).unwrap_err();
+        assert!(e.message.contains("to https://cdn.aliyuncs.com;"), "{e}");
+        let e = check_redirect(Some(&base), 301, &HeaderMap::new()).unwrap_err();
+        assert!(e.message.contains("without a Location"), "{e}");
+        let h = headers(&[("location", "data:text/plain,hi")]);
+        assert!(
+            check_redirect(Some(&base), 308, &h)
+                .unwrap_err()
+                .message
+                .contains("to a data: URL")
+        );
+        for ok in [200, 202, 204, 404, 429, 500] {
+            assert!(check_redirect(Some(&base), ok, &h).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn certificate_errors_are_found_behind_io_errors_and_are_permanent() {
+        use rustls::CertificateError as C;
+        let wrapped = |c: C| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(c),
+            )
+        };
+        let e = certificate_error(&wrapped(C::UnknownIssuer), Some("example.net")).unwrap();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert!(!e.may_have_reached);
+        assert!(e.message.contains("not trusted (host example.net)"), "{e}");
+        assert!(e.to_string().contains("`ca-file`"), "{e}");
+        let name = C::NotValidForNameContext {
+            expected: rustls_pki_types::ServerName::try_from("cdn.example").unwrap(),
+            presented: vec!["DnsName(\"a.example\")".into(), "b.example".into()],
+        };
+        let e = certificate_error(&wrapped(name), None).unwrap();
+        assert!(
+            e.message
+                .contains("(it names a.example, b.example; the host is cdn.example)"),
+            "{e}"
+        );
+        let ca = C::Other(rustls::OtherError(std::sync::Arc::new(
+            webpki::Error::CaUsedAsEndEntity,
+        )));
+        let e = certificate_error(&wrapped(ca), None).unwrap();
+        assert!(e.message.contains("CA certificate as its own"), "{e}");
+        // Other TLS failures are not certificate errors.
+        let alert = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(rustls::AlertDescription::HandshakeFailure),
+        );
+        assert!(certificate_error(&alert, None).is_none());
+        let e = chain_error(&alert, "could not connect", None, false);
+        assert_eq!(e.kind, ErrorKind::Transient);
     }
 
     #[test]

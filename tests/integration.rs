@@ -44,3 +44,7 @@ mod azure_arm;
 
 // Purge, then wait on Azure Resource Manager: classic CDN and Front Door endpoints.
 mod purge_arm;
+
+// Server certificates that fail verification, on both TLS stacks and every kind of
+// endpoint: exit 3 at once, in plain words, with the fix.
+mod tls_errors;
