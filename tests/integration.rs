@@ -48,3 +48,6 @@ mod purge_arm;
 // Server certificates that fail verification, on both TLS stacks and every kind of
 // endpoint: exit 3 at once, in plain words, with the fix.
 mod tls_errors;
+
+// Redirects: never followed, never a success, nothing sent to the other origin.
+mod redirects;

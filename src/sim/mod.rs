@@ -229,6 +229,9 @@ pub enum Fault {
     Slow(Duration),
     /// The API's answer, its body cut in half.
     Truncated,
+    /// `307 Temporary Redirect` to this URL (another origin, say), as a misconfigured or
+    /// hostile front end answers; the API is not asked.
+    Redirect(String),
 }
 
 /// A provider's simulated API.
@@ -460,6 +463,11 @@ async fn faulty(api: &dyn Api, req: &SimRequest, fault: Fault) -> Answer {
             tokio::time::sleep(delay).await;
             let mut a = api.answer(req);
             a.label = format!("fault: slow, then {}", a.label);
+            a
+        }
+        Fault::Redirect(to) => {
+            let mut a = bare(307, "", "fault: redirect");
+            a.headers.push(("location", to));
             a
         }
         Fault::Truncated => {
