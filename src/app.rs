@@ -89,7 +89,16 @@ pub(crate) async fn wait_trusting(
     };
     let provider: Box<dyn Provider> = match &config.provider {
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
-        ProviderConfig::AzureClassic(s) => Box::new(AzureClassic::new(s.clone(), client)),
+        ProviderConfig::AzureClassic(s) => {
+            // OpenSSL, for Service Management's renegotiation (see tls::ossl).
+            match http::openssl_client::Client::new(config.wait.request_timeout, &config.tls) {
+                Ok(c) => Box::new(AzureClassic::new(s.clone(), c)),
+                Err(e) => {
+                    eprintln!("error: could not set up the HTTP client: {e}");
+                    return 3;
+                }
+            }
+        }
         ProviderConfig::AzureArm(s) => {
             Box::new(AzureArm::new((**s).clone(), client, redactor.clone()))
         }

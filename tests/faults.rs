@@ -333,6 +333,25 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
+            // Another origin: were it followed, the refused connection would be retried and
+            // the next poll would succeed.
+            faults: vec![Fault::Redirect("http://127.0.0.1:9/moved?x=1".into())],
+            check: Some(|run, _| {
+                run.commands("error")
+                    .iter()
+                    .any(|e| e.contains("unexpected redirect (HTTP 307) to http://127.0.0.1:9;"))
+                    .then_some(())
+                    .ok_or("no error naming the redirect".into())
+            }),
+            ..case(
+                "redirect to another origin (not followed)",
+                "after=0s",
+                3,
+                "error",
+                1..=1,
+            )
+        },
+        Case {
             env: &[("INPUT_RETRIES", "2")],
             ..case(
                 "malformed body, persistent",

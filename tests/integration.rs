@@ -73,3 +73,10 @@ pub(crate) mod fifo_files;
 // Output formats with hostile text and awkward secrets: JUnit, redaction in every format,
 // GITHUB_OUTPUT's structure, Markdown in the summary, the 1 MiB summary limit.
 mod output_formats;
+
+// Server certificates that fail verification, on both TLS stacks and every kind of
+// endpoint: exit 3 at once, in plain words, with the fix.
+mod tls_errors;
+
+// Redirects: never followed, never a success, nothing sent to the other origin.
+mod redirects;

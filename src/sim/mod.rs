@@ -249,6 +249,9 @@ pub enum Fault {
     /// `429` with this one delay header and value, e.g. `("retry-after", "1e300")`: how
     /// absurd server-sent delays are tested.
     TooManyRequestsWith(&'static str, String),
+    /// `307 Temporary Redirect` to this URL (another origin, say), as a misconfigured or
+    /// hostile front end answers; the API is not asked.
+    Redirect(String),
 }
 
 /// A provider's simulated API.
@@ -490,6 +493,11 @@ async fn faulty(api: &dyn Api, req: &SimRequest, fault: Fault) -> Answer {
             tokio::time::sleep(delay).await;
             let mut a = api.answer(req);
             a.label = format!("fault: slow, then {}", a.label);
+            a
+        }
+        Fault::Redirect(to) => {
+            let mut a = bare(307, "", "fault: redirect");
+            a.headers.push(("location", to));
             a
         }
         Fault::Truncated => {
