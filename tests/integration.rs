@@ -44,3 +44,6 @@ mod azure_arm;
 
 // Purge, then wait on Azure Resource Manager: classic CDN and Front Door endpoints.
 mod purge_arm;
+
+// The job summary's Mermaid gantt chart through the binary, with hostile provider text.
+mod summary_chart;

@@ -170,7 +170,8 @@ impl Reporter for Github {
         self.out.line(&headline(summary));
         let outputs = Outputs::from_summary(summary);
         let written = self.write_outputs(&outputs);
-        let summarised = self.write_summary(&markdown(summary));
+        let chart = super::gantt::section(summary, chrono::Utc::now(), self.out.redactor());
+        let summarised = self.write_summary(&(markdown(summary) + &chart));
         written.and(summarised)
     }
 
