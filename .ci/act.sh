@@ -49,11 +49,11 @@ for f in "$out"/summary-*.md; do
     sum="$(sha256sum <"$f" | cut -c1-16)"
     if [ -n "${seen[$sum]:-}" ]; then rm "$f"; continue; fi
     seen[$sum]=1
-    grep -q '^| Operation | Result |' "$f" && grep -q '^```mermaid$' "$f" || {
+    if ! grep -q '^| Operation | Result |' "$f" || ! grep -q '^```mermaid$' "$f"; then
         echo "a summary without the table or the chart:" >&2
         cat "$f" >&2
         exit 1
-    }
+    fi
 done
 summaries=("$out"/summary-*.md)
 [ "${#summaries[@]}" -ge 4 ] || { echo "only ${#summaries[@]} summaries in the act log" >&2; exit 1; }

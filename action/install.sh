@@ -151,6 +151,7 @@ case "$ext" in
         elif [ -x "${SYSTEMROOT:-C:/Windows}/System32/tar.exe" ]; then
             "${SYSTEMROOT:-C:/Windows}/System32/tar.exe" -xf "$work/$asset" -C "$work/x"
         else
+            # shellcheck disable=SC2016 # PowerShell's $args, not the shell's
             pwsh -NoProfile -Command 'Expand-Archive -LiteralPath $args[0] -DestinationPath $args[1]' \
                 "$work/$asset" "$work/x"
         fi

@@ -27,6 +27,7 @@ start() {
     local name="$1"
     shift
     : >"$out/$name.log"
+    # shellcheck disable=SC2016 # expanded by the inner bash
     setsid bash -c '
         timeout 300 "$@" 2>&1 | while IFS= read -r line; do
             printf "%s %s\n" "$(date +%s%N)" "$line"
