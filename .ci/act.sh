@@ -15,7 +15,15 @@ ci_node_tools
 bin="$PWD/target/debug/purge-wait"
 [ -x "$bin" ] || cargo build --locked --bin purge-wait
 out="$(mktemp -d "${TMPDIR:-/tmp}/purge-wait-act.XXXXXX")"
-trap '[ -n "${PURGE_WAIT_ACT_KEEP:-}" ] || rm -rf "$out"' EXIT
+# On the way out: end the servers the workflow started (by their recorded session), even
+# when a job failed before its stop step.
+cleanup() {
+    for pid in "$out"/*.pid; do
+        [ -f "$pid" ] && kill -- "-$(cat "$pid")" 2>/dev/null
+    done
+    [ -n "${PURGE_WAIT_ACT_KEEP:-}" ] || rm -rf "$out"
+}
+trap cleanup EXIT
 
 # Loopback only: act asks api.nektosact.com for version notices unless told not to, and
 # binds a cache server to 192.0.2.2 unless disabled; its workspaces go under $out.

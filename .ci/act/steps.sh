@@ -21,7 +21,8 @@ wait_for_line() {
     return 1
 }
 
-# Starts "$@" in the background for at most 5 minutes, each output line stamped with the
+# Starts "$@" in the background, in a session of its own (`stop` ends it whole; timeout
+# --foreground stays in it), for at most 5 minutes, each output line stamped with the
 # time it was read (nanoseconds), into $out/$name.log; records its pid.
 start() {
     local name="$1"
@@ -29,7 +30,7 @@ start() {
     : >"$out/$name.log"
     # shellcheck disable=SC2016 # expanded by the inner bash
     setsid bash -c '
-        timeout 300 "$@" 2>&1 | while IFS= read -r line; do
+        timeout --foreground 300 "$@" 2>&1 | while IFS= read -r line; do
             printf "%s %s\n" "$(date +%s%N)" "$line"
         done' _ "$@" >>"$out/$name.log" 2>&1 </dev/null &
     echo $! >"$out/$name.pid"
