@@ -19,10 +19,10 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use url::Url;
 
-use crate::auth::alibaba as auth;
-use crate::auth::entra::{self, Cloud, Credential};
 use crate::duration;
 use crate::http;
+use crate::provider::alibaba::credentials as auth;
+use crate::provider::azure_arm::entra::{self, Cloud, Credential};
 use crate::provider::{PurgeKind, PurgeRequest};
 use crate::provider::{alibaba, azure_arm, azure_china, azure_classic};
 use crate::report::ReportKind;
@@ -536,7 +536,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(input: Option<&'static str>, message: String) -> Self {
+    pub fn new(input: Option<&'static str>, message: String) -> Self {
         ConfigError { input, message }
     }
 }
@@ -580,6 +580,11 @@ impl Raw {
             .map(|(v, _)| v.as_str())
     }
 
+    /// Where the value of `name` came from, when it is set.
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.values.get(name).map(|(_, source)| source)
+    }
+
     /// Sets an input as if given on the command line (the demo uses this).
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         self.values.insert(name, (value.into(), Source::Flag));
@@ -606,11 +611,11 @@ impl Raw {
         r
     }
 
-    fn required(&self, name: &'static str) -> Result<&str, ConfigError> {
+    pub fn required(&self, name: &'static str) -> Result<&str, ConfigError> {
         self.get(name).ok_or_else(|| missing(name))
     }
 
-    fn invalid(&self, name: &'static str, problem: &str, fix: &str) -> ConfigError {
+    pub fn invalid(&self, name: &'static str, problem: &str, fix: &str) -> ConfigError {
         let input = input(name);
         let (value, source) = self.values.get(name).expect("only set inputs are invalid");
         let shown = if input.secret {
@@ -624,7 +629,7 @@ impl Raw {
         )
     }
 
-    fn duration(&self, name: &'static str) -> Result<Duration, ConfigError> {
+    pub fn duration(&self, name: &'static str) -> Result<Duration, ConfigError> {
         let text = self.required(name)?;
         match duration::parse(text) {
             Some(d) if d >= Duration::from_millis(100) => Ok(d),
@@ -637,7 +642,7 @@ impl Raw {
         }
     }
 
-    fn number(
+    pub fn number(
         &self,
         name: &'static str,
         range: std::ops::RangeInclusive<u32>,
@@ -654,7 +659,7 @@ impl Raw {
     }
 
     /// An optional rate in calls per second, more than 0 and at most 1000.
-    fn rate(&self, name: &'static str) -> Result<Option<f64>, ConfigError> {
+    pub fn rate(&self, name: &'static str) -> Result<Option<f64>, ConfigError> {
         let Some(text) = self.get(name) else {
             return Ok(None);
         };
@@ -668,7 +673,7 @@ impl Raw {
         }
     }
 
-    fn boolean(&self, name: &'static str) -> Result<bool, ConfigError> {
+    pub fn boolean(&self, name: &'static str) -> Result<bool, ConfigError> {
         let text = self.required(name)?;
         match text.to_ascii_lowercase().as_str() {
             "true" | "yes" | "on" | "1" => Ok(true),
@@ -677,7 +682,7 @@ impl Raw {
         }
     }
 
-    fn guid(&self, name: &'static str) -> Result<String, ConfigError> {
+    pub fn guid(&self, name: &'static str) -> Result<String, ConfigError> {
         let text = self.required(name)?;
         if is_guid(text) {
             Ok(text.to_ascii_lowercase())
@@ -691,7 +696,7 @@ impl Raw {
     }
 }
 
-fn missing(name: &'static str) -> ConfigError {
+pub(crate) fn missing(name: &'static str) -> ConfigError {
     let input = input(name);
     let envs = env_names(input);
     let mut ways = vec![format!("--{name}")];
@@ -1166,7 +1171,7 @@ pub fn report_options(raw: &Raw) -> crate::report::Options {
     }
 }
 
-fn endpoint(raw: &Raw, default: &str) -> Result<Url, ConfigError> {
+pub(crate) fn endpoint(raw: &Raw, default: &str) -> Result<Url, ConfigError> {
     match raw.get("endpoint") {
         Some(_) => base_url(raw, "endpoint", "https://restapi.cdn.azure.cn"),
         None => Ok(Url::parse(default).expect("default endpoint parses")),
@@ -1781,8 +1786,7 @@ where
     })
 }
 
-mod azure_classic_inputs;
-use azure_classic_inputs::{azure_classic_settings, ca_roots};
+use crate::provider::azure_classic::inputs::{azure_classic_settings, ca_roots};
 
 #[cfg(test)]
 mod tests;

@@ -92,7 +92,7 @@ async fn demo_arm(
     env: &HashMap<String, String>,
     shutdown: impl Future<Output = ()>,
 ) -> u8 {
-    use sim::azure_arm::{self as arm_sim, AzureArmSim};
+    use crate::provider::azure_arm::sim::{self as arm_sim, AzureArmSim};
     const CDN: &str = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
     const LOCATION: &str = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
     const APIM: &str = "c0ffee00-1234-4abc-8def-001122334455";
@@ -173,11 +173,15 @@ async fn demo_china(
         .iter()
         .map(|spec| Scenario::parse(spec, &default).expect("demo specs parse"))
         .collect();
-    let setup = sim::azure_china::Setup {
+    let setup = crate::provider::azure_china::sim::Setup {
         ops: ops.clone(),
         ..Default::default()
     };
-    let sim = match demo_sim(sim::azure_china::AzureChinaSim::new(setup.clone())).await {
+    let sim = match demo_sim(crate::provider::azure_china::sim::AzureChinaSim::new(
+        setup.clone(),
+    ))
+    .await
+    {
         Ok(sim) => sim,
         Err(code) => return code,
     };
@@ -239,14 +243,14 @@ async fn demo_classic(
         .iter()
         .map(|spec| Scenario::parse(spec, &default).expect("demo specs parse"))
         .collect();
-    let setup = sim::azure_classic::Setup {
+    let setup = crate::provider::azure_classic::sim::Setup {
         thumbprints: vec![pki.client.thumbprint()],
         ops: ops.clone(),
         ..Default::default()
     };
     let subscription = setup.subscription_id.clone();
     let sim = match Simulator::start_tls(
-        sim::azure_classic::AzureClassicSim::new(setup),
+        crate::provider::azure_classic::sim::AzureClassicSim::new(setup),
         "127.0.0.1:0".parse().expect("address parses"),
         false,
         server_tls,
@@ -292,7 +296,7 @@ pub async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
     if let Some(product) = raw.get("provider").and_then(alibaba::Product::from_name) {
         return simulate_alibaba(product, args, raw, shutdown).await;
     }
-    let mut setup = sim::azure_china::Setup {
+    let mut setup = crate::provider::azure_china::sim::Setup {
         default: Scenario::succeeds_after(args.default_duration),
         ..Default::default()
     };
@@ -327,7 +331,12 @@ pub async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
         shown_secret,
         duration::format(args.default_duration),
     );
-    let sim = match serve(sim::azure_china::AzureChinaSim::new(setup), args.listen).await {
+    let sim = match serve(
+        crate::provider::azure_china::sim::AzureChinaSim::new(setup),
+        args.listen,
+    )
+    .await
+    {
         Ok(sim) => sim,
         Err(code) => return code,
     };
@@ -338,9 +347,12 @@ pub async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
 
 /// Serves simulated Azure Resource Manager, Entra ID and GitHub OIDC until interrupted.
 async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
-    use sim::azure_arm::{AzureArmSim, GITHUB_PATH, Setup};
-    let cloud = match raw.get("environment").map(crate::auth::entra::Cloud::parse) {
-        None => crate::auth::entra::Cloud::Public,
+    use crate::provider::azure_arm::sim::{AzureArmSim, GITHUB_PATH, Setup};
+    let cloud = match raw
+        .get("environment")
+        .map(crate::provider::azure_arm::entra::Cloud::parse)
+    {
+        None => crate::provider::azure_arm::entra::Cloud::Public,
         Some(Some(c)) => c,
         Some(None) => {
             eprintln!(
@@ -408,11 +420,15 @@ async fn demo_alibaba(
             Scenario::parse(&spec, &default).expect("demo specs parse")
         })
         .collect();
-    let setup = sim::alibaba::Setup {
+    let setup = crate::provider::alibaba::sim::Setup {
         ops: ops.clone(),
         ..Default::default()
     };
-    let sim = match demo_sim(sim::alibaba::AlibabaSim::new(setup.clone())).await {
+    let sim = match demo_sim(crate::provider::alibaba::sim::AlibabaSim::new(
+        setup.clone(),
+    ))
+    .await
+    {
         Ok(sim) => sim,
         Err(code) => return code,
     };
@@ -458,7 +474,7 @@ async fn simulate_alibaba(
     raw: Raw,
     shutdown: impl Future<Output = ()>,
 ) -> u8 {
-    let mut setup = sim::alibaba::Setup {
+    let mut setup = crate::provider::alibaba::sim::Setup {
         default: Scenario::succeeds_after(args.default_duration),
         ..Default::default()
     };
@@ -486,7 +502,12 @@ async fn simulate_alibaba(
         shown_secret,
         duration::format(args.default_duration),
     );
-    let sim = match serve(sim::alibaba::AlibabaSim::new(setup), args.listen).await {
+    let sim = match serve(
+        crate::provider::alibaba::sim::AlibabaSim::new(setup),
+        args.listen,
+    )
+    .await
+    {
         Ok(sim) => sim,
         Err(code) => return code,
     };

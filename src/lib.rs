@@ -35,7 +35,6 @@ pub mod provider;
 pub mod purge;
 pub mod report;
 pub mod secret;
-pub mod sign;
 pub mod sim;
 pub mod tls;
 pub mod wait;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use purge_wait::config::INPUTS;
-use purge_wait::sim::azure_china;
+use purge_wait::provider::azure_china::sim as azure_china;
 
 use crate::util::ci_parsers::*;
 use crate::util::*;

@@ -13,6 +13,4 @@
 //! Every secret either holds or learns is registered with the shared
 //! [`crate::secret::Redactor`] before it is used.
 
-pub mod alibaba;
-pub mod entra;
 pub mod github;

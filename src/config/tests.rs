@@ -332,8 +332,8 @@ fn guid_shape() {
 
 mod azure_arm_inputs {
     use super::*;
-    use crate::auth::entra::{Cloud, Credential};
     use crate::provider::azure_arm::Style;
+    use crate::provider::azure_arm::entra::{Cloud, Credential};
 
     const URL: &str = "https://management.azure.com/subscriptions/s/resourcegroups/rg/providers/Microsoft.Cdn/operationresults/693a9993-aaaa-bbbb-cccc-000000000000?api-version=2024-02-01";
     const CLIENT: &str = "22222222-3333-4444-5555-666666666666";

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use purge_wait::sim::azure_classic::{AzureClassicSim, DEMO_SUBSCRIPTION, Setup};
+use purge_wait::provider::azure_classic::sim::{AzureClassicSim, DEMO_SUBSCRIPTION, Setup};
 use purge_wait::sim::tls::{CLIENT_CERT_HEADER, Issued, Pki};
 use purge_wait::sim::{Scenario, Simulator};
 
@@ -427,7 +427,7 @@ async fn demo_runs_a_mutual_tls_wait() {
 
 #[tokio::test]
 async fn ca_file_serves_every_provider_azure_china_over_https() {
-    use purge_wait::sim::azure_china::{AzureChinaSim, Setup as ChinaSetup};
+    use purge_wait::provider::azure_china::sim::{AzureChinaSim, Setup as ChinaSetup};
     let pki = Pki::generate().unwrap();
     let setup = ChinaSetup {
         default: Scenario::succeeds_after(Duration::from_millis(200)),

@@ -43,8 +43,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
-use crate::sign::acs3;
+use crate::provider::alibaba::acs3;
+use crate::sim::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
 
 /// The demo AccessKey id (not real).
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyIdNotReal";
@@ -134,7 +134,7 @@ impl Default for Setup {
             oidc_provider_arn: DEMO_OIDC_PROVIDER_ARN.into(),
             oidc_token: DEMO_OIDC_TOKEN.into(),
             github_request_token: DEMO_GITHUB_REQUEST_TOKEN.into(),
-            audience: crate::auth::alibaba::DEFAULT_AUDIENCE.into(),
+            audience: crate::provider::alibaba::credentials::DEFAULT_AUDIENCE.into(),
             sts_lifetime: Duration::from_secs(3600),
             rate_limit: 30,
             ops: Vec::new(),
@@ -796,7 +796,7 @@ impl AlibabaSim {
     fn sts(&self, params: &HashMap<String, String>, host: &str) -> Answer {
         let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
         let refuse = |status, code: &str, message: &str| self.error(status, code, message, host);
-        if get("Version") != crate::auth::alibaba::STS_VERSION {
+        if get("Version") != crate::provider::alibaba::credentials::STS_VERSION {
             return refuse(
                 400,
                 "InvalidVersion",

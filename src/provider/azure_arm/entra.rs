@@ -356,7 +356,7 @@ impl TokenSource {
         else {
             unreachable!("only for GitHub OIDC");
         };
-        super::github::id_token(
+        crate::auth::github::id_token(
             &self.http,
             request_url,
             request_token,

@@ -38,8 +38,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
-use crate::auth::entra::{ASSERTION_TYPE, Cloud};
+use crate::provider::azure_arm::entra::{ASSERTION_TYPE, Cloud};
+use crate::sim::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
 
 /// The demo tenant.
 pub const DEMO_TENANT: &str = "72f988bf-0000-4000-8000-000000000001";

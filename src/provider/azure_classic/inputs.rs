@@ -4,7 +4,7 @@
 use chrono::Utc;
 use url::Url;
 
-use super::{ConfigError, Raw, endpoint, missing};
+use crate::config::{ConfigError, Raw, endpoint, missing};
 use crate::provider::azure_classic::{self, PublishSubscription, Settings};
 use crate::tls::{self, CertError, ClientCert};
 
@@ -12,7 +12,7 @@ use crate::tls::{self, CertError, ClientCert};
 const CERT_SOURCES: [&str; 3] = ["certificate", "certificate-file", "publish-settings-file"];
 
 /// Reads and checks everything azure-classic needs.
-pub(super) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError> {
+pub(crate) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError> {
     let api_version = api_version(raw)?;
     let given: Vec<&'static str> = CERT_SOURCES
         .into_iter()
@@ -200,7 +200,7 @@ fn missing_with(name: &'static str, why: &str) -> ConfigError {
 
 /// A certificate problem, naming the input and where it came from, never its value.
 fn cert_error(raw: &Raw, name: &'static str, e: CertError) -> ConfigError {
-    let source = &raw.values.get(name).expect("only set inputs fail").1;
+    let source = raw.source(name).expect("only set inputs fail");
     let what = match name {
         "publish-settings-file" => "the ManagementCertificate of the file",
         _ => "the certificate",
@@ -220,7 +220,7 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// The extra trusted CAs of `ca-file` (or `SSL_CERT_FILE`), DER.
-pub(super) fn ca_roots(raw: &Raw) -> Result<Vec<Vec<u8>>, ConfigError> {
+pub(crate) fn ca_roots(raw: &Raw) -> Result<Vec<Vec<u8>>, ConfigError> {
     let Some(path) = raw.get("ca-file") else {
         return Ok(Vec::new());
     };
@@ -244,7 +244,7 @@ pub(super) fn ca_roots(raw: &Raw) -> Result<Vec<Vec<u8>>, ConfigError> {
 mod tests {
     use std::collections::HashMap;
 
-    use super::super::{Action, Config, ConfigError, ProviderConfig, parse};
+    use crate::config::{Action, Config, ConfigError, ProviderConfig, parse};
     use crate::sim::tls::Pki;
 
     const SUB: &str = "cccccccc-1111-4222-8333-444444444444";

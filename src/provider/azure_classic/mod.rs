@@ -18,6 +18,9 @@
 //! fine; anything that is not well-formed is [`ErrorKind::Malformed`] (retried, never
 //! success).
 
+pub mod inputs;
+pub mod sim;
+
 use std::borrow::Cow;
 
 use futures_util::future::LocalBoxFuture;

@@ -15,9 +15,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::tls::CLIENT_CERT_HEADER;
-use super::{Answer, Api, Ending, Scenario, SimRequest};
 use crate::provider::azure_classic::{DEFAULT_API_VERSION, REQUEST_ID_HEADER, XMLNS};
+use crate::sim::tls::CLIENT_CERT_HEADER;
+use crate::sim::{Answer, Api, Ending, Scenario, SimRequest};
 
 /// The demo subscription.
 pub const DEMO_SUBSCRIPTION: &str = "cccccccc-1111-4222-8333-444444444444";
