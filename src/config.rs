@@ -272,6 +272,14 @@ pub const INPUTS: &[Input] = &[
         section: AZURE_ARM,
     },
     Input {
+        name: "operation-url-kind",
+        help: "How the operation-url URLs answer: auto (learnt from the answers: a 202 means a Location URL), location (the Location header: a 200 or 204 without a status is done) or async-operation (the Azure-AsyncOperation header: every answer must carry a status). Only a Location URL may succeed without a status",
+        default: Some("auto"),
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
         name: "location",
         help: "Region of operation-ids: builds {endpoint}/subscriptions/{subscription-id}/providers/{resource-provider}/locations/{location}/operationStatuses/{id}",
         default: None,
@@ -863,7 +871,13 @@ impl Config {
                     ));
                 }
                 let settings = azure_classic_settings(raw)?;
-                (ProviderConfig::AzureClassic(settings), operation_ids(raw)?)
+                let ids = operation_ids(raw)?;
+                for id in &ids {
+                    if let Some(problem) = path_segment_problem(id) {
+                        return Err(bad_id(id, problem));
+                    }
+                }
+                (ProviderConfig::AzureClassic(settings), ids)
             }
             alibaba::DCDN | alibaba::CDN => {
                 let ids = match &purge {
@@ -1023,13 +1037,17 @@ fn alibaba_credentials(
         ) {
             (Some(url), Some(token)) => {
                 let request_url = match Url::parse(url) {
-                    Ok(u) if u.scheme() == "https" || (u.scheme() == "http" && is_loopback(&u)) => {
+                    Ok(u)
+                        if !has_userinfo(&u)
+                            && (u.scheme() == "https"
+                                || (u.scheme() == "http" && is_loopback(&u))) =>
+                    {
                         u
                     }
                     _ => {
                         return Err(ConfigError::new(
                             Some("oidc-token-file"),
-                            "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL, so the job's OIDC token cannot be requested. Set oidc-token-file instead.".into(),
+                            "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL (without a user name or password), so the job's OIDC token cannot be requested. Set oidc-token-file instead.".into(),
                         ));
                     }
                 };
@@ -1103,14 +1121,65 @@ fn operation_ids(raw: &Raw) -> Result<Vec<String>, ConfigError> {
             "Give one or more ids separated by commas, spaces or newlines.",
         ));
     }
-    if ids.len() > 10_000 {
-        return Err(raw.invalid(
-            "operation-ids",
-            "holds more than 10000 ids",
-            "Split the wait.",
-        ));
+    if ids.len() > MAX_IDS {
+        return Err(too_many("operation-ids", &ids));
+    }
+    for id in &ids {
+        if let Some(problem) = dot_segment(id) {
+            return Err(bad_id(id, problem));
+        }
     }
     Ok(ids)
+}
+
+/// The most operations one wait takes.
+pub const MAX_IDS: usize = 10_000;
+
+/// The refusal of more than [`MAX_IDS`] ids: how many, and the first few, not all of them.
+fn too_many(input: &'static str, ids: &[impl AsRef<str>]) -> ConfigError {
+    const SHOWN: usize = 3;
+    let first: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|id| crate::provider::quoted(id.as_ref()))
+        .collect();
+    ConfigError::new(
+        Some(input),
+        format!(
+            "input `{input}` holds {} operations, more than the {MAX_IDS} one wait takes (the first: {}, …). Split the wait into several steps of at most {MAX_IDS}.",
+            ids.len(),
+            first.join(", ")
+        ),
+    )
+}
+
+/// `.` and `..` are never operation ids: as a URL path segment they are dropped (the request
+/// would go to the collection URL), and no provider's id is one.
+fn dot_segment(id: &str) -> Option<&'static str> {
+    matches!(id, "." | "..").then_some(
+        "is a dot segment, which a URL drops (the request would go to the collection of operations)",
+    )
+}
+
+/// What keeps `id` from being one path segment of a status URL, if anything: a dot segment,
+/// or a character that the URL would carry encoded or cut at (`/`, `?`, `#`, `\`, `%`,
+/// control characters), which no Service Management or Resource Manager operation id has.
+fn path_segment_problem(id: &str) -> Option<&'static str> {
+    dot_segment(id).or_else(|| {
+        id.chars()
+            .any(|c| matches!(c, '/' | '?' | '#' | '\\' | '%') || c.is_control())
+            .then_some("has a character that cannot be part of one URL path segment (/ ? # \\ % or a control character)")
+    })
+}
+
+fn bad_id(id: &str, problem: &str) -> ConfigError {
+    ConfigError::new(
+        Some("operation-ids"),
+        format!(
+            "input `operation-ids`: {} {problem}. Give each operation id alone, as the purge call returned it.",
+            crate::provider::quoted(id)
+        ),
+    )
 }
 
 fn purge_request(raw: &Raw) -> Result<Option<PurgeRequest>, ConfigError> {
@@ -1200,10 +1269,13 @@ fn base_url(raw: &Raw, name: &'static str, example: &str) -> Result<Url, ConfigE
             &format!("Use a base URL such as {example}."),
         )
     })?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+    if has_userinfo(&url) {
+        return Err(userinfo_error(name, &url));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
         return Err(raw.invalid(
             name,
-            "has a query, fragment or user name",
+            "has a query or fragment",
             "Give only scheme, host, port and an optional path prefix.",
         ));
     }
@@ -1217,6 +1289,29 @@ fn base_url(raw: &Raw, name: &'static str, example: &str) -> Result<Url, ConfigE
         )),
         _ => Err(raw.invalid(name, "is not an http(s) URL", "Use an https:// URL.")),
     }
+}
+
+/// Whether a URL carries a user name or a password (`user@`, `:pw@`, `user:pw@`). reqwest
+/// would send them as Basic credentials beside the signature or token, so no URL input may
+/// have any.
+pub fn has_userinfo(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// The refusal of a URL input with a user name or password, which it does not echo: the URL
+/// is shown without them.
+fn userinfo_error(name: &'static str, url: &Url) -> ConfigError {
+    let mut shown = url.clone();
+    // Infallible for the http(s) URLs that reach here; the URL is shown either way.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    ConfigError::new(
+        Some(name),
+        format!(
+            "input `{name}`: the URL {:?} (shown without them) has a user name or password. Remove the user@ or user:password@ part: purge-wait sends only the provider's own credentials, and never a password in a URL.",
+            shown.as_str()
+        ),
+    )
 }
 
 /// Letters, digits and the given punctuation only, 1 to 256 characters.
@@ -1386,6 +1481,20 @@ fn azure_arm_settings(
         }
         targets.push(t);
     };
+    let kind = azure_arm::Style::from_kind(raw.required("operation-url-kind")?).ok_or_else(|| {
+        raw.invalid(
+            "operation-url-kind",
+            "is not a monitor URL kind",
+            "Use auto, location (the URL came from a Location header) or async-operation (from an Azure-AsyncOperation header).",
+        )
+    })?;
+    if kind != azure_arm::Style::Unknown && raw.get("operation-url").is_none() {
+        return Err(raw.invalid(
+            "operation-url-kind",
+            "is given without operation-url",
+            "It says how the operation-url URLs answer; purge-wait knows the kind of the URLs it builds from operation-ids or gets from a purge. Leave it at auto.",
+        ));
+    }
     for text in split_ids(raw.get("operation-url").unwrap_or_default()) {
         let bad = |problem: String, fix: &str| {
             ConfigError::new(
@@ -1399,6 +1508,9 @@ fn azure_arm_settings(
                 "Give the full Azure-AsyncOperation or Location URL, https://… with its api-version.",
             )
         })?;
+        if has_userinfo(&url) {
+            return Err(userinfo_error("operation-url", &url));
+        }
         if !azure_arm::is_under(&arm, &url) {
             return Err(bad(
                 format!("is not on {arm_name}"),
@@ -1407,6 +1519,12 @@ fn azure_arm_settings(
         }
         if url.fragment().is_some() {
             return Err(bad("has a fragment".into(), "Remove the #… part."));
+        }
+        if let Err(why) = azure_arm::check_monitor_url(&arm, &url) {
+            return Err(bad(
+                why,
+                "Give the URL exactly as the Azure-AsyncOperation or Location header returned it.",
+            ));
         }
         if !url.query_pairs().any(|(k, _)| k == "api-version") {
             return Err(bad(
@@ -1420,7 +1538,7 @@ fn azure_arm_settings(
             azure_arm::Target {
                 id,
                 url,
-                style: azure_arm::Style::Unknown,
+                style: kind,
             },
         );
     }
@@ -1460,12 +1578,16 @@ fn azure_arm_settings(
                 "Use a version such as 2024-05-01 or 2024-05-01-preview.",
             ));
         }
+        if ids.len() > MAX_IDS {
+            return Err(too_many("operation-ids", &ids));
+        }
         for id in ids {
-            if id.contains(['/', '?', '#']) {
+            if let Some(problem) = path_segment_problem(&id) {
                 return Err(ConfigError::new(
                     Some("operation-ids"),
                     format!(
-                        "input `operation-ids`: {id:?} is not an operation id. Give the id alone, or the whole URL as operation-url."
+                        "input `operation-ids`: {} is not an operation id: it {problem}. Give the id alone, or the whole URL as operation-url.",
+                        crate::provider::quoted(&id)
                     ),
                 ));
             }
@@ -1495,11 +1617,15 @@ fn azure_arm_settings(
             );
         }
     }
-    if targets.len() > 10_000 {
-        return Err(ConfigError::new(
-            Some("operation-url"),
-            "inputs `operation-url` and `operation-ids` hold more than 10000 operations. Split the wait.".into(),
-        ));
+    if targets.len() > MAX_IDS {
+        let ids: Vec<&str> = targets.iter().map(|t| t.id.as_str()).collect();
+        let mut e = too_many("operation-url", &ids);
+        e.message = e.message.replacen(
+            "input `operation-url` holds",
+            "inputs `operation-url` and `operation-ids` hold",
+            1,
+        );
+        return Err(e);
     }
     if targets.is_empty() && purge.is_none() {
         return Err(ConfigError::new(
@@ -1595,11 +1721,12 @@ fn credential(
     };
     let request_url = Url::parse(request_url)
         .ok()
+        .filter(|u| !has_userinfo(u))
         .filter(|u| u.scheme() == "https" || (u.scheme() == "http" && http_allowed(raw, u).unwrap_or(false)))
         .ok_or_else(|| {
             ConfigError::new(
                 None,
-                "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL; it is set by the GitHub Actions runner and should not be changed".into(),
+                "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL without a user name or password; it is set by the GitHub Actions runner and should not be changed".into(),
             )
         })?;
     let audience = raw

@@ -24,3 +24,8 @@ mod distribution;
 
 // The repository contract: action.yml and --help follow the input table.
 mod contract;
+
+// Strict reading of hostile or broken answers and inputs: statusless ARM answers, keys
+// given twice, purge ids not of their format, ids and URL inputs a request would mangle,
+// the Alibaba STS header set.
+mod wire;

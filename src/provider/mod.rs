@@ -48,6 +48,30 @@ pub fn check_same_operation(asked: &str, answered: Option<&str>) -> Result<(), P
     }
 }
 
+/// Parses a JSON answer into `T` the strict way every provider reads status bodies: a key
+/// given twice is an error (serde's derived structs refuse a duplicate field instead of
+/// keeping the last one, so `{"status":"InProgress","status":"Succeeded"}` is malformed,
+/// never success), and so is any top-level value but an object (a derived struct would also
+/// take an array, field by field in order).
+pub fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        Some(_) => Err("the body is not a JSON object".into()),
+        None => Err("the body is empty".into()),
+    }
+}
+
+/// A server-sent id or word for a message: quoted and escaped (a newline shows as `\n`,
+/// never as a line break) and cut to 80 characters, so that a hostile value can neither
+/// forge a CI command nor flood the log.
+pub fn quoted(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{:?}… ({} characters)", &text[..i], text.chars().count()),
+        None => format!("{text:?}"),
+    }
+}
+
 /// One cloud's operation-status API.
 ///
 /// `poll` is called with at most [`Provider::max_batch`] ids. An id missing from a

@@ -8,7 +8,9 @@
 //!   keys, not expired (`InvalidSecurityToken.Expired`), `x-acs-date` well formed
 //!   (`InvalidTimeStamp.Format`) and within 15 minutes (`InvalidTimeStamp.Expired`), the
 //!   ACS3 signature over every signed header ([`acs3::verify`]: `SignatureDoesNotMatch`,
-//!   `MissingSecurityToken`, `InvalidSecurityToken.MismatchWithAccessKey`), the nonce not
+//!   `MissingSecurityToken`, `InvalidSecurityToken.MismatchWithAccessKey`; with an STS
+//!   token also `x-acs-accesskey-id`, signed and equal to the AccessKey, as the SDKs send
+//!   it: `IncompleteSignature` when absent), the nonce not
 //!   seen before (`SignatureNonceUsed`), the action and version (`InvalidAction.NotFound`,
 //!   `InvalidVersion`), 30 calls in any second (`Throttling.User`, HTTP 400 as users report
 //!   it), then the `TaskId` list (`InvalidParameters`, `InvalidTaskId` above 10,
@@ -102,6 +104,9 @@ pub struct Setup {
     pub reset_purges: u32,
     /// Refresh calls answered `Throttling.User` before any is accepted.
     pub throttle_purges: u32,
+    /// The `RefreshTaskId` an accepted refresh answers instead of the ids it created (a
+    /// broken or hostile answer: a client must refuse ids that are not digits).
+    pub refresh_task_id: Option<String>,
 }
 
 /// A daily refresh quota, by `ObjectType` (the defaults are the documented ones).
@@ -145,6 +150,7 @@ impl Default for Setup {
             domains: Vec::new(),
             reset_purges: 0,
             throttle_purges: 0,
+            refresh_task_id: None,
         }
     }
 }
@@ -358,6 +364,21 @@ impl AlibabaSim {
                         400,
                         "MissingSecurityToken",
                         "SecurityToken is mandatory for this action.",
+                    )
+                } else {
+                    refuse(
+                        400,
+                        "InvalidSecurityToken.MismatchWithAccessKey",
+                        "Specified SecurityToken mismatch with the AccessKey.",
+                    )
+                };
+            }
+            Err(acs3::VerifyError::AccessKeyIdMismatch) => {
+                return if req.header(acs3::X_ACS_ACCESSKEY_ID).is_none() {
+                    refuse(
+                        400,
+                        "IncompleteSignature",
+                        "The request signature does not conform to Aliyun standards.",
                     )
                 } else {
                     refuse(
@@ -778,7 +799,12 @@ impl AlibabaSim {
             ids.push(id);
         }
         let request_id = random_guid().to_ascii_uppercase();
-        let body = json!({ "RefreshTaskId": ids.join(","), "RequestId": request_id });
+        let task_ids = self
+            .setup
+            .refresh_task_id
+            .clone()
+            .unwrap_or_else(|| ids.join(","));
+        let body = json!({ "RefreshTaskId": task_ids, "RequestId": request_id });
         let mut answer = self.answer(
             200,
             body.to_string(),

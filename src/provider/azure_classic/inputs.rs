@@ -4,7 +4,7 @@
 use chrono::Utc;
 use url::Url;
 
-use crate::config::{ConfigError, Raw, endpoint, missing};
+use crate::config::{ConfigError, Raw, endpoint, has_userinfo, missing};
 use crate::provider::azure_classic::{self, PublishSubscription, Settings};
 use crate::tls::{self, CertError, ClientCert};
 
@@ -80,11 +80,11 @@ pub(crate) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError>
     // publishsettings URL.
     let default = match (publish_url, raw.given("environment")) {
         (Some(url), None) => {
-            let ok = Url::parse(&url).is_ok_and(|u| u.scheme() == "https");
+            let ok = Url::parse(&url).is_ok_and(|u| u.scheme() == "https" && !has_userinfo(&u));
             if !ok {
                 return Err(raw.invalid(
                     "publish-settings-file",
-                    "has a ServiceManagementUrl that is not an https URL",
+                    "has a ServiceManagementUrl that is not an https URL without a user name or password",
                     "Set endpoint to the Service Management URL.",
                 ));
             }

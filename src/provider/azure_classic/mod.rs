@@ -151,6 +151,9 @@ pub enum Body {
     },
     /// Well-formed XML with another root element (its local name).
     Other(String),
+    /// A `CdnOperation` with one of its elements more than once (its name): two `<Status>`
+    /// elements make the status ambiguous, so the body is malformed, never read.
+    Duplicate(String),
 }
 
 /// One element of a parsed document: its local name, attributes and direct children.
@@ -324,6 +327,27 @@ pub fn parse_body(body: &[u8]) -> Result<Body, String> {
     if !root.ours {
         return Ok(Body::Other(root.name));
     }
+    const FIELDS: [&str; 7] = [
+        "Id",
+        "Name",
+        "SubscriberId",
+        "Status",
+        "HttpStatusCode",
+        "CdnErrorCode",
+        "Message",
+    ];
+    if root.name == "CdnOperation" {
+        let twice = FIELDS.into_iter().find(|f| {
+            root.children
+                .iter()
+                .filter(|c| c.ours && c.name == *f)
+                .count()
+                > 1
+        });
+        if let Some(name) = twice {
+            return Ok(Body::Duplicate(name.to_string()));
+        }
+    }
     Ok(match root.name.as_str() {
         "CdnOperation" => Body::Operation(CdnOperation {
             id: root.child_text("Id"),
@@ -349,6 +373,11 @@ fn interpret(id: &str, resp: &Response) -> Result<Observation, ProviderError> {
     match parse_body(&resp.body) {
         Ok(Body::Error { code, message }) => Err(api_error(resp.status, code, message)),
         Ok(Body::Operation(op)) if ok => observation(id, op),
+        Ok(Body::Duplicate(name)) if ok => Err(ProviderError::new(
+            ErrorKind::Malformed,
+            format!("the <CdnOperation> answer has <{name}> more than once, so it is ambiguous"),
+        )
+        .hint(format!("body starts: {}", http::snippet(&resp.body)))),
         Ok(Body::Other(root)) if ok => Err(ProviderError::new(
             ErrorKind::Malformed,
             format!("the status answer is <{root}>, not the <CdnOperation> expected"),
