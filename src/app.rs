@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::future::Future;
 
 use crate::config::{self, Action, Config, ProviderConfig, Raw};
+use crate::exit::Exit;
 use crate::provider::Provider;
 use crate::provider::alibaba::Alibaba;
 use crate::provider::azure_arm::AzureArm;
@@ -27,14 +28,18 @@ pub fn environment() -> HashMap<String, String> {
 }
 
 /// Runs the command line `args` (program name first) against `env`; returns the exit code.
-pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> u8 {
+pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> Exit {
     // Handlers first: a SIGTERM that arrives while we start must still end in outputs.
     let shutdown = shutdown_signal();
     let action = match config::parse(args, &env) {
         Ok(action) => action,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Succeeded
+            };
         }
     };
     match action {
@@ -44,7 +49,7 @@ pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> u8 {
         Action::Completions(shell) => {
             let mut cmd = config::command();
             clap_complete::generate(shell, &mut cmd, "purge-wait", &mut std::io::stdout());
-            0
+            Exit::Succeeded
         }
     }
 }
@@ -55,7 +60,7 @@ pub(crate) async fn wait(
     raw: Raw,
     env: &HashMap<String, String>,
     shutdown: impl Future<Output = ()>,
-) -> u8 {
+) -> Exit {
     wait_trusting(raw, env, shutdown, Vec::new()).await
 }
 
@@ -65,7 +70,7 @@ pub(crate) async fn wait_trusting(
     env: &HashMap<String, String>,
     shutdown: impl Future<Output = ()>,
     extra_roots: Vec<Vec<u8>>,
-) -> u8 {
+) -> Exit {
     let kind = config::report_kind(&raw, env).unwrap_or_else(|_| ReportKind::detect(env));
     // One redactor for the whole run: the provider registers tokens it learns mid-wait.
     let redactor = raw.redactor();
@@ -76,7 +81,7 @@ pub(crate) async fn wait_trusting(
         Err(e) => {
             let ids = config::split_ids(raw.get("operation-ids").unwrap_or_default());
             let _ = reporter.config_error(&e, &ids);
-            return 2;
+            return Exit::Usage;
         }
     };
     config.tls.extra_roots.extend(extra_roots);
@@ -84,7 +89,7 @@ pub(crate) async fn wait_trusting(
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: could not set up the HTTP client: {e}");
-            return 3;
+            return Exit::Unreadable;
         }
     };
     let provider: Box<dyn Provider> = match &config.provider {
@@ -111,7 +116,7 @@ pub(crate) async fn wait_trusting(
     if let Err(e) = reporter.finish(&summary, config.fail_on_timeout) {
         eprintln!("error: could not write the report: {e}");
     }
-    report::exit_code(&summary, config.fail_on_timeout)
+    summary.exit(config.fail_on_timeout)
 }
 
 /// Submits the purge, then waits on the operations it created. A refused purge ends the

@@ -20,6 +20,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use url::Url;
 
 use crate::duration;
+pub use crate::error::ConfigError;
 use crate::http;
 use crate::provider::alibaba::credentials as auth;
 use crate::provider::azure_arm::entra::{self, Cloud, Credential};
@@ -530,22 +531,6 @@ impl fmt::Display for Source {
             Source::Env(name) => write!(f, "from {name}"),
             Source::Default => f.write_str("the default"),
         }
-    }
-}
-
-/// A bad or missing input. Exit code 2.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ConfigError {
-    /// The input at fault, when there is one.
-    pub input: Option<&'static str>,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl ConfigError {
-    pub fn new(input: Option<&'static str>, message: String) -> Self {
-        ConfigError { input, message }
     }
 }
 

@@ -9,30 +9,31 @@ use std::time::Duration;
 use crate::app::{wait, wait_trusting};
 use crate::config::{Raw, SimulateArgs};
 use crate::duration;
+use crate::exit::Exit;
 use crate::provider::{alibaba, azure_arm, azure_china, azure_classic};
 use crate::sim::{self, Api, Scenario, Simulator};
 
 /// Starts a demo's simulator on a free local port; `Err` is the exit code (3), said why.
-async fn demo_sim(api: impl Api) -> Result<Simulator, u8> {
+async fn demo_sim(api: impl Api) -> Result<Simulator, Exit> {
     let free = "127.0.0.1:0".parse().expect("address parses");
     Simulator::start(api, free, false).await.map_err(|e| {
         eprintln!("error: could not start the simulator: {e}");
-        3
+        Exit::Unreadable
     })
 }
 
 /// Serves `simulate`'s simulator on `listen`, one line per request; `Err` is the exit code
 /// (2), said why.
-async fn serve(api: impl Api, listen: SocketAddr) -> Result<Simulator, u8> {
+async fn serve(api: impl Api, listen: SocketAddr) -> Result<Simulator, Exit> {
     Simulator::start(api, listen, true).await.map_err(|e| {
         eprintln!("error: could not listen on {listen}: {e}");
-        2
+        Exit::Usage
     })
 }
 
 /// The operations scripted with `--op`, over `--default-duration`; `Err` is the exit code
 /// (2), said why.
-fn scripted(args: &SimulateArgs) -> Result<Vec<(String, Scenario)>, u8> {
+fn scripted(args: &SimulateArgs) -> Result<Vec<(String, Scenario)>, Exit> {
     let default = Scenario::succeeds_after(args.default_duration);
     args.ops
         .iter()
@@ -40,7 +41,7 @@ fn scripted(args: &SimulateArgs) -> Result<Vec<(String, Scenario)>, u8> {
         .collect::<Result<_, _>>()
         .map_err(|e| {
             eprintln!("error: {e}");
-            2
+            Exit::Usage
         })
 }
 
@@ -65,7 +66,7 @@ pub async fn demo(
     raw: Raw,
     env: &HashMap<String, String>,
     shutdown: impl Future<Output = ()>,
-) -> u8 {
+) -> Exit {
     let provider = raw.get("provider").unwrap_or(azure_china::NAME).to_string();
     if let Some(product) = alibaba::Product::from_name(&provider) {
         return demo_alibaba(product, raw, env, shutdown).await;
@@ -78,7 +79,7 @@ pub async fn demo(
             eprintln!(
                 "error: input `provider`: the demo supports azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn and alibaba-cdn"
             );
-            2
+            Exit::Usage
         }
     }
 }
@@ -91,7 +92,7 @@ async fn demo_arm(
     raw: Raw,
     env: &HashMap<String, String>,
     shutdown: impl Future<Output = ()>,
-) -> u8 {
+) -> Exit {
     use crate::provider::azure_arm::sim::{self as arm_sim, AzureArmSim};
     const CDN: &str = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
     const LOCATION: &str = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
@@ -167,7 +168,7 @@ async fn demo_china(
     raw: Raw,
     env: &HashMap<String, String>,
     shutdown: impl Future<Output = ()>,
-) -> u8 {
+) -> Exit {
     let default = Scenario::succeeds_after(Duration::from_secs(3));
     let ops: Vec<(String, Scenario)> = DEMO_OPS
         .iter()
@@ -223,19 +224,19 @@ async fn demo_classic(
     raw: Raw,
     env: &HashMap<String, String>,
     shutdown: impl Future<Output = ()>,
-) -> u8 {
+) -> Exit {
     let pki = match sim::tls::Pki::generate() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: could not generate the demo certificates: {e}");
-            return 3;
+            return Exit::Unreadable;
         }
     };
     let server_tls = match pki.server_config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: could not set up the demo TLS server: {e}");
-            return 3;
+            return Exit::Unreadable;
         }
     };
     let default = Scenario::succeeds_after(Duration::from_secs(3));
@@ -260,7 +261,7 @@ async fn demo_classic(
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("error: could not start the simulator: {e}");
-            return 3;
+            return Exit::Unreadable;
         }
     };
     eprintln!(
@@ -289,7 +290,7 @@ async fn demo_classic(
 }
 
 /// Serves the simulator until interrupted.
-pub async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
+pub async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> Exit {
     if raw.get("provider") == Some(azure_arm::NAME) {
         return simulate_arm(args, raw, shutdown).await;
     }
@@ -342,11 +343,11 @@ pub async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
     };
     eprintln!("{}", lines.replace("{addr}", &sim.addr().to_string()));
     shutdown.await;
-    0
+    Exit::Succeeded
 }
 
 /// Serves simulated Azure Resource Manager, Entra ID and GitHub OIDC until interrupted.
-async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
+async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> Exit {
     use crate::provider::azure_arm::sim::{AzureArmSim, GITHUB_PATH, Setup};
     let cloud = match raw
         .get("environment")
@@ -358,7 +359,7 @@ async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
             eprintln!(
                 "error: input `environment`: use AzureCloud, AzureChinaCloud or AzureUSGovernment"
             );
-            return 2;
+            return Exit::Usage;
         }
     };
     let mut setup = Setup {
@@ -398,7 +399,7 @@ async fn simulate_arm(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output
     };
     eprintln!("{}", lines.replace("{addr}", &sim.addr().to_string()));
     shutdown.await;
-    0
+    Exit::Succeeded
 }
 
 /// The Alibaba demo: 25 refresh tasks, so 3 calls of at most 10 ids per sweep, finishing
@@ -409,7 +410,7 @@ async fn demo_alibaba(
     raw: Raw,
     env: &HashMap<String, String>,
     shutdown: impl Future<Output = ()>,
-) -> u8 {
+) -> Exit {
     let default = Scenario::succeeds_after(Duration::from_secs(3));
     let ops: Vec<(String, Scenario)> = (1..=25u32)
         .map(|i| {
@@ -473,7 +474,7 @@ async fn simulate_alibaba(
     args: SimulateArgs,
     raw: Raw,
     shutdown: impl Future<Output = ()>,
-) -> u8 {
+) -> Exit {
     let mut setup = crate::provider::alibaba::sim::Setup {
         default: Scenario::succeeds_after(args.default_duration),
         ..Default::default()
@@ -513,5 +514,5 @@ async fn simulate_alibaba(
     };
     eprintln!("{}", lines.replace("{addr}", &sim.addr().to_string()));
     shutdown.await;
-    0
+    Exit::Succeeded
 }

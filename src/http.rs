@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::HeaderMap;
 
-use crate::provider::{ErrorKind, ProviderError};
+use crate::error::{ErrorKind, ProviderError};
 use crate::secret::Secret;
 
 /// `purge-wait/<version>`, sent on every request.

@@ -30,6 +30,8 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod duration;
+pub mod error;
+pub mod exit;
 pub mod http;
 pub mod provider;
 pub mod purge;

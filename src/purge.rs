@@ -16,7 +16,8 @@ use std::future::Future;
 
 use tokio::time::{Instant, sleep_until};
 
-use crate::provider::{Provider, ProviderError, PurgeRequest};
+use crate::error::ProviderError;
+use crate::provider::{Provider, PurgeRequest};
 use crate::wait::{Event, Observer, Settings, schedule};
 
 /// What submitting produced.

@@ -10,8 +10,8 @@
 use serde::Deserialize;
 use url::Url;
 
+use crate::error::{ErrorKind, ProviderError};
 use crate::http::{self, Response};
-use crate::provider::{ErrorKind, ProviderError};
 use crate::secret::{Redactor, Secret};
 
 /// Fetches the job's OIDC token for `audience`.

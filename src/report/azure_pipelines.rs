@@ -17,7 +17,7 @@
 use std::io::{self, Write};
 
 use super::{Out, Outputs, Reporter, event_line, headline, notices, result_line};
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Status, Summary};
 

@@ -16,8 +16,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use super::{Out, Outputs, Reporter, clean, event_line, headline, notices, result_line};
-use crate::config::ConfigError;
 use crate::duration;
+use crate::error::ConfigError;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Outcome, Status, Summary};
 

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::{Out, Outputs, Reporter, event_line, headline, result_line};
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::provider::State;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Outcome, Status, Summary};

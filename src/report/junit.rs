@@ -20,7 +20,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::{Reporter, clean, detail, headline};
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
 

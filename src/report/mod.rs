@@ -21,8 +21,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::ConfigError;
 use crate::duration;
+use crate::error::ConfigError;
 use crate::provider::State;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
@@ -547,18 +547,6 @@ impl Outputs {
             "0".into(),
             json::config_error(error, ids).to_string(),
         ])
-    }
-}
-
-/// The exit code a summary maps to (see the README's table).
-pub fn exit_code(s: &Summary, fail_on_timeout: bool) -> u8 {
-    match s.status {
-        Status::Succeeded => 0,
-        Status::Failed => 1,
-        Status::Error => 3,
-        Status::TimedOut if fail_on_timeout => 124,
-        Status::TimedOut => 0,
-        Status::Interrupted => 130,
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Out, Reporter, clean, event_line, headline, result_line};
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::provider::State;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Summary};

@@ -31,7 +31,9 @@ use futures_util::StreamExt;
 use futures_util::stream;
 use tokio::time::{Instant, sleep_until};
 
-use crate::provider::{ErrorKind, Observation, Provider, ProviderError, State};
+use crate::error::{ErrorKind, ProviderError};
+use crate::exit::Exit;
+use crate::provider::{Observation, Provider, State};
 
 /// How long the last poll, made at the deadline, may take.
 pub const FINAL_GRACE: Duration = Duration::from_secs(2);
@@ -179,6 +181,19 @@ pub struct PurgeInfo {
 }
 
 impl Summary {
+    /// The exit code the wait ends in: 0 succeeded, 1 failed or cancelled, 3 unreadable,
+    /// 124 timed out (0 with `fail-on-timeout: false`), 130 interrupted.
+    pub fn exit(&self, fail_on_timeout: bool) -> Exit {
+        match self.status {
+            Status::Succeeded => Exit::Succeeded,
+            Status::Failed => Exit::Failed,
+            Status::Error => Exit::Unreadable,
+            Status::TimedOut if fail_on_timeout => Exit::DeadlineReached,
+            Status::TimedOut => Exit::Succeeded,
+            Status::Interrupted => Exit::Interrupted,
+        }
+    }
+
     /// How many operations ended with `outcome`.
     pub fn count(&self, outcome: Outcome) -> usize {
         self.operations
