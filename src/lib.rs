@@ -38,5 +38,6 @@ pub mod purge;
 pub mod report;
 pub mod secret;
 pub mod sim;
+pub mod step;
 pub mod tls;
 pub mod wait;

@@ -1,7 +1,7 @@
 //! The repository contract: `action.yml` declares every input of the input table and every
 //! output; `--help` and `--version` work.
 
-use purge_wait::config::INPUTS;
+use purge_wait::provider::registry;
 
 use crate::util::*;
 
@@ -33,7 +33,7 @@ fn keys(yaml: &str, section: &str) -> Vec<String> {
 fn action_yml_declares_every_input_with_its_default() {
     let yml = action_yml();
     let declared = keys(&yml, "inputs");
-    for input in INPUTS {
+    for input in registry::table().inputs.iter().copied() {
         assert!(
             declared.contains(&input.name.to_string()),
             "action.yml lacks input {}",
@@ -57,7 +57,7 @@ fn action_yml_declares_every_input_with_its_default() {
     }
     for key in &declared {
         assert!(
-            INPUTS.iter().any(|i| i.name == key),
+            registry::table().inputs.iter().any(|i| i.name == key),
             "action.yml declares unknown input {key}"
         );
     }

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use purge_wait::config::INPUTS;
 use purge_wait::provider::azure_china::sim as azure_china;
+use purge_wait::provider::registry;
 
 use crate::util::ci_parsers::*;
 use crate::util::*;
@@ -73,11 +73,12 @@ fn component_inputs_mirror_the_input_table() {
     let extra = ["job-name", "stage", "image", "version"];
     for (name, _) in &inputs {
         assert!(
-            extra.contains(&name.as_str()) || INPUTS.iter().any(|i| i.name == name),
+            extra.contains(&name.as_str())
+                || registry::table().inputs.iter().any(|i| i.name == name),
             "unknown component input {name}"
         );
     }
-    for input in INPUTS {
+    for input in registry::table().inputs.iter().copied() {
         let found = inputs.iter().find(|(n, _)| n == input.name);
         if input.secret {
             assert!(found.is_none(), "{}: secrets are not inputs", input.name);

@@ -10,7 +10,9 @@ pub mod alibaba;
 pub mod azure_arm;
 pub mod azure_china;
 pub mod azure_classic;
-
+pub mod azure_common;
+pub mod cloud;
+pub mod registry;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;

@@ -566,6 +566,7 @@ fn report_kinds_and_files_come_from_the_inputs() {
     let raw = |args: &[&str]| match crate::config::parse(
         std::iter::once("purge-wait").chain(args.iter().copied()),
         &env,
+        crate::provider::registry::table(),
     )
     .unwrap()
     {

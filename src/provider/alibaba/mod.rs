@@ -26,8 +26,13 @@
 //! answer's `RefreshTaskId` may hold several ids, comma separated.
 
 pub mod acs3;
+mod cloud;
 pub mod credentials;
+pub mod demo;
+pub mod inputs;
 pub mod sim;
+
+pub use cloud::AlibabaCloud;
 
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;

@@ -28,8 +28,13 @@
 //! URLs elsewhere, and a `Location` (or a purge's monitor URL) that points elsewhere is refused
 //! here.
 
+mod cloud;
+pub mod demo;
 pub mod entra;
+pub mod inputs;
 pub mod sim;
+
+pub use cloud::AzureArmCloud;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

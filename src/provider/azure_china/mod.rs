@@ -13,8 +13,13 @@
 //! GUIDs go into the path in lower case: the C# sample lower-cases the path before signing
 //! and the service is probably .NET, so lower-case GUIDs make both variants agree.
 
+mod cloud;
+pub mod demo;
+pub mod inputs;
 pub mod sign;
 pub mod sim;
+
+pub use cloud::AzureChinaCloud;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use futures_util::FutureExt;

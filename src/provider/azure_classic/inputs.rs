@@ -4,9 +4,85 @@
 use chrono::Utc;
 use url::Url;
 
-use crate::config::{ConfigError, Raw, endpoint, has_userinfo, missing};
+use crate::config::{
+    ConfigError, Input, Raw, bad_id, endpoint, has_userinfo, io_reason, operation_ids,
+    path_segment_problem,
+};
 use crate::provider::azure_classic::{self, PublishSubscription, Settings};
-use crate::tls::{self, CertError, ClientCert};
+use crate::provider::azure_common;
+use crate::provider::cloud::{Configured, Inputs};
+use crate::tls::{CertError, ClientCert};
+
+const SECTION: &str = "Azure classic CDN (provider: azure-classic)";
+
+/// Every input azure-classic reads, in `--help` order.
+pub static INPUTS: &[&Input] = &[
+    &azure_common::SUBSCRIPTION_ID,
+    &Input {
+        name: "certificate",
+        help: "Management certificate with its private key: PEM, or base64 PKCS#12 as in a .publishsettings file's ManagementCertificate (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    &Input {
+        name: "certificate-file",
+        help: "Path of the management certificate instead: PEM (certificate and key) or PKCS#12 (.pfx/.p12, binary or base64)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    &Input {
+        name: "certificate-password",
+        help: "Password of a PKCS#12 management certificate (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    &Input {
+        name: "publish-settings-file",
+        help: "Path of a .publishsettings file: its subscription's ManagementCertificate and ServiceManagementUrl are used (subscription-id picks one when it lists several)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    &azure_common::ENVIRONMENT,
+    &azure_common::API_VERSION,
+];
+
+/// Validates the azure-classic inputs into its settings and the ids to wait on.
+pub fn configure(inputs: &Inputs<'_>) -> Result<Configured, ConfigError> {
+    let raw = inputs.raw;
+    if inputs.purge.is_some() {
+        return Err(no_purge(
+            azure_classic::NAME,
+            "Purge through Service Management and give the request id it returns as operation-ids.",
+        ));
+    }
+    let settings = azure_classic_settings(raw)?;
+    let ids = operation_ids(raw)?;
+    for id in &ids {
+        if let Some(problem) = path_segment_problem(id) {
+            return Err(bad_id(id, problem));
+        }
+    }
+    Ok(Configured {
+        ids,
+        settings: Box::new(settings),
+    })
+}
+
+/// `paths` given for a provider whose purge API purge-wait does not call.
+fn no_purge(provider: &str, how: &str) -> ConfigError {
+    ConfigError::new(
+        Some("paths"),
+        format!("input `paths`: purge-wait cannot submit purges to {provider} yet. {how}"),
+    )
+}
 
 /// The inputs that can hold the management certificate; exactly one must be set.
 const CERT_SOURCES: [&str; 3] = ["certificate", "certificate-file", "publish-settings-file"];
@@ -183,6 +259,7 @@ fn publish_subscription(raw: &Raw) -> Result<PublishSubscription, ConfigError> {
     match &subs[..] {
         [one] => Ok(one.clone()),
         _ => Err(missing_with(
+            raw,
             "subscription-id",
             &format!(
                 "publish-settings-file lists {} subscriptions: set subscription-id to one of {}",
@@ -193,8 +270,8 @@ fn publish_subscription(raw: &Raw) -> Result<PublishSubscription, ConfigError> {
     }
 }
 
-fn missing_with(name: &'static str, why: &str) -> ConfigError {
-    let base = missing(name);
+fn missing_with(raw: &Raw, name: &'static str, why: &str) -> ConfigError {
+    let base = raw.missing(name);
     ConfigError::new(Some(name), format!("{why}. {}", base.message))
 }
 
@@ -211,40 +288,22 @@ fn cert_error(raw: &Raw, name: &'static str, e: CertError) -> ConfigError {
     )
 }
 
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-/// The extra trusted CAs of `ca-file` (or `SSL_CERT_FILE`), DER.
-pub(crate) fn ca_roots(raw: &Raw) -> Result<Vec<Vec<u8>>, ConfigError> {
-    let Some(path) = raw.get("ca-file") else {
-        return Ok(Vec::new());
-    };
-    let data = std::fs::read(path).map_err(|e| {
-        raw.invalid(
-            "ca-file",
-            &format!("could not be read ({})", io_reason(&e)),
-            "Give the path of a PEM file of CA certificates.",
-        )
-    })?;
-    tls::read_ca_bundle(&data).map_err(|why| {
-        raw.invalid(
-            "ca-file",
-            &why,
-            "Give a PEM file with one or more -----BEGIN CERTIFICATE----- blocks.",
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
-    use crate::config::{Action, Config, ConfigError, ProviderConfig, parse};
+    use crate::config::{Action, ConfigError};
+    use crate::step::Config;
+
+    /// The command line over the registry's table.
+    fn parse<I, T>(args: I, env: &HashMap<String, String>) -> Result<Action, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        crate::config::parse(args, env, crate::provider::registry::table())
+    }
+
     use crate::sim::tls::Pki;
 
     const SUB: &str = "cccccccc-1111-4222-8333-444444444444";
@@ -281,7 +340,10 @@ mod tests {
     }
 
     fn settings(c: &Config) -> &crate::provider::azure_classic::Settings {
-        let ProviderConfig::AzureClassic(s) = &c.provider else {
+        let Some(s) = c
+            .provider
+            .downcast_ref::<crate::provider::azure_classic::Settings>()
+        else {
             panic!("azure-classic settings")
         };
         s

@@ -18,8 +18,12 @@
 //! fine; anything that is not well-formed is [`ErrorKind::Malformed`] (retried, never
 //! success).
 
+mod cloud;
+pub mod demo;
 pub mod inputs;
 pub mod sim;
+
+pub use cloud::AzureClassicCloud;
 
 use std::borrow::Cow;
 
