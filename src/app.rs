@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::future::Future;
 
-use crate::config::{self, Action};
+use crate::cli::{self, Action};
 use crate::exit::{Exit, Fatal};
 use crate::provider::registry;
 use crate::step;
@@ -26,7 +26,7 @@ pub fn environment() -> HashMap<String, String> {
 pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> Exit {
     // Handlers first: a SIGTERM that arrives while we start must still end in outputs.
     let shutdown = shutdown_signal();
-    let action = match config::parse(args, &env, registry::table()) {
+    let action = match cli::parse(args, &env, registry::table()) {
         Ok(action) => action,
         Err(e) => {
             let _ = e.print();
@@ -42,7 +42,7 @@ pub async fn run(args: Vec<OsString>, env: HashMap<String, String>) -> Exit {
         Action::Demo(raw) => crate::demo::demo(raw, &env, shutdown).await,
         Action::Simulate(args, raw) => crate::demo::simulate(args, raw, shutdown).await,
         Action::Completions(shell) => {
-            let mut cmd = config::command(registry::table());
+            let mut cmd = cli::command(registry::table());
             clap_complete::generate(shell, &mut cmd, "purge-wait", &mut std::io::stdout());
             Ok(Exit::Succeeded)
         }

@@ -2,7 +2,7 @@
 //! provider: it holds the common inputs ([`COMMON`]), the input machinery ([`Input`],
 //! [`Table`]: the common inputs and every provider's, built by the registry), how a value
 //! is found ([`Raw`]), the typed readers and shared checks every provider uses, the common
-//! settings ([`Common`]) and the command line ([`command`], [`parse`]).
+//! settings ([`Common`]). The command line over the table is [`crate::cli`].
 //!
 //! Every input of the [`Table`] can be given as a flag `--NAME`, as `INPUT_<NAME>` (how the
 //! GitHub runner passes a docker action's inputs: upper case, hyphens kept), as
@@ -11,17 +11,17 @@
 //! an empty value counts as unset, because the runner passes unset inputs as empty strings.
 //!
 //! Like ripgrep's low/high args, this happens in two steps: [`Raw::resolve`] only finds the
-//! text of each input and where it came from; [`Config::from_raw`] validates it into typed
-//! values ([`Common::from_raw`] here, the provider's own inputs in its folder), naming the
-//! input, its source and the fix in every error. Neither touches the
+//! text of each input and where it came from; then it is validated into typed values
+//! ([`Common::from_raw`] here, the provider's own inputs in its folder), naming the input,
+//! its source and the fix in every error. Neither touches the
 //! process environment: both take it as a parameter, so tests never mutate `std::env`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::net::SocketAddr;
+
 use std::time::Duration;
 
-use clap::{Arg, ArgAction, ArgMatches, Command};
+use clap::ArgMatches;
 use url::Url;
 
 use crate::duration;
@@ -80,7 +80,7 @@ pub static COMMON: &[Input] = &[
     },
     Input {
         name: "purge-type",
-        help: "How paths are purged: auto (a path ending in / is a directory), file or directory; Alibaba also regex or ignore-params",
+        help: "How paths are purged: auto (a path ending in / is a directory), file or directory; regex or ignore-params where the provider supports them",
         default: Some("auto"),
         secret: false,
         cloud_env: &[],
@@ -120,7 +120,7 @@ pub static COMMON: &[Input] = &[
     },
     Input {
         name: "endpoint",
-        help: "Base URL of the API (private endpoint, https://api-preview.cdn.azure.cn, https://cdn.ap-southeast-1.aliyuncs.com, a simulator; azure-arm: the Resource Manager base, default the environment's)",
+        help: "Base URL of the API: a private endpoint, a regional host, a simulator (default: the provider's; see its section)",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -192,7 +192,7 @@ pub static COMMON: &[Input] = &[
     },
     Input {
         name: "rate-limit",
-        help: "Status calls per second at most, below the provider's own limit (Alibaba: 30 per account); lower it when other jobs poll the same account",
+        help: "Status calls per second at most, below the provider's own limit (see its section); lower it when other jobs poll the same account",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -569,7 +569,7 @@ pub fn dot_segment(id: &str) -> Option<&'static str> {
 
 /// What keeps `id` from being one path segment of a status URL, if anything: a dot segment,
 /// or a character that the URL would carry encoded or cut at (`/`, `?`, `#`, `\`, `%`,
-/// control characters), which no Service Management or Resource Manager operation id has.
+/// control characters), which no operation id that goes into a URL path has.
 pub fn path_segment_problem(id: &str) -> Option<&'static str> {
     dot_segment(id).or_else(|| {
         id.chars()
@@ -594,7 +594,7 @@ fn purge_request(raw: &Raw) -> Result<Option<PurgeRequest>, ConfigError> {
         raw.invalid(
             "purge-type",
             "is not a purge type",
-            "Use auto, file, directory (Alibaba also: regex, ignore-params).",
+            "Use auto, file, directory, regex or ignore-params.",
         )
     })?;
     let Some(text) = raw.get("paths") else {
@@ -648,7 +648,7 @@ pub fn report_options(raw: &Raw) -> crate::report::Options {
 
 pub fn endpoint(raw: &Raw, default: &str) -> Result<Url, ConfigError> {
     match raw.get("endpoint") {
-        Some(_) => base_url(raw, "endpoint", "https://restapi.cdn.azure.cn"),
+        Some(_) => base_url(raw, "endpoint", default),
         None => Ok(Url::parse(default).expect("default endpoint parses")),
     }
 }
@@ -820,185 +820,6 @@ pub fn ca_roots(raw: &Raw) -> Result<Vec<Vec<u8>>, ConfigError> {
             &why,
             "Give a PEM file with one or more -----BEGIN CERTIFICATE----- blocks.",
         )
-    })
-}
-
-/// What the command line asks for.
-#[derive(Debug)]
-pub enum Action {
-    /// Wait on operations (the default).
-    Wait(Raw),
-    /// Run a wait against the embedded simulator.
-    Demo(Raw),
-    /// Serve the simulator.
-    Simulate(SimulateArgs, Raw),
-    /// Print a shell completion script.
-    Completions(clap_complete::Shell),
-}
-
-/// Options of `purge-wait simulate`.
-#[derive(Debug, Clone)]
-pub struct SimulateArgs {
-    /// Where to listen.
-    pub listen: SocketAddr,
-    /// Scripted operations, `ID` or `ID:key=value,…`.
-    pub ops: Vec<String>,
-    /// How long an operation that was not scripted takes.
-    pub default_duration: Duration,
-}
-
-const EXIT_CODES: &str = "\
-Exit codes:
-  0    every operation succeeded
-  1    an operation failed or was cancelled
-  2    usage or configuration error (nothing was requested)
-  3    status could not be read (credentials, permission, not found, retries exhausted)
-  124  deadline reached while operations were still in progress
-  130  interrupted (SIGINT/SIGTERM); outputs and summary are still written";
-
-const EXAMPLES: &str = "\
-Examples:
-  purge-wait demo
-      a real, signed wait against the embedded simulator
-  purge-wait --provider azure-china-cdn --operation-ids \"$TASK_ID\" --timeout 20m
-      wait; the credentials come from PURGE_WAIT_* or AZURE_CDN_API_KEY_ID/_SECRET
-  purge-wait --report json ... | jq .status
-      one JSON object on stdout
-  purge-wait completions zsh > \"${fpath[1]}/_purge-wait\"
-      shell completions (bash, zsh, fish, elvish, powershell)
-
-Reports: `--report auto` picks GitHub Actions (GITHUB_ACTIONS=true), GitLab CI (GITLAB_CI=true:
-dotenv report, sections, colours) or Azure Pipelines (TF_BUILD=True: ##vso variables and
-issues), else plain. `--junit-file FILE` adds a JUnit XML report anywhere.";
-
-/// The command line: every input as a global flag, plus the subcommands.
-pub fn command(table: &Table) -> Command {
-    let mut cmd = Command::new("purge-wait")
-        .version(env!("CARGO_PKG_VERSION"))
-        .about("Wait until CDN purge operations finish, then report to the CI system that ran it.")
-        .long_about(
-            "Wait until CDN purge operations reach a terminal state, then report to the CI system \
-             that ran it: step outputs, annotations, a job summary and an exit code.\n\n\
-             Every input can be given as a flag, as PURGE_WAIT_<NAME> (upper case, - becomes _), \
-             or in a GitHub Action as INPUT_<NAME>. Flags win over the environment; empty values \
-             count as unset.",
-        )
-        .after_help(EXIT_CODES)
-        .after_long_help(format!("{EXIT_CODES}\n\n{EXAMPLES}"))
-        .subcommand_required(false)
-        .subcommand(
-            Command::new("wait").about("Wait on operations (the default when no command is given)"),
-        )
-        .subcommand(
-            Command::new("completions")
-                .about("Print a completion script: purge-wait completions bash > /etc/bash_completion.d/purge-wait")
-                .arg(
-                    Arg::new("shell")
-                        .value_name("SHELL")
-                        .required(true)
-                        .value_parser(clap::value_parser!(clap_complete::Shell))
-                        .help("bash, zsh, fish, elvish or powershell"),
-                ),
-        )
-        .subcommand(Command::new("demo").about(
-            "Start the embedded simulator on a free port and run a real, signed wait against it",
-        ))
-        .subcommand(
-            Command::new("simulate")
-                .about(
-                    "Serve the provider APIs locally, verifying signatures like the real service",
-                )
-                .arg(
-                    Arg::new("listen")
-                        .long("listen")
-                        .value_name("ADDR")
-                        .default_value("127.0.0.1:8640")
-                        .value_parser(clap::value_parser!(SocketAddr))
-                        .help("Address to listen on"),
-                )
-                .arg(
-                    Arg::new("op")
-                        .long("op")
-                        .value_name("SPEC")
-                        .action(ArgAction::Append)
-                        .help(
-                            "Script an operation: ID or ID:key=value,... with after=DURATION, \
-                             outcome=succeeded|failed|stuck|STATUS-WORD, message=TEXT, throttle=N, \
-                             retry-after=SECONDS, errors=N (5xx answers first)",
-                        ),
-                )
-                .arg(
-                    Arg::new("default-duration")
-                        .long("default-duration")
-                        .value_name("DURATION")
-                        .default_value("10s")
-                        .help("How long an operation that was not scripted takes to succeed"),
-                ),
-        );
-    for input in table.inputs.iter().copied() {
-        let mut help = input.help.to_string();
-        if input.name == "provider" {
-            help.push_str(": ");
-            help.push_str(&table.provider_list());
-        }
-        let envs = env_names(input);
-        help.push_str(&format!(" [env: {}]", envs.join(", ")));
-        if let Some(d) = input.default {
-            help.push_str(&format!(" [default: {d}]"));
-        }
-        cmd = cmd.arg(
-            Arg::new(input.name)
-                .long(input.name)
-                .value_name("VALUE")
-                .allow_hyphen_values(true)
-                .global(true)
-                .help(help)
-                .help_heading(input.section),
-        );
-    }
-    cmd
-}
-
-/// Parses the command line (`args` include the program name) and finds every input's text
-/// in the flags and `env`.
-pub fn parse<I, T>(
-    args: I,
-    env: &HashMap<String, String>,
-    table: &'static Table,
-) -> Result<Action, clap::Error>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    let matches = command(table).try_get_matches_from(args)?;
-    let raw = Raw::resolve(&matches, env, table);
-    Ok(match matches.subcommand() {
-        Some(("demo", _)) => Action::Demo(raw),
-        Some(("completions", sub)) => Action::Completions(
-            *sub.get_one::<clap_complete::Shell>("shell")
-                .expect("required"),
-        ),
-        Some(("simulate", sub)) => {
-            let text = sub
-                .get_one::<String>("default-duration")
-                .expect("has a default");
-            let default_duration = duration::parse(text).ok_or_else(|| {
-                command(table).error(
-                    clap::error::ErrorKind::ValueValidation,
-                    format!("--default-duration: {text:?} is not a duration; use e.g. 10s"),
-                )
-            })?;
-            let args = SimulateArgs {
-                listen: *sub.get_one::<SocketAddr>("listen").expect("has a default"),
-                ops: sub
-                    .get_many::<String>("op")
-                    .map(|v| v.cloned().collect())
-                    .unwrap_or_default(),
-                default_duration,
-            };
-            Action::Simulate(args, raw)
-        }
-        _ => Action::Wait(raw),
     })
 }
 

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use crate::config::{Raw, SimulateArgs};
+use crate::cli::SimulateArgs;
+use crate::config::Raw;
 use crate::exit::{Exit, Fatal};
 use crate::provider::cloud::{Cloud, Simulate};
 use crate::provider::registry;

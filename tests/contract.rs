@@ -5,12 +5,12 @@ use purge_wait::provider::registry;
 
 use crate::util::*;
 
-fn action_yml() -> String {
+pub(crate) fn action_yml() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap()
 }
 
 /// The keys directly under a top-level section (`inputs:` or `outputs:`), two-space indented.
-fn keys(yaml: &str, section: &str) -> Vec<String> {
+pub(crate) fn keys(yaml: &str, section: &str) -> Vec<String> {
     let mut keys = Vec::new();
     let mut inside = false;
     for line in yaml.lines() {

@@ -15,7 +15,7 @@ use purge_wait::provider::registry;
 use crate::util::ci_parsers::*;
 use crate::util::*;
 
-fn read(path: &str) -> String {
+pub(crate) fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
 
@@ -50,7 +50,7 @@ fn gitlab_readme_snippet_is_the_pipeline_gitlab_ci_local_runs() {
 }
 
 /// `spec: inputs:` of the component: name → default (`None` when required).
-fn component_inputs(yml: &str) -> Vec<(String, Option<String>)> {
+pub(crate) fn component_inputs(yml: &str) -> Vec<(String, Option<String>)> {
     let spec = yml.split("\n---\n").next().unwrap();
     let mut inputs: Vec<(String, Option<String>)> = Vec::new();
     for line in spec.lines() {

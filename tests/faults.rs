@@ -624,3 +624,18 @@ async fn every_provider_refuses_bad_inputs_before_any_request() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The matrix covers the registry: one rig per provider folder, in registry order, so a new
+/// provider without a rig fails here by name.
+#[test]
+fn the_matrix_has_one_rig_per_registry_provider_in_order() {
+    let registry: Vec<&str> = purge_wait::provider::registry::CLOUDS
+        .iter()
+        .map(|cloud| cloud.names()[0])
+        .collect();
+    let rigs: Vec<&str> = RIGS.iter().map(|rig| rig.name()).collect();
+    assert_eq!(
+        rigs, registry,
+        "tests/faults.rs RIGS must follow the registry"
+    );
+}

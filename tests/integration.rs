@@ -29,3 +29,10 @@ mod contract;
 // given twice, purge ids not of their format, ids and URL inputs a request would mangle,
 // the Alibaba STS header set.
 mod wire;
+
+// The registry walk: every provider's inputs in --help, action.yml and the component, its
+// simulator, its demo; an unknown provider exits 2 listing the names.
+mod registry;
+
+// The architecture rules of ARCHITECTURE.md as tests.
+mod layout;

@@ -1,52 +1,11 @@
 //! The common input machinery: the command line, shared checks. Provider-free: the table
 //! comes from the registry, the inputs used are common ones.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
 use url::Url;
 
 use super::*;
 
 const SUB: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
-
-/// The command line over the registry's table.
-fn parse<I, T>(args: I, env: &HashMap<String, String>) -> Result<Action, clap::Error>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<std::ffi::OsString> + Clone,
-{
-    super::parse(args, env, crate::provider::registry::table())
-}
-
-#[test]
-fn simulate_options_parse() {
-    let Action::Simulate(args, _) = parse(
-        [
-            "purge-wait",
-            "simulate",
-            "--listen",
-            "127.0.0.1:0",
-            "--op",
-            "x:after=1s",
-            "--default-duration",
-            "3s",
-        ],
-        &HashMap::new(),
-    )
-    .unwrap() else {
-        panic!("not simulate")
-    };
-    assert_eq!(args.ops, vec!["x:after=1s".to_string()]);
-    assert_eq!(args.default_duration, Duration::from_secs(3));
-    assert!(
-        parse(
-            ["purge-wait", "simulate", "--default-duration", "x"],
-            &HashMap::new()
-        )
-        .is_err()
-    );
-}
 
 #[test]
 fn guid_shape() {

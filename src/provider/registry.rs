@@ -87,6 +87,6 @@ mod tests {
 
     #[test]
     fn the_command_line_is_well_formed() {
-        crate::config::command(table()).debug_assert();
+        crate::cli::command(table()).debug_assert();
     }
 }

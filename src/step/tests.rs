@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::*;
-use crate::config::{Action, command as command_for, env_names};
+use crate::cli::{Action, command as command_for};
+use crate::config::env_names;
 use crate::provider::alibaba::{self, credentials as auth};
 use crate::provider::{azure_china, registry};
 
@@ -14,7 +15,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    crate::config::parse(args, env, crate::provider::registry::table())
+    crate::cli::parse(args, env, crate::provider::registry::table())
 }
 
 const SUB: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";

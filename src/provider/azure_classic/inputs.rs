@@ -292,7 +292,8 @@ fn cert_error(raw: &Raw, name: &'static str, e: CertError) -> ConfigError {
 mod tests {
     use std::collections::HashMap;
 
-    use crate::config::{Action, ConfigError};
+    use crate::cli::Action;
+    use crate::config::ConfigError;
     use crate::step::Config;
 
     /// The command line over the registry's table.
@@ -301,7 +302,7 @@ mod tests {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        crate::config::parse(args, env, crate::provider::registry::table())
+        crate::cli::parse(args, env, crate::provider::registry::table())
     }
 
     use crate::sim::tls::Pki;

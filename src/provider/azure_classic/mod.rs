@@ -76,7 +76,7 @@ pub struct Settings {
 }
 
 /// The classic CDN operation-status client. Its HTTP client must carry the management
-/// certificate as its TLS identity ([`crate::config::Config::tls`] arranges that).
+/// certificate as its TLS identity ([`crate::step::Config::tls`] arranges that).
 pub struct AzureClassic {
     settings: Settings,
     http: reqwest::Client,
