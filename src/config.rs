@@ -505,14 +505,7 @@ pub fn split_ids(text: &str) -> Vec<String> {
     ids
 }
 
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
+use crate::http::is_loopback;
 
 pub fn operation_ids(raw: &Raw) -> Result<Vec<String>, ConfigError> {
     let ids = split_ids(raw.get("operation-ids").ok_or_else(|| {
@@ -654,14 +647,8 @@ pub fn endpoint(raw: &Raw, default: &str) -> Result<Url, ConfigError> {
 }
 
 /// Whether plain http may go to `url`: loopback, or anywhere with `allow-http: true`.
-pub fn http_allowed(raw: &Raw, url: &Url) -> Result<bool, ConfigError> {
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    Ok(loopback || raw.boolean("allow-http")?)
+fn http_allowed(raw: &Raw, url: &Url) -> Result<bool, ConfigError> {
+    Ok(is_loopback(url) || raw.boolean("allow-http")?)
 }
 
 /// A base URL input (`endpoint`, `authority-host`): http(s), no query, fragment or user,

@@ -863,3 +863,47 @@ fn alibaba_inputs_are_validated() {
     ]);
     assert_eq!(err(&[], &e).input, Some("role-arn"));
 }
+
+/// One rule for the runner's OIDC request URL, for Entra ID and Alibaba STS alike: plain
+/// http to another host is refused unless allow-http is true.
+#[test]
+fn the_github_oidc_url_follows_allow_http_for_every_provider() {
+    let remote = [
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "http://172.17.0.1:8640/token",
+        ),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "req-token"),
+    ];
+    let mut ali = alibaba_env(&[
+        ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r"),
+        (
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::1:oidc-provider/p",
+        ),
+    ]);
+    ali.extend(env(&remote));
+    assert_eq!(err(&[], &ali).input, Some("oidc-token-file"));
+    let c = config(&["--allow-http", "true"], &ali).unwrap();
+    let auth::Source::Oidc(role) = &alibaba(&c).credentials else {
+        panic!("oidc expected")
+    };
+    assert!(
+        matches!(&role.token, auth::TokenSource::GithubActions { request_url, .. }
+        if request_url.as_str() == "http://172.17.0.1:8640/token")
+    );
+
+    let mut arm = env(&[
+        ("PURGE_WAIT_PROVIDER", "azure-arm"),
+        ("AZURE_TENANT_ID", "11111111-2222-4333-8444-555555555555"),
+        ("AZURE_CLIENT_ID", "66666666-7777-4888-8999-000000000000"),
+        (
+            "PURGE_WAIT_OPERATION_URL",
+            "https://management.azure.com/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/providers/Microsoft.Cdn/locations/global/operationResults/x?api-version=2024-02-01",
+        ),
+    ]);
+    arm.extend(env(&remote));
+    let e = err(&[], &arm);
+    assert!(e.message.contains("ACTIONS_ID_TOKEN_REQUEST_URL"), "{e:?}");
+    config(&["--allow-http", "true"], &arm).unwrap();
+}

@@ -6,10 +6,8 @@ use std::collections::HashMap;
 use url::Url;
 
 use super::credentials as auth;
-use crate::config::{
-    ConfigError, Input, Raw, base_url, endpoint, has_userinfo, is_loopback, operation_ids,
-    paths_error,
-};
+use crate::auth::github;
+use crate::config::{ConfigError, Input, Raw, base_url, endpoint, operation_ids, paths_error};
 use crate::provider::alibaba;
 use crate::provider::cloud::{Configured, Inputs};
 use crate::secret::Secret;
@@ -217,9 +215,10 @@ fn alibaba_credentials(
             (Some(url), Some(token)) => {
                 let request_url = match Url::parse(url) {
                     Ok(u)
-                        if !has_userinfo(&u)
-                            && (u.scheme() == "https"
-                                || (u.scheme() == "http" && is_loopback(&u))) =>
+                        if github::request_url_allowed(
+                            &u,
+                            raw.boolean("allow-http").unwrap_or(false),
+                        ) =>
                     {
                         u
                     }

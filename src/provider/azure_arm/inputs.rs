@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use url::Url;
 
 use super::entra::{self, Cloud, Credential};
+use crate::auth::github;
 use crate::config::{
-    ConfigError, Input, MAX_IDS, Raw, base_url, has_userinfo, http_allowed, path_segment_problem,
-    plain_word, split_ids, too_many, userinfo_error,
+    ConfigError, Input, MAX_IDS, Raw, base_url, has_userinfo, path_segment_problem, plain_word,
+    split_ids, too_many, userinfo_error,
 };
 use crate::provider::cloud::{Configured, Inputs};
 use crate::provider::{PurgeRequest, azure_arm, azure_common};
@@ -561,8 +562,7 @@ fn credential(
     };
     let request_url = Url::parse(request_url)
         .ok()
-        .filter(|u| !has_userinfo(u))
-        .filter(|u| u.scheme() == "https" || (u.scheme() == "http" && http_allowed(raw, u).unwrap_or(false)))
+        .filter(|u| github::request_url_allowed(u, raw.boolean("allow-http").unwrap_or(false)))
         .ok_or_else(|| {
             ConfigError::new(
                 None,
