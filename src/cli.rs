@@ -204,7 +204,7 @@ mod tests {
     }
 
     #[test]
-    fn simulate_options_parse_all() {
+    fn simulate_options_parse() {
         let Action::Simulate(args, _) = parse_all(
             [
                 "purge-wait",
