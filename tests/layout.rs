@@ -194,100 +194,102 @@ fn simulators_import_no_client_code() {
     }
 }
 
+const ALL_MODULES: &[&str] = &[
+    "config", "cli", "provider", "report", "wait", "purge", "auth", "sim", "step", "app", "demo",
+    "http", "tls",
+];
+/// (files, the modules they must not import).
+const RULES: &[(&[&str], &[&str])] = &[
+    (&["error.rs", "exit.rs"], ALL_MODULES),
+    (&["secret.rs", "duration.rs"], ALL_MODULES),
+    (
+        &["http.rs", "tls.rs", "tls"],
+        &[
+            "config", "cli", "provider", "report", "wait", "auth", "sim", "step", "app", "demo",
+        ],
+    ),
+    (
+        &["auth"],
+        &[
+            "config", "cli", "provider", "report", "wait", "sim", "step", "app", "demo",
+        ],
+    ),
+    (
+        &["sim"],
+        &[
+            "config", "cli", "provider", "report", "wait", "auth", "step", "app", "demo",
+        ],
+    ),
+    (
+        &["wait", "purge.rs"],
+        &[
+            "config",
+            "cli",
+            "report",
+            "auth",
+            "sim",
+            "step",
+            "app",
+            "demo",
+            "provider::cloud",
+            "provider::registry",
+            "provider::azure",
+        ],
+    ),
+    (
+        &["report"],
+        &[
+            "config",
+            "cli",
+            "auth",
+            "sim",
+            "step",
+            "app",
+            "demo",
+            "provider::cloud",
+            "provider::registry",
+            "provider::azure",
+            "provider::alibaba",
+        ],
+    ),
+    (
+        &["config.rs", "config"],
+        &[
+            "cli",
+            "auth",
+            "sim",
+            "step",
+            "app",
+            "demo",
+            "provider::cloud",
+            "provider::registry",
+            "provider::azure",
+            "provider::alibaba",
+        ],
+    ),
+    (
+        &["provider/cloud.rs"],
+        &[
+            "cli",
+            "step",
+            "app",
+            "demo",
+            "report",
+            "provider::registry",
+            "provider::azure",
+            "provider::alibaba",
+        ],
+    ),
+    (
+        &["step.rs", "demo.rs", "cli.rs"],
+        &["app", "provider::azure", "provider::alibaba"],
+    ),
+];
+
 #[test]
 fn lower_layers_import_no_upper_ones() {
-    let all_modules = [
-        "config", "cli", "provider", "report", "wait", "purge", "auth", "sim", "step", "app",
-        "demo", "http", "tls",
-    ];
-    let rules: &[(&[&str], &[&str])] = &[
-        (&["error.rs", "exit.rs"], &all_modules),
-        (&["secret.rs", "duration.rs"], &all_modules),
-        (
-            &["http.rs", "tls.rs", "tls"],
-            &[
-                "config", "cli", "provider", "report", "wait", "auth", "sim", "step", "app", "demo",
-            ],
-        ),
-        (
-            &["auth"],
-            &[
-                "config", "cli", "provider", "report", "wait", "sim", "step", "app", "demo",
-            ],
-        ),
-        (
-            &["sim"],
-            &[
-                "config", "cli", "provider", "report", "wait", "auth", "step", "app", "demo",
-            ],
-        ),
-        (
-            &["wait", "purge.rs"],
-            &[
-                "config",
-                "cli",
-                "report",
-                "auth",
-                "sim",
-                "step",
-                "app",
-                "demo",
-                "provider::cloud",
-                "provider::registry",
-                "provider::azure",
-            ],
-        ),
-        (
-            &["report"],
-            &[
-                "config",
-                "cli",
-                "auth",
-                "sim",
-                "step",
-                "app",
-                "demo",
-                "provider::cloud",
-                "provider::registry",
-                "provider::azure",
-                "provider::alibaba",
-            ],
-        ),
-        (
-            &["config.rs", "config"],
-            &[
-                "cli",
-                "auth",
-                "sim",
-                "step",
-                "app",
-                "demo",
-                "provider::cloud",
-                "provider::registry",
-                "provider::azure",
-                "provider::alibaba",
-            ],
-        ),
-        (
-            &["provider/cloud.rs"],
-            &[
-                "cli",
-                "step",
-                "app",
-                "demo",
-                "report",
-                "provider::registry",
-                "provider::azure",
-                "provider::alibaba",
-            ],
-        ),
-        (
-            &["step.rs", "demo.rs", "cli.rs"],
-            &["app", "provider::azure", "provider::alibaba"],
-        ),
-    ];
     let mut found = Vec::new();
-    for (files, forbidden) in rules {
+    for (files, forbidden) in RULES {
         for (file, n, line) in lines_of(files) {
             for module in *forbidden {
                 let path = format!("crate::{module}");
