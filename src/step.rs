@@ -187,6 +187,3 @@ async fn purge_then_wait(
         }),
     }
 }
-
-#[cfg(test)]
-mod tests;
