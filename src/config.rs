@@ -192,8 +192,16 @@ pub static COMMON: &[Input] = &[
     },
     Input {
         name: "rate-limit",
-        help: "Status calls per second at most, below the provider's own limit (see its section); lower it when other jobs poll the same account",
+        help: "Status calls per second at most (0.001-1000), below the provider's own limit (see its section); lower it when other jobs poll the same account",
         default: None,
+        secret: false,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    Input {
+        name: "not-found-grace",
+        help: "With paths: how long an operation the purge just created may be unknown to the status API (not listed yet) and still count as pending (0s-1h, cut to the deadline)",
+        default: Some("60s"),
         secret: false,
         cloud_env: &[],
         section: SECTION,
@@ -381,15 +389,30 @@ impl Raw {
         )
     }
 
-    pub fn duration(&self, name: &'static str) -> Result<Duration, ConfigError> {
+    /// A duration input within `range` (its bounds are named in the error).
+    pub fn duration(
+        &self,
+        name: &'static str,
+        range: std::ops::RangeInclusive<Duration>,
+    ) -> Result<Duration, ConfigError> {
         let text = self.required(name)?;
+        let (min, max) = (*range.start(), *range.end());
         match duration::parse(text) {
-            Some(d) if d >= Duration::from_millis(100) => Ok(d),
-            Some(_) => Err(self.invalid(name, "is too short", "Use at least 100ms.")),
-            None => Err(self.invalid(
+            Some(d) if range.contains(&d) => Ok(d),
+            Some(d) if d < min => Err(self.invalid(
+                name,
+                "is too short",
+                &format!("Use at least {}.", duration::format(min)),
+            )),
+            None if !looks_long(text) => Err(self.invalid(
                 name,
                 "is not a duration",
                 "Use a value such as 90s, 15m, 1h, 500ms or a number of seconds.",
+            )),
+            Some(_) | None => Err(self.invalid(
+                name,
+                "is too long",
+                &format!("Use at most {}.", duration::format(max)),
             )),
         }
     }
@@ -410,17 +433,20 @@ impl Raw {
         }
     }
 
-    /// An optional rate in calls per second, more than 0 and at most 1000.
+    /// An optional rate in calls per second, from [`MIN_RATE`] to [`MAX_RATE`].
     pub fn rate(&self, name: &'static str) -> Result<Option<f64>, ConfigError> {
         let Some(text) = self.get(name) else {
             return Ok(None);
         };
         match text.trim_end_matches("/s").trim().parse::<f64>() {
-            Ok(r) if r.is_finite() && r > 0.0 && r <= 1000.0 => Ok(Some(r)),
+            Ok(r) if (MIN_RATE..=MAX_RATE).contains(&r) => Ok(Some(r)),
             _ => Err(self.invalid(
                 name,
-                "is not a rate",
-                "Use calls per second, more than 0 and at most 1000, e.g. 10 or 2.5.",
+                "is not a rate in range",
+                &format!(
+                    "Use calls per second, from {MIN_RATE} (one call every {}) to {MAX_RATE}, e.g. 10 or 2.5.",
+                    duration::format(duration::secs_f64(1.0 / MIN_RATE))
+                ),
             )),
         }
     }
@@ -462,6 +488,33 @@ impl Raw {
         )
     }
 }
+
+/// Whether a duration that did not parse is a number or a humane duration too large to hold
+/// (`300000000000y`, `1e300`): then "too long" says more than "not a duration".
+fn looks_long(text: &str) -> bool {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<f64>() {
+        return secs.is_finite() && secs > 0.0;
+    }
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c.is_whitespace());
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && humantime::parse_duration(&format!("1{}", &t[digits.len()..])).is_ok()
+}
+
+/// The range of `timeout`.
+pub const TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(100)..=wait::MAX_TIMEOUT;
+/// The range of `interval`, `max-interval` and `request-timeout`.
+pub const DELAY_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(100)..=Duration::from_secs(3600);
+/// The range of `not-found-grace`.
+pub const GRACE_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::ZERO..=Duration::from_secs(3600);
+/// The slowest `rate-limit`: one call every 1000 s.
+pub const MIN_RATE: f64 = 0.001;
+/// The fastest `rate-limit`.
+pub const MAX_RATE: f64 = 1000.0;
 
 fn find_flag(matches: &ArgMatches, name: &str) -> Option<String> {
     let mut m = matches;
@@ -630,6 +683,76 @@ pub fn report_kind(raw: &Raw, env: &HashMap<String, String>) -> Result<ReportKin
     }
 }
 
+/// An input naming a file to read: it must be a regular file (a FIFO would block the
+/// process; a directory or device is a mistake).
+pub fn readable_file(raw: &Raw, name: &'static str, holding: &str) -> Result<(), ConfigError> {
+    let Some(path) = raw.get(name) else {
+        return Ok(());
+    };
+    crate::files::check_readable(std::path::Path::new(path)).map_err(|e| {
+        let problem = match e.kind() {
+            std::io::ErrorKind::NotFound => "is not a file: no such file".to_string(),
+            std::io::ErrorKind::InvalidInput => format!("is {e}"),
+            _ => format!("could not be read ({e})"),
+        };
+        raw.invalid(
+            name,
+            &problem,
+            &format!("Give the path of the regular file holding {holding}."),
+        )
+    })
+}
+
+/// The files the reporter will write (`junit-file`; `dotenv-file` on GitLab; on GitHub
+/// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`): absent is fine (created), an existing one must
+/// be a regular file — a FIFO would block the process for as long as nobody reads it.
+fn report_files(
+    raw: &Raw,
+    env: &HashMap<String, String>,
+    report: ReportKind,
+) -> Result<(), ConfigError> {
+    let not_regular = |path: &str| -> Option<String> {
+        match crate::files::check_writable(std::path::Path::new(path)) {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Some(e.to_string()),
+            _ => None,
+        }
+    };
+    let fix = "Give the path of a regular file (it is created when absent).";
+    for name in ["junit-file", "dotenv-file"] {
+        if name == "dotenv-file" && report != ReportKind::Gitlab {
+            continue;
+        }
+        let path = raw
+            .get(name)
+            .unwrap_or(crate::report::gitlab::DEFAULT_DOTENV_FILE);
+        if let Some(why) = not_regular(path) {
+            return Err(match raw.get(name) {
+                Some(_) => raw.invalid(name, &format!("is {why}"), fix),
+                None => ConfigError::new(
+                    Some(name),
+                    format!("input `{name}` (default {path:?}): {path:?} is {why}. {fix}"),
+                ),
+            });
+        }
+    }
+    if report == ReportKind::Github {
+        for var in ["GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"] {
+            let Some(path) = env.get(var).filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            if let Some(why) = not_regular(path) {
+                return Err(ConfigError::new(
+                    Some(var),
+                    format!(
+                        "`{var}` names {path:?}, which is {why}: purge-wait appends to it and will not wait on anything else. The runner sets it to a regular file; do not override it."
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The report files (`dotenv-file`, `junit-file`). Never fails, so that a configuration
 /// error still reaches them.
 pub fn report_options(raw: &Raw) -> crate::report::Options {
@@ -735,9 +858,9 @@ impl Common {
     pub fn from_raw(raw: &Raw, env: &HashMap<String, String>) -> Result<Common, ConfigError> {
         let report = report_kind(raw, env)?;
         let provider = raw.required("provider")?.to_string();
-        let timeout = raw.duration("timeout")?;
-        let interval = raw.duration("interval")?;
-        let max_interval = raw.duration("max-interval")?;
+        let timeout = raw.duration("timeout", TIMEOUT_RANGE)?;
+        let interval = raw.duration("interval", DELAY_RANGE)?;
+        let max_interval = raw.duration("max-interval", DELAY_RANGE)?;
         if max_interval < interval {
             return Err(raw.invalid(
                 "max-interval",
@@ -749,13 +872,15 @@ impl Common {
             timeout,
             interval,
             max_interval,
-            request_timeout: raw.duration("request-timeout")?,
+            request_timeout: raw.duration("request-timeout", DELAY_RANGE)?,
             concurrency: raw.number("concurrency", 1..=64)? as usize,
             retries: raw.number("retries", 0..=1000)?,
             rate_limit: raw.rate("rate-limit")?,
+            not_found_grace: raw.duration("not-found-grace", GRACE_RANGE)?,
             ..wait::Settings::default()
         };
         let fail_on_timeout = raw.boolean("fail-on-timeout")?;
+        report_files(raw, env, report)?;
         raw.boolean("allow-http")?;
         let purge = purge_request(raw)?;
         if purge.is_some() && raw.get("operation-ids").is_some() {
@@ -794,13 +919,14 @@ pub fn ca_roots(raw: &Raw) -> Result<Vec<Vec<u8>>, ConfigError> {
     let Some(path) = raw.get("ca-file") else {
         return Ok(Vec::new());
     };
-    let data = std::fs::read(path).map_err(|e| {
-        raw.invalid(
-            "ca-file",
-            &format!("could not be read ({})", io_reason(&e)),
-            "Give the path of a PEM file of CA certificates.",
-        )
-    })?;
+    let data =
+        crate::files::read_regular(path.as_ref(), crate::files::MAX_CERT_FILE).map_err(|e| {
+            raw.invalid(
+                "ca-file",
+                &format!("could not be read ({})", io_reason(&e)),
+                "Give the path of a PEM file of CA certificates.",
+            )
+        })?;
     crate::tls::read_ca_bundle(&data).map_err(|why| {
         raw.invalid(
             "ca-file",

@@ -22,6 +22,7 @@ pub mod demo;
 pub mod duration;
 pub mod error;
 pub mod exit;
+pub mod files;
 pub mod http;
 pub mod provider;
 pub mod purge;

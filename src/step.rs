@@ -108,12 +108,15 @@ pub async fn run(
         purge,
         wait: wait_settings,
         fail_on_timeout,
+        tls,
         ..
     } = config;
     let provider = settings.build(Runtime {
         http: client,
+        tls,
+        request_timeout: wait_settings.request_timeout,
         redactor: redactor.clone(),
-    });
+    })?;
     let summary = match &purge {
         None => wait::run(&*provider, &ids, &wait_settings, &mut *reporter, shutdown).await,
         Some(purge) => {
@@ -138,14 +141,24 @@ async fn purge_then_wait(
     let started = tokio::time::Instant::now();
     let mut shutdown = std::pin::pin!(shutdown);
     let submitted = crate::purge::submit(provider, purge, settings, reporter, &mut shutdown).await;
-    let (done, status, error) = match submitted {
+    let (done, status, error, reason) = match submitted {
         Ok(done) => {
             // The time spent submitting counts against the overall deadline.
             let remaining = wait::Settings {
                 timeout: settings.timeout.saturating_sub(started.elapsed()),
                 ..settings.clone()
             };
-            let mut summary = wait::run(provider, &done.ids, &remaining, reporter, shutdown).await;
+            // The operations are new: a status API that does not list one yet is not a
+            // "not found" (within not-found-grace).
+            let mut summary = wait::run_created(
+                provider,
+                &done.ids,
+                &done.created,
+                &remaining,
+                reporter,
+                shutdown,
+            )
+            .await;
             summary.timeout = settings.timeout;
             summary.elapsed = started.elapsed();
             summary.warnings.extend(done.warnings);
@@ -156,9 +169,14 @@ async fn purge_then_wait(
             });
             return summary;
         }
-        Err(crate::purge::SubmitError::Failed(e, done)) => (done, wait::Status::Error, Some(e)),
+        Err(crate::purge::SubmitError::Failed(e, done)) => {
+            (done, wait::Status::Error, Some(e), None)
+        }
+        Err(crate::purge::SubmitError::TimedOut(reason, done)) => {
+            (done, wait::Status::TimedOut, None, Some(reason))
+        }
         Err(crate::purge::SubmitError::Interrupted(done)) => {
-            (done, wait::Status::Interrupted, None)
+            (done, wait::Status::Interrupted, None, None)
         }
     };
     wait::Summary {
@@ -185,5 +203,6 @@ async fn purge_then_wait(
             calls: done.calls,
             error,
         }),
+        reason,
     }
 }

@@ -72,8 +72,9 @@ pub struct Configured {
 
 /// A provider's validated settings.
 pub trait Settings: std::fmt::Debug + Any {
-    /// The runtime status client.
-    fn build(self: Box<Self>, runtime: Runtime) -> Box<dyn Provider>;
+    /// The runtime status client. Fails (exit 3) only when a provider that brings its own
+    /// HTTP client cannot set it up.
+    fn build(self: Box<Self>, runtime: Runtime) -> Result<Box<dyn Provider>, Fatal>;
 
     /// The client certificate chain and key (PEM) the shared HTTP client must present, if
     /// the provider authenticates with one.
@@ -93,6 +94,11 @@ impl dyn Settings {
 pub struct Runtime {
     /// The shared client: bundled roots, `ca-file`, the identity of `Settings::identity_pem`.
     pub http: reqwest::Client,
+    /// What the shared client was built with (trusted CAs, identity), for a provider that
+    /// needs a client of its own (another TLS stack).
+    pub tls: crate::http::Tls,
+    /// The `request-timeout` the shared client applies.
+    pub request_timeout: Duration,
     /// Every secret learnt mid-wait is registered here before it is used.
     pub redactor: Redactor,
 }

@@ -47,7 +47,11 @@ impl Cloud for AlibabaCloud {
 }
 
 impl cloud::Settings for super::Settings {
-    fn build(self: Box<Self>, runtime: Runtime) -> Box<dyn Provider> {
-        Box::new(super::Alibaba::new(*self, runtime.http, runtime.redactor))
+    fn build(self: Box<Self>, runtime: Runtime) -> Result<Box<dyn Provider>, Fatal> {
+        Ok(Box::new(super::Alibaba::new(
+            *self,
+            runtime.http,
+            runtime.redactor,
+        )))
     }
 }

@@ -7,7 +7,9 @@ use url::Url;
 
 use super::credentials as auth;
 use crate::auth::github;
-use crate::config::{ConfigError, Input, Raw, base_url, endpoint, operation_ids, paths_error};
+use crate::config::{
+    self, ConfigError, Input, Raw, base_url, endpoint, operation_ids, paths_error,
+};
 use crate::provider::alibaba;
 use crate::provider::cloud::{Configured, Inputs};
 use crate::secret::Secret;
@@ -205,6 +207,11 @@ fn alibaba_credentials(
         ));
     }
     let token = if let Some(file) = raw.get("oidc-token-file") {
+        // Read when STS credentials are needed (a missing file is reported then, exit 3, as
+        // before); one that exists must be a regular file.
+        if std::path::Path::new(file).exists() {
+            config::readable_file(raw, "oidc-token-file", "the OIDC token")?;
+        }
         auth::TokenSource::File(file.into())
     } else {
         let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());

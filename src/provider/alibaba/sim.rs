@@ -17,7 +17,7 @@
 //!   `InvalidTaskId.Malformed` for an id that is not digits).
 //! - Tasks follow their [`Scenario`]: `Pending`, then `Refreshing` with `Process` climbing,
 //!   then `Complete` or `Failed` (with a `Description`) at 100%; `missing` tasks are left out
-//!   of the answer, as expired ones are; `throttle=N` answers `Throttling.User` (with
+//!   of the answer, as expired ones are (and `unlisted=…` ones until then, as new ones may be); `throttle=N` answers `Throttling.User` (with
 //!   `x-acs-retry-after` in milliseconds when `retry-after` is set) and `errors=N` answers
 //!   503 `ServiceUnavailable` for any call that includes the task.
 //! - `RefreshDcdnObjectCaches` (`2018-01-15`) / `RefreshObjectCaches` (`2018-05-10`), ACS3
@@ -589,6 +589,9 @@ impl AlibabaSim {
             } else {
                 ((elapsed.as_secs_f64() / s.after.as_secs_f64()) * 100.0).min(99.0) as u32
             };
+            if s.unknown(elapsed) {
+                continue;
+            }
             let status = match (&s.ending, done) {
                 (Ending::Missing, _) => continue,
                 (Ending::Malformed, true) => {

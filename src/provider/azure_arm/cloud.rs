@@ -48,7 +48,11 @@ impl Cloud for AzureArmCloud {
 }
 
 impl cloud::Settings for super::Settings {
-    fn build(self: Box<Self>, runtime: Runtime) -> Box<dyn Provider> {
-        Box::new(super::AzureArm::new(*self, runtime.http, runtime.redactor))
+    fn build(self: Box<Self>, runtime: Runtime) -> Result<Box<dyn Provider>, Fatal> {
+        Ok(Box::new(super::AzureArm::new(
+            *self,
+            runtime.http,
+            runtime.redactor,
+        )))
     }
 }

@@ -8,8 +8,8 @@ use url::Url;
 use super::entra::{self, Cloud, Credential};
 use crate::auth::github;
 use crate::config::{
-    ConfigError, Input, MAX_IDS, Raw, base_url, has_userinfo, path_segment_problem, plain_word,
-    split_ids, too_many, userinfo_error,
+    self, ConfigError, Input, MAX_IDS, Raw, base_url, has_userinfo, path_segment_problem,
+    plain_word, split_ids, too_many, userinfo_error,
 };
 use crate::provider::cloud::{Configured, Inputs};
 use crate::provider::{PurgeRequest, azure_arm, azure_common};
@@ -541,13 +541,7 @@ fn credential(
         });
     }
     if let Some(path) = raw.get("federated-token-file") {
-        if !std::path::Path::new(path).is_file() {
-            return Err(raw.invalid(
-                "federated-token-file",
-                "is not a readable file",
-                "Give the path of the file holding the federated token (AZURE_FEDERATED_TOKEN_FILE).",
-            ));
-        }
+        config::readable_file(raw, "federated-token-file", "the federated token")?;
         return Ok(Credential::FederatedTokenFile {
             tenant_id,
             client_id,

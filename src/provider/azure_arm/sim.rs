@@ -716,7 +716,7 @@ impl AzureArmSim {
             a.label = "503".into();
             return a;
         }
-        if s.ending == Ending::Missing {
+        if s.unknown(state.first_seen.elapsed()) {
             return Self::arm_error(
                 404,
                 "ResourceNotFound",

@@ -48,7 +48,7 @@ impl Cloud for AzureChinaCloud {
 }
 
 impl cloud::Settings for super::Settings {
-    fn build(self: Box<Self>, runtime: Runtime) -> Box<dyn Provider> {
-        Box::new(super::AzureChina::new(*self, runtime.http))
+    fn build(self: Box<Self>, runtime: Runtime) -> Result<Box<dyn Provider>, Fatal> {
+        Ok(Box::new(super::AzureChina::new(*self, runtime.http)))
     }
 }

@@ -321,7 +321,7 @@ impl AzureChinaSim {
                 "503",
             );
         }
-        if s.ending == Ending::Missing {
+        if s.unknown(state.first_seen.elapsed()) {
             return self.error(404, "ParameterInvalid", "The operation does not exist.");
         }
         let done = s.finished(state.first_seen.elapsed(), &mut state.terminal_answers);

@@ -5,7 +5,7 @@ use futures_util::future::LocalBoxFuture;
 
 use super::{demo, inputs};
 use crate::config::{ConfigError, Input, Raw};
-use crate::exit::Fatal;
+use crate::exit::{Exit, Fatal};
 use crate::provider::Provider;
 use crate::provider::cloud::{self, Cloud, Configured, Demo, Inputs, Runtime, Served, Simulate};
 use crate::secret::Secret;
@@ -49,8 +49,16 @@ impl Cloud for AzureClassicCloud {
 }
 
 impl cloud::Settings for super::Settings {
-    fn build(self: Box<Self>, runtime: Runtime) -> Box<dyn Provider> {
-        Box::new(super::AzureClassic::new(*self, runtime.http))
+    /// Over OpenSSL, for Service Management's renegotiation (see [`crate::tls::ossl`]).
+    fn build(self: Box<Self>, runtime: Runtime) -> Result<Box<dyn Provider>, Fatal> {
+        let http = crate::http::openssl_client::Client::new(runtime.request_timeout, &runtime.tls)
+            .map_err(|e| {
+                Fatal::new(
+                    Exit::Unreadable,
+                    format!("could not set up the HTTP client: {e}"),
+                )
+            })?;
+        Ok(Box::new(super::AzureClassic::new(*self, http)))
     }
 
     fn identity_pem(&self) -> Option<Secret> {

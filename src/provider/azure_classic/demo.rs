@@ -9,7 +9,7 @@ use crate::config::Raw;
 use crate::duration;
 use crate::exit::{Exit, Fatal};
 use crate::provider::cloud::{Demo, Served, Simulate, demo_ops};
-use crate::sim::tls::Pki;
+use crate::sim::tls::{AskCert, Pki};
 use crate::sim::{Scenario, Simulator};
 
 /// The demo's operations (request ids): one throttled once.
@@ -23,23 +23,32 @@ fn setup_failed(what: &str, e: impl std::fmt::Display) -> Fatal {
     Fatal::new(Exit::Unreadable, format!("could not {what}: {e}"))
 }
 
-/// The throwaway PKI and the TLS simulator requiring its client certificate.
+/// The throwaway PKI and the TLS simulator requiring its client certificate (asked for by
+/// renegotiation).
 async fn start(
     setup: impl FnOnce(&Pki) -> Setup,
     listen: std::net::SocketAddr,
     echo: bool,
 ) -> Result<(Pki, Simulator), Fatal> {
     let pki = Pki::generate().map_err(|e| setup_failed("generate the demo certificates", e))?;
+    // OpenSSL, asking for the management certificate by renegotiation, as Service
+    // Management does.
     let server_tls = pki
-        .server_config()
+        .openssl_acceptor()
         .map_err(|e| setup_failed("set up the demo TLS server", e))?;
     let setup = setup(&pki);
-    let sim = Simulator::start_tls(AzureClassicSim::new(setup), listen, echo, server_tls)
-        .await
-        .map_err(|e| match echo {
-            true => Fatal::new(Exit::Usage, format!("could not listen on {listen}: {e}")),
-            false => setup_failed("start the simulator", e),
-        })?;
+    let sim = Simulator::start_openssl(
+        AzureClassicSim::new(setup),
+        listen,
+        echo,
+        server_tls,
+        AskCert::Renegotiate,
+    )
+    .await
+    .map_err(|e| match echo {
+        true => Fatal::new(Exit::Usage, format!("could not listen on {listen}: {e}")),
+        false => setup_failed("start the simulator", e),
+    })?;
     Ok((pki, sim))
 }
 
@@ -65,7 +74,7 @@ pub async fn demo(_name: &'static str, _raw: &Raw) -> Result<Demo, Fatal> {
     )
     .await?;
     let banner = format!(
-        "simulated Azure classic Service Management at {} (mutual TLS: a throwaway CA, server and management certificate {} made in memory); waiting on {} operations",
+        "simulated Azure classic Service Management at {} (mutual TLS, the management certificate asked for by renegotiation as Service Management does: a throwaway CA, server and management certificate {} made in memory); waiting on {} operations",
         sim.url(),
         pki.client.thumbprint(),
         ops.len()

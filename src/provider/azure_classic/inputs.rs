@@ -110,13 +110,14 @@ pub(crate) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError>
         }
         ["certificate-file"] => {
             let path = raw.get("certificate-file").expect("given");
-            let data = std::fs::read(path).map_err(|e| {
-                raw.invalid(
-                    "certificate-file",
-                    &format!("could not be read ({})", io_reason(&e)),
-                    "Check the path (in a container, the file must be inside the workspace).",
-                )
-            })?;
+            let data = crate::files::read_regular(path.as_ref(), crate::files::MAX_CERT_FILE)
+                .map_err(|e| {
+                    raw.invalid(
+                        "certificate-file",
+                        &format!("could not be read ({})", io_reason(&e)),
+                        "Check the path (in a container, the file must be inside the workspace).",
+                    )
+                })?;
             let cert = ClientCert::parse(&data, password)
                 .map_err(|e| cert_error(raw, "certificate-file", e))?;
             (cert, raw.guid("subscription-id")?, None)
@@ -219,13 +220,14 @@ fn api_version(raw: &Raw) -> Result<String, ConfigError> {
 /// the only one.
 fn publish_subscription(raw: &Raw) -> Result<PublishSubscription, ConfigError> {
     let path = raw.get("publish-settings-file").expect("given");
-    let data = std::fs::read(path).map_err(|e| {
-        raw.invalid(
-            "publish-settings-file",
-            &format!("could not be read ({})", io_reason(&e)),
-            "Check the path (in a container, the file must be inside the workspace).",
-        )
-    })?;
+    let data =
+        crate::files::read_regular(path.as_ref(), crate::files::MAX_CERT_FILE).map_err(|e| {
+            raw.invalid(
+                "publish-settings-file",
+                &format!("could not be read ({})", io_reason(&e)),
+                "Check the path (in a container, the file must be inside the workspace).",
+            )
+        })?;
     let subs = azure_classic::parse_publish_settings(&data).map_err(|why| {
         raw.invalid(
             "publish-settings-file",

@@ -75,16 +75,18 @@ pub struct Settings {
     pub certificate: ClientCert,
 }
 
-/// The classic CDN operation-status client. Its HTTP client must carry the management
-/// certificate as its TLS identity ([`crate::step::Config::tls`] arranges that).
+/// The classic CDN operation-status client. Its HTTP client is the OpenSSL one (Service
+/// Management asks for the certificate by TLS renegotiation, see [`crate::tls::ossl`]) and
+/// must carry the management certificate as its TLS identity
+/// ([`crate::step::Config::tls`] arranges that).
 pub struct AzureClassic {
     settings: Settings,
-    http: reqwest::Client,
+    http: http::openssl_client::Client,
 }
 
 impl AzureClassic {
     /// A client for `settings`, over `http`.
-    pub fn new(settings: Settings, http: reqwest::Client) -> Self {
+    pub fn new(settings: Settings, http: http::openssl_client::Client) -> Self {
         AzureClassic { settings, http }
     }
 
@@ -100,13 +102,12 @@ impl AzureClassic {
     }
 
     async fn get(&self, id: &str) -> Result<Observation, ProviderError> {
-        let request = self
-            .http
-            .get(self.operation_url(id))
-            .header(reqwest::header::CONTENT_TYPE, "application/xml")
-            .header(reqwest::header::ACCEPT, "application/xml")
-            .header("x-ms-version", &self.settings.api_version);
-        let resp = http::send(request).await?;
+        let headers = [
+            ("content-type", "application/xml"),
+            ("accept", "application/xml"),
+            ("x-ms-version", self.settings.api_version.as_str()),
+        ];
+        let resp = self.http.get(&self.operation_url(id), &headers).await?;
         interpret(id, &resp).map_err(|e| with_response(e, &resp, &self.settings.certificate))
     }
 }

@@ -300,7 +300,11 @@ fn url_keeps_the_endpoint_prefix() {
             api_version: DEFAULT_API_VERSION.into(),
             certificate: cert,
         },
-        reqwest::Client::new(),
+        crate::http::openssl_client::Client::new(
+            std::time::Duration::from_secs(5),
+            &crate::http::Tls::default(),
+        )
+        .unwrap(),
     );
     assert_eq!(
         p.operation_url(ID).as_str(),
