@@ -66,3 +66,6 @@ mod tls_errors;
 
 // Redirects: never followed, never a success, nothing sent to the other origin.
 mod redirects;
+
+// The job summary's Mermaid gantt chart through the binary, with hostile provider text.
+mod summary_chart;

@@ -178,7 +178,8 @@ impl Reporter for Github {
         self.out.log(&headline(summary));
         let outputs = Outputs::from_summary(summary);
         let written = self.write_outputs(&outputs);
-        let summarised = self.write_summary(&markdown(summary));
+        let chart = super::gantt::section(summary, chrono::Utc::now(), self.out.redactor());
+        let summarised = self.write_summary(&(markdown(summary) + &chart));
         both(written, summarised)
     }
 

@@ -10,6 +10,7 @@
 //! provider produced the observations.
 
 pub mod azure_pipelines;
+pub mod gantt;
 pub mod github;
 pub mod gitlab;
 pub mod json;
