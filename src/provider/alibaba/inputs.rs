@@ -145,26 +145,52 @@ fn alibaba_credentials(
     raw: &Raw,
     env: &HashMap<String, String>,
 ) -> Result<auth::Source, ConfigError> {
+    if let Some(key) = access_key(raw)? {
+        return Ok(key);
+    }
+    lone_security_token(raw)?;
+    let (role_arn, oidc_provider_arn) = role_arns(raw)?;
+    let session_name = session_name(raw)?;
+    let token = oidc_token(raw, env)?;
+    let sts_endpoint = sts_endpoint(raw, env)?;
+    Ok(auth::Source::Oidc(Box::new(auth::OidcRole {
+        role_arn: role_arn.to_string(),
+        oidc_provider_arn: oidc_provider_arn.to_string(),
+        session_name: session_name.to_string(),
+        sts_endpoint,
+        token,
+    })))
+}
+
+/// An AccessKey pair (with its STS token, if any), when given.
+fn access_key(raw: &Raw) -> Result<Option<auth::Source>, ConfigError> {
     let id = raw.get("access-key-id");
     let secret = raw.get("access-key-secret");
     match (id, secret) {
-        (Some(id), Some(secret)) => {
-            return Ok(auth::Source::Static(auth::AccessKey {
-                id: id.to_string(),
-                secret: Secret::new(secret),
-                token: raw.get("security-token").map(Secret::new),
-            }));
-        }
-        (Some(_), None) => return Err(raw.missing("access-key-secret")),
-        (None, Some(_)) => return Err(raw.missing("access-key-id")),
-        (None, None) => {}
+        (Some(id), Some(secret)) => Ok(Some(auth::Source::Static(auth::AccessKey {
+            id: id.to_string(),
+            secret: Secret::new(secret),
+            token: raw.get("security-token").map(Secret::new),
+        }))),
+        (Some(_), None) => Err(raw.missing("access-key-secret")),
+        (None, Some(_)) => Err(raw.missing("access-key-id")),
+        (None, None) => Ok(None),
     }
+}
+
+/// An STS token given without the temporary AccessKey it came with.
+fn lone_security_token(raw: &Raw) -> Result<(), ConfigError> {
     if raw.get("security-token").is_some() {
         return Err(ConfigError::new(
             Some("security-token"),
             "input `security-token` is set but access-key-id and access-key-secret are not: an STS token is used with the temporary AccessKey it came with. Set all three.".into(),
         ));
     }
+    Ok(())
+}
+
+/// The RAM role and OIDC provider to assume the role with.
+fn role_arns(raw: &Raw) -> Result<(&str, &str), ConfigError> {
     let role = raw.get("role-arn");
     let provider = raw.get("oidc-provider-arn");
     let (role_arn, oidc_provider_arn) = match (role, provider) {
@@ -194,6 +220,11 @@ fn alibaba_credentials(
             "Use acs:ram::<account id>:oidc-provider/<provider name>.",
         ));
     }
+    Ok((role_arn, oidc_provider_arn))
+}
+
+/// The `role-session-name`, checked.
+fn session_name(raw: &Raw) -> Result<&str, ConfigError> {
     let session_name = raw.required("role-session-name")?;
     let valid_session = (2..=64).contains(&session_name.len())
         && session_name
@@ -206,51 +237,57 @@ fn alibaba_credentials(
             "Use 2 to 64 letters, digits, '.', '@', '-' or '_'.",
         ));
     }
-    let token = if let Some(file) = raw.get("oidc-token-file") {
+    Ok(session_name)
+}
+
+/// Where the OIDC token comes from: a file, else the GitHub Actions token service.
+fn oidc_token(raw: &Raw, env: &HashMap<String, String>) -> Result<auth::TokenSource, ConfigError> {
+    if let Some(file) = raw.get("oidc-token-file") {
         // Read when STS credentials are needed (a missing file is reported then, exit 3, as
         // before); one that exists must be a regular file.
         if std::path::Path::new(file).exists() {
             config::readable_file(raw, "oidc-token-file", "the OIDC token")?;
         }
-        auth::TokenSource::File(file.into())
-    } else {
-        let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-        match (
-            var("ACTIONS_ID_TOKEN_REQUEST_URL"),
-            var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
-        ) {
-            (Some(url), Some(token)) => {
-                let request_url = match Url::parse(url) {
-                    Ok(u)
-                        if github::request_url_allowed(
-                            &u,
-                            raw.boolean("allow-http").unwrap_or(false),
-                        ) =>
-                    {
-                        u
-                    }
-                    _ => {
-                        return Err(ConfigError::new(
-                            Some("oidc-token-file"),
-                            "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL (without a user name or password), so the job's OIDC token cannot be requested. Set oidc-token-file instead.".into(),
-                        ));
-                    }
-                };
-                auth::TokenSource::GithubActions {
-                    request_url,
-                    request_token: Secret::new(token),
-                    audience: raw.required("oidc-audience")?.to_string(),
+        return Ok(auth::TokenSource::File(file.into()));
+    }
+    let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    match (
+        var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    ) {
+        (Some(url), Some(token)) => {
+            let request_url = match Url::parse(url) {
+                Ok(u)
+                    if github::request_url_allowed(
+                        &u,
+                        raw.boolean("allow-http").unwrap_or(false),
+                    ) =>
+                {
+                    u
                 }
-            }
-            _ => {
-                return Err(ConfigError::new(
-                    Some("oidc-token-file"),
-                    "`role-arn` and `oidc-provider-arn` are set but there is no OIDC token: set input `oidc-token-file` (ALIBABA_CLOUD_OIDC_TOKEN_FILE), or in GitHub Actions give the job `permissions: id-token: write` so that its own token is used".into(),
-                ));
-            }
+                _ => {
+                    return Err(ConfigError::new(
+                        Some("oidc-token-file"),
+                        "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL (without a user name or password), so the job's OIDC token cannot be requested. Set oidc-token-file instead.".into(),
+                    ));
+                }
+            };
+            Ok(auth::TokenSource::GithubActions {
+                request_url,
+                request_token: Secret::new(token),
+                audience: raw.required("oidc-audience")?.to_string(),
+            })
         }
-    };
-    let sts_endpoint = match raw.get("sts-endpoint") {
+        _ => Err(ConfigError::new(
+            Some("oidc-token-file"),
+            "`role-arn` and `oidc-provider-arn` are set but there is no OIDC token: set input `oidc-token-file` (ALIBABA_CLOUD_OIDC_TOKEN_FILE), or in GitHub Actions give the job `permissions: id-token: write` so that its own token is used".into(),
+        )),
+    }
+}
+
+/// The STS endpoint: given, else the regional one of ALIBABA_CLOUD_STS_REGION, else the default.
+fn sts_endpoint(raw: &Raw, env: &HashMap<String, String>) -> Result<Url, ConfigError> {
+    Ok(match raw.get("sts-endpoint") {
         Some(_) => base_url(raw, "sts-endpoint", auth::DEFAULT_STS_ENDPOINT)?,
         None => {
             let region = env
@@ -274,12 +311,5 @@ fn alibaba_credentials(
                 )
             })?
         }
-    };
-    Ok(auth::Source::Oidc(Box::new(auth::OidcRole {
-        role_arn: role_arn.to_string(),
-        oidc_provider_arn: oidc_provider_arn.to_string(),
-        session_name: session_name.to_string(),
-        sts_endpoint,
-        token,
-    })))
+    })
 }

@@ -227,6 +227,31 @@ fn azure_arm_purge(
             "Use the endpoint's name (letters, digits and hyphens), not its host name.",
         ));
     }
+    let domains = purge_domains(raw, kind)?;
+    let api_version = raw
+        .get("api-version")
+        .unwrap_or(azure_arm::PURGE_API_VERSION);
+    if !plain_word(api_version, &['-', '.']) {
+        return Err(raw.invalid(
+            "api-version",
+            "is not an api-version",
+            "Use a version such as 2024-02-01.",
+        ));
+    }
+    Ok(azure_arm::PurgeTarget::new(
+        arm,
+        &subscription,
+        group,
+        profile,
+        kind,
+        endpoint,
+        api_version,
+        domains,
+    ))
+}
+
+/// Front Door's `domains` to purge on: host names, lower-cased, each once.
+fn purge_domains(raw: &Raw, kind: azure_arm::EndpointKind) -> Result<Vec<String>, ConfigError> {
     let mut domains = Vec::new();
     if let Some(text) = raw.get("domains") {
         if kind == azure_arm::EndpointKind::Cdn {
@@ -260,26 +285,7 @@ fn azure_arm_purge(
             }
         }
     }
-    let api_version = raw
-        .get("api-version")
-        .unwrap_or(azure_arm::PURGE_API_VERSION);
-    if !plain_word(api_version, &['-', '.']) {
-        return Err(raw.invalid(
-            "api-version",
-            "is not an api-version",
-            "Use a version such as 2024-02-01.",
-        ));
-    }
-    Ok(azure_arm::PurgeTarget::new(
-        arm,
-        &subscription,
-        group,
-        profile,
-        kind,
-        endpoint,
-        api_version,
-        domains,
-    ))
+    Ok(domains)
 }
 
 fn azure_arm_settings(
@@ -311,17 +317,48 @@ fn azure_arm_settings(
         .map(|purge| azure_arm_purge(raw, &arm, purge))
         .transpose()?;
     let mut targets: Vec<azure_arm::Target> = Vec::new();
-    let push = |targets: &mut Vec<azure_arm::Target>, mut t: azure_arm::Target| {
-        if targets.iter().any(|x| x.url == t.url) {
-            return;
-        }
-        if targets.iter().any(|x| x.id == t.id) {
-            let mut plain = t.url.clone();
-            plain.set_query(None);
-            t.id = plain.to_string();
-        }
-        targets.push(t);
+    monitor_targets(raw, &arm, &arm_name, &mut targets)?;
+    operation_id_targets(raw, &arm, &mut targets)?;
+    check_targets(&targets, purge.is_some())?;
+    let authority = match raw.get("authority-host") {
+        Some(_) => base_url(raw, "authority-host", cloud.authority_host())?,
+        None => Url::parse(cloud.authority_host()).expect("cloud URLs parse"),
     };
+    Ok(azure_arm::Settings {
+        cloud,
+        arm,
+        targets,
+        auth: entra::Settings {
+            authority,
+            scope: cloud.scope(),
+            credential: credential(raw, env, cloud)?,
+        },
+        purge,
+    })
+}
+
+/// Adds a monitor target once (the same URL twice is one operation); a second target with
+/// the same readable id is shown by its whole URL.
+fn push_target(targets: &mut Vec<azure_arm::Target>, mut t: azure_arm::Target) {
+    if targets.iter().any(|x| x.url == t.url) {
+        return;
+    }
+    if targets.iter().any(|x| x.id == t.id) {
+        let mut plain = t.url.clone();
+        plain.set_query(None);
+        t.id = plain.to_string();
+    }
+    targets.push(t);
+}
+
+/// The `operation-url` monitor URLs (of `operation-url-kind`), each on the Resource Manager
+/// host, as the header returned it.
+fn monitor_targets(
+    raw: &Raw,
+    arm: &Url,
+    arm_name: &str,
+    targets: &mut Vec<azure_arm::Target>,
+) -> Result<(), ConfigError> {
     let kind = azure_arm::Style::from_kind(raw.required("operation-url-kind")?).ok_or_else(|| {
         raw.invalid(
             "operation-url-kind",
@@ -352,7 +389,7 @@ fn azure_arm_settings(
         if has_userinfo(&url) {
             return Err(userinfo_error("operation-url", &url));
         }
-        if !azure_arm::is_under(&arm, &url) {
+        if !azure_arm::is_under(arm, &url) {
             return Err(bad(
                 format!("is not on {arm_name}"),
                 "purge-wait sends the Entra ID token only to the Resource Manager host of `environment` (or `endpoint`): set environment to the cloud the URL belongs to, or check the URL.",
@@ -361,7 +398,7 @@ fn azure_arm_settings(
         if url.fragment().is_some() {
             return Err(bad("has a fragment".into(), "Remove the #… part."));
         }
-        if let Err(why) = azure_arm::check_monitor_url(&arm, &url) {
+        if let Err(why) = azure_arm::check_monitor_url(arm, &url) {
             return Err(bad(
                 why,
                 "Give the URL exactly as the Azure-AsyncOperation or Location header returned it.",
@@ -374,8 +411,8 @@ fn azure_arm_settings(
             ));
         }
         let id = azure_arm::readable_id(&url);
-        push(
-            &mut targets,
+        push_target(
+            targets,
             azure_arm::Target {
                 id,
                 url,
@@ -383,6 +420,16 @@ fn azure_arm_settings(
             },
         );
     }
+    Ok(())
+}
+
+/// The `operation-ids` of an API (`resource-provider`, `location`): their operationStatuses
+/// URLs under the subscription.
+fn operation_id_targets(
+    raw: &Raw,
+    arm: &Url,
+    targets: &mut Vec<azure_arm::Target>,
+) -> Result<(), ConfigError> {
     let ids = split_ids(raw.get("operation-ids").unwrap_or_default());
     if ids.is_empty() && raw.get("operation-ids").is_some() {
         return Err(raw.invalid(
@@ -448,8 +495,8 @@ fn azure_arm_settings(
                 ]);
             url.query_pairs_mut()
                 .append_pair("api-version", api_version);
-            push(
-                &mut targets,
+            push_target(
+                targets,
                 azure_arm::Target {
                     id,
                     url,
@@ -458,6 +505,11 @@ fn azure_arm_settings(
             );
         }
     }
+    Ok(())
+}
+
+/// At most [`MAX_IDS`] targets in all, and something to wait on (or a purge).
+fn check_targets(targets: &[azure_arm::Target], purging: bool) -> Result<(), ConfigError> {
     if targets.len() > MAX_IDS {
         let ids: Vec<&str> = targets.iter().map(|t| t.id.as_str()).collect();
         let mut e = too_many("operation-url", &ids);
@@ -468,27 +520,13 @@ fn azure_arm_settings(
         );
         return Err(e);
     }
-    if targets.is_empty() && purge.is_none() {
+    if targets.is_empty() && !purging {
         return Err(ConfigError::new(
             Some("operation-url"),
             "provider azure-arm needs something to wait on: set operation-url to the monitor URL(s) a purge returned (its Azure-AsyncOperation header), or operation-ids with subscription-id and location, or paths to purge with resource-group, profile and cdn-endpoint (or afd-endpoint)".into(),
         ));
     }
-    let authority = match raw.get("authority-host") {
-        Some(_) => base_url(raw, "authority-host", cloud.authority_host())?,
-        None => Url::parse(cloud.authority_host()).expect("cloud URLs parse"),
-    };
-    Ok(azure_arm::Settings {
-        cloud,
-        arm,
-        targets,
-        auth: entra::Settings {
-            authority,
-            scope: cloud.scope(),
-            credential: credential(raw, env, cloud)?,
-        },
-        purge,
-    })
+    Ok(())
 }
 
 /// Picks the Entra ID flow: a token given as is; else tenant-id + client-id with a client
