@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use futures_util::future::{LocalBoxFuture, pending};
+use purge_wait::provider::azure_china::sim::{self as azure_china, AzureChinaSim, Setup};
 use purge_wait::provider::{Observation, PollResult, Provider, State};
-use purge_wait::sim::azure_china::{self, AzureChinaSim, Setup};
 use purge_wait::sim::{Scenario, Simulator};
 use purge_wait::wait::{self, Ignore, Settings};
 
@@ -443,7 +443,7 @@ fn peak_rss_mib(bin: &std::path::Path, args: &[&str]) -> f64 {
 /// under the 30 calls/s account limit, through the binary against the simulator (which
 /// itself answers `Throttling.User` above 30 calls/s).
 fn alibaba_sweep(bin: &std::path::Path) {
-    use purge_wait::sim::alibaba::{self, AlibabaSim};
+    use purge_wait::provider::alibaba::sim::{self as alibaba, AlibabaSim};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

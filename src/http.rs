@@ -2,7 +2,7 @@
 //!
 //! Providers build and sign their own requests; this module owns what is the same for all of
 //! them: TLS (rustls with the bundled Mozilla roots, so a `FROM scratch` image works; OpenSSL
-//! for azure-classic, see [`openssl_client`]), the user agent, connect and request timeouts,
+//! for a server that asks for the client certificate by renegotiation, see [`openssl_client`]), the user agent, connect and request timeouts,
 //! no redirects (a 3xx answer is an error, never followed), the cap on response bodies,
 //! turning transport failures into [`ErrorKind::Transient`] errors and certificate
 //! verification failures into permanent ones, and reading `Retry-After` in every dialect.
@@ -15,7 +15,7 @@ use url::Url;
 
 pub mod openssl_client;
 
-use crate::provider::{ErrorKind, ProviderError};
+use crate::error::{ErrorKind, ProviderError};
 use crate::secret::Secret;
 
 /// `purge-wait/<version>`, sent on every request.
@@ -30,8 +30,8 @@ pub struct Tls {
     /// Extra trusted CA certificates, DER (`ca-file`, `SSL_CERT_FILE`): private endpoints,
     /// TLS-inspecting proxies, the simulator.
     pub extra_roots: Vec<Vec<u8>>,
-    /// A client certificate chain and its key as PEM (azure-classic's management
-    /// certificate), already checked by [`crate::tls::ClientCert`].
+    /// A client certificate chain and its key as PEM (a provider's `Settings::identity_pem`),
+    /// already checked by [`crate::tls::ClientCert`].
     pub identity_pem: Option<Secret>,
 }
 
@@ -521,6 +521,16 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         at.duration_since(now).unwrap_or(Duration::ZERO)
     };
     Some(delay.min(MAX_RETRY_AFTER))
+}
+
+/// Whether `url` is the local machine: `localhost`, 127.0.0.0/8 or ::1.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 #[cfg(test)]

@@ -1,24 +1,13 @@
 //! purge-wait: wait until CDN purge operations reach a terminal state, then report to the
 //! CI system that ran it.
 //!
-//! Dependency direction, one concept per module:
-//!
-//! ```text
-//! app ─┬─> config ──> (typed inputs)
-//!      ├─> wait ────> provider (trait) <── provider::azure_china ──> sign, http
-//!      │                                  <── provider::azure_classic ─> tls, http
-//!      │                                  <── provider::azure_arm ───> auth::entra, http
-//!      │                                  <── provider::alibaba ─────> sign, http, auth::alibaba
-//!      └─> report ──> (wait::Observer)     demo ──> sim (the providers' APIs, locally)
-//! ```
-//!
-//! [`auth`] hands out Alibaba credentials (an AccessKey, or STS credentials from OIDC role
-//! assumption, refreshed before expiry) and registers every secret it meets with the
-//! [`secret::Redactor`] the reporters share.
-//!
-//! The engine ([`wait`]) knows no wire format; a provider knows no CI system; signing
-//! ([`sign`]) is pure. The binary (`src/main.rs`) only builds the runtime and calls
-//! [`app::run`].
+//! `ARCHITECTURE.md` at the repository root is the map: the layers and their one-way
+//! dependencies (`app` → `demo` → `step` → the [`provider::registry`] → one folder per
+//! provider under [`provider`] → [`config`]; the engine ([`wait`]), the reporters ([`report`]),
+//! [`auth`] and the simulator core ([`sim`]) below; [`error`] and [`exit`] as leaves), what each
+//! folder owns, the invariants, and how to add a provider. The engine knows no wire format; a
+//! provider knows no CI system; signing is pure. The binary (`src/main.rs`) only builds the
+//! runtime and calls [`app::run`].
 
 // `ProviderError` carries everything a user needs to act on a failure (code, message,
 // request id, hint, Retry-After); it travels only on the cold path, so its size does not
@@ -27,16 +16,19 @@
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod duration;
+pub mod error;
+pub mod exit;
 pub mod files;
 pub mod http;
 pub mod provider;
 pub mod purge;
 pub mod report;
 pub mod secret;
-pub mod sign;
 pub mod sim;
+pub mod step;
 pub mod tls;
 pub mod wait;

@@ -6,15 +6,16 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
-    let code = match runtime {
-        Ok(rt) => rt.block_on(purge_wait::app::run(
-            std::env::args_os().collect(),
-            purge_wait::app::environment(),
-        )),
+    match runtime {
+        Ok(rt) => rt
+            .block_on(purge_wait::app::run(
+                std::env::args_os().collect(),
+                purge_wait::app::environment(),
+            ))
+            .into(),
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
-            3
+            purge_wait::exit::Exit::Unreadable.into()
         }
-    };
-    ExitCode::from(code)
+    }
 }

@@ -23,7 +23,8 @@ use std::future::Future;
 use tokio::time::{Instant, sleep_until};
 
 use crate::duration::{after, format};
-use crate::provider::{ErrorKind, Provider, ProviderError, PurgeRequest, check_created_id};
+use crate::error::{ErrorKind, ProviderError};
+use crate::provider::{Provider, PurgeRequest, check_created_id};
 use crate::wait::{Event, Observer, Settings, schedule};
 
 /// What submitting produced.
@@ -172,7 +173,7 @@ pub async fn submit(
                     done.warnings.push(format!(
                         "A purge call failed after it may have reached {} ({error}) and there was no time to send it again: its {} may have been purged, but nothing was waited on.",
                         provider.name(),
-                        crate::report::plural(chunk.paths.len(), "path")
+                        paths(chunk.paths.len())
                     ));
                 }
                 return Err(SubmitError::TimedOut(reason, done));
@@ -201,6 +202,14 @@ pub async fn submit(
         }
     }
     Ok(done)
+}
+
+/// `1 path`, `3 paths` (the engine's own words: it imports nothing of the reporters).
+fn paths(n: usize) -> String {
+    match n {
+        1 => "1 path".to_string(),
+        n => format!("{n} paths"),
+    }
 }
 
 #[cfg(test)]

@@ -2,16 +2,17 @@
 //! output, passes every input to the binary as a docker action would and exposes every
 //! output of the binary's step; its version is the crate's; `--help` and `--version` work.
 
-use purge_wait::config::{INPUTS, env_names};
+use purge_wait::config::env_names;
+use purge_wait::provider::registry;
 
 use crate::util::*;
 
-fn action_yml() -> String {
+pub(crate) fn action_yml() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap()
 }
 
 /// The keys directly under a top-level section (`inputs:` or `outputs:`), two-space indented.
-fn keys(yaml: &str, section: &str) -> Vec<String> {
+pub(crate) fn keys(yaml: &str, section: &str) -> Vec<String> {
     let mut keys = Vec::new();
     let mut inside = false;
     for line in yaml.lines() {
@@ -34,7 +35,7 @@ fn keys(yaml: &str, section: &str) -> Vec<String> {
 fn action_yml_declares_every_input_with_its_default() {
     let yml = action_yml();
     let declared = keys(&yml, "inputs");
-    for input in INPUTS {
+    for input in registry::table().inputs.iter().copied() {
         assert!(
             declared.contains(&input.name.to_string()),
             "action.yml lacks input {}",
@@ -58,7 +59,8 @@ fn action_yml_declares_every_input_with_its_default() {
     }
     for key in &declared {
         assert!(
-            INPUTS.iter().any(|i| i.name == key) || ACTION_ONLY.contains(&key.as_str()),
+            registry::table().inputs.iter().any(|i| i.name == key)
+                || ACTION_ONLY.contains(&key.as_str()),
             "action.yml declares unknown input {key}"
         );
     }
@@ -89,7 +91,8 @@ fn action_yml_passes_every_input_to_the_binary_as_a_docker_action_does() {
     let yml = action_yml();
     assert!(yml.contains("\n  using: 'composite'\n"));
     let env = step_env(&yml, "run");
-    for input in INPUTS {
+    let inputs = &registry::table().inputs;
+    for input in inputs {
         // The name the binary reads first (`INPUT_<NAME>`, upper case, dashes kept).
         let name = &env_names(input)[0];
         let line = format!("{name}: ${{{{ inputs.{} }}}}", input.name);
@@ -104,7 +107,7 @@ fn action_yml_passes_every_input_to_the_binary_as_a_docker_action_does() {
     }
     for (k, _) in &env {
         assert!(
-            k == "PURGE_WAIT_BIN" || INPUTS.iter().any(|i| &env_names(i)[0] == k),
+            k == "PURGE_WAIT_BIN" || inputs.iter().any(|i| &env_names(i)[0] == k),
             "step `run` sets {k}, which is no input of the binary"
         );
     }

@@ -7,10 +7,10 @@
 
 use std::time::{Duration, Instant};
 
-use purge_wait::sim::azure_china::Setup;
+use purge_wait::provider::azure_china::sim::Setup;
 use purge_wait::sim::{Fault, Scenario, Simulator};
 
-use crate::alibaba::{ali_env, ali_sim_with};
+use crate::providers::alibaba::{ali_env, ali_sim_with};
 use crate::util::*;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
@@ -88,7 +88,7 @@ async fn a_rate_limit_slower_than_the_deadline() {
 
 #[tokio::test]
 async fn three_thousand_alibaba_ids() {
-    let sim = ali_sim_with(&[], purge_wait::sim::alibaba::Setup::default()).await;
+    let sim = ali_sim_with(&[], purge_wait::provider::alibaba::sim::Setup::default()).await;
     let ids: Vec<String> = (0..3000u64)
         .map(|i| (70_400_000_000 + i).to_string())
         .collect();
@@ -132,7 +132,7 @@ async fn a_purge_call_that_never_answers() {
 
 #[tokio::test]
 async fn an_alibaba_refresh_split_into_four_slow_calls() {
-    let sim = ali_sim_with(&[], purge_wait::sim::alibaba::Setup::default()).await;
+    let sim = ali_sim_with(&[], purge_wait::provider::alibaba::sim::Setup::default()).await;
     sim.inject(vec![Fault::Slow(Duration::from_secs(2)); 4]);
     let mut env = ali_env(&sim, &[]);
     env.unset("INPUT_OPERATION-IDS")

@@ -9,13 +9,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use purge_wait::config::INPUTS;
-use purge_wait::sim::azure_china;
+use purge_wait::provider::azure_china::sim as azure_china;
+use purge_wait::provider::registry;
 
 use crate::util::ci_parsers::*;
 use crate::util::*;
 
-fn read(path: &str) -> String {
+pub(crate) fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
 
@@ -50,7 +50,7 @@ fn gitlab_readme_snippet_is_the_pipeline_gitlab_ci_local_runs() {
 }
 
 /// `spec: inputs:` of the component: name → default (`None` when required).
-fn component_inputs(yml: &str) -> Vec<(String, Option<String>)> {
+pub(crate) fn component_inputs(yml: &str) -> Vec<(String, Option<String>)> {
     let spec = yml.split("\n---\n").next().unwrap();
     let mut inputs: Vec<(String, Option<String>)> = Vec::new();
     for line in spec.lines() {
@@ -73,11 +73,12 @@ fn component_inputs_mirror_the_input_table() {
     let extra = ["job-name", "stage", "image", "version"];
     for (name, _) in &inputs {
         assert!(
-            extra.contains(&name.as_str()) || INPUTS.iter().any(|i| i.name == name),
+            extra.contains(&name.as_str())
+                || registry::table().inputs.iter().any(|i| i.name == name),
             "unknown component input {name}"
         );
     }
-    for input in INPUTS {
+    for input in registry::table().inputs.iter().copied() {
         let found = inputs.iter().find(|(n, _)| n == input.name);
         if input.secret {
             assert!(found.is_none(), "{}: secrets are not inputs", input.name);

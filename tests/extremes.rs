@@ -45,16 +45,16 @@ async fn absurd_server_delays_are_a_timeout_not_a_crash() {
 
 #[tokio::test]
 async fn an_absurd_delay_on_an_alibaba_status_call_or_a_purge() {
-    let sim = crate::alibaba::ali_sim_with(
+    let sim = crate::providers::alibaba::ali_sim_with(
         &["704220002:outcome=stuck"],
-        purge_wait::sim::alibaba::Setup::default(),
+        purge_wait::provider::alibaba::sim::Setup::default(),
     )
     .await;
     sim.inject([Fault::TooManyRequestsWith(
         "x-acs-retry-after",
         "1e300".into(),
     )]);
-    let run = crate::alibaba::ali_env(&sim, &["704220002".into()])
+    let run = crate::providers::alibaba::ali_env(&sim, &["704220002".into()])
         .run()
         .await;
     assert_eq!(run.code, 124, "{}\n{}", run.stdout, run.stderr);

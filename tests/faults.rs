@@ -9,8 +9,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use purge_wait::sim::azure_arm::{self as arm, AzureArmSim};
-use purge_wait::sim::azure_china::Setup;
+use purge_wait::provider::azure_arm::sim::{self as arm, AzureArmSim};
+use purge_wait::provider::azure_china::sim::Setup;
 use purge_wait::sim::{Fault, Record, Simulator};
 
 use crate::util::*;
@@ -60,7 +60,7 @@ impl Rig {
         match self {
             Rig::AzureChina | Rig::AzureArm => guid(4242),
             Rig::Alibaba => "704224242".into(),
-            Rig::AzureClassic => crate::azure_classic::rid(4242),
+            Rig::AzureClassic => crate::providers::azure_classic::rid(4242),
         }
     }
 
@@ -71,7 +71,7 @@ impl Rig {
                 (_, 0) => self.id(),
                 (Rig::AzureChina | Rig::AzureArm, _) => guid(5000 + i),
                 (Rig::Alibaba, _) => (705_000_000 + u64::from(i)).to_string(),
-                (Rig::AzureClassic, _) => crate::azure_classic::rid(5000 + i),
+                (Rig::AzureClassic, _) => crate::providers::azure_classic::rid(5000 + i),
             })
             .collect()
     }
@@ -81,8 +81,8 @@ impl Rig {
             Rig::AzureChina => vec![SECRET.into()],
             Rig::AzureArm => vec![ARM_TOKEN.into(), arm::DEMO_CLIENT_SECRET.into()],
             Rig::Alibaba => vec![
-                purge_wait::sim::alibaba::DEMO_ACCESS_KEY_SECRET.into(),
-                purge_wait::sim::alibaba::DEMO_OIDC_TOKEN.into(),
+                purge_wait::provider::alibaba::sim::DEMO_ACCESS_KEY_SECRET.into(),
+                purge_wait::provider::alibaba::sim::DEMO_OIDC_TOKEN.into(),
             ],
             // The private lines of the client key (a line shared with the certificate is
             // public).
@@ -103,7 +103,7 @@ impl Rig {
         let spec = format!("{}:{keys}", self.id());
         let sim = match self {
             Rig::AzureClassic => {
-                let (pki, sim) = crate::azure_classic::classic_sim(&[&spec]).await;
+                let (pki, sim) = crate::providers::azure_classic::classic_sim(&[&spec]).await;
                 return Running {
                     sim,
                     pki: Some(pki),
@@ -139,14 +139,14 @@ impl Rig {
                 .unwrap()
             }
             Rig::Alibaba => {
-                let mut setup = purge_wait::sim::alibaba::Setup::default();
+                let mut setup = purge_wait::provider::alibaba::sim::Setup::default();
                 match special {
                     Special::ClockSkew => setup.clock_offset = chrono::Duration::minutes(30),
                     // STS credentials that expire twice during the wait.
                     Special::TokenExpiry => setup.sts_lifetime = Duration::from_millis(1500),
                     _ => {}
                 }
-                crate::alibaba::ali_sim_with(&[&spec], setup).await
+                crate::providers::alibaba::ali_sim_with(&[&spec], setup).await
             }
         };
         Running { sim, pki: None }
@@ -157,17 +157,17 @@ impl Rig {
         match self {
             Rig::AzureClassic => {
                 let pki = running.pki.as_ref().expect("classic has a PKI");
-                crate::azure_classic::classic_env(pki, sim, &[&self.id()])
+                crate::providers::azure_classic::classic_env(pki, sim, &[&self.id()])
             }
             Rig::AzureChina => china_env(sim, &[&self.id()]),
             Rig::Alibaba if special == Special::TokenExpiry => {
-                let mut env = crate::alibaba::oidc_env(sim, &[self.id()]);
+                let mut env = crate::providers::alibaba::oidc_env(sim, &[self.id()]);
                 let file = env.path("oidc-token");
-                std::fs::write(&file, purge_wait::sim::alibaba::DEMO_OIDC_TOKEN).unwrap();
+                std::fs::write(&file, purge_wait::provider::alibaba::sim::DEMO_OIDC_TOKEN).unwrap();
                 env.set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &file);
                 env
             }
-            Rig::Alibaba => crate::alibaba::ali_env(sim, &[self.id()]),
+            Rig::Alibaba => crate::providers::alibaba::ali_env(sim, &[self.id()]),
             Rig::AzureArm => {
                 // operation-ids, so that the URL follows `endpoint` (the refused-connection
                 // case points it elsewhere).
@@ -620,7 +620,9 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
                         .set("AZURE_FEDERATED_TOKEN_FILE", &fifo);
                 }
                 Rig::Alibaba => {
-                    use purge_wait::sim::alibaba::{DEMO_OIDC_PROVIDER_ARN, DEMO_ROLE_ARN};
+                    use purge_wait::provider::alibaba::sim::{
+                        DEMO_OIDC_PROVIDER_ARN, DEMO_ROLE_ARN,
+                    };
                     env.unset("ALIBABA_CLOUD_ACCESS_KEY_ID")
                         .unset("INPUT_ACCESS-KEY-SECRET")
                         .set("ALIBABA_CLOUD_ROLE_ARN", DEMO_ROLE_ARN)
@@ -865,4 +867,19 @@ async fn every_provider_refuses_bad_inputs_before_any_request() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The matrix covers the registry: one rig per provider folder, in registry order, so a new
+/// provider without a rig fails here by name.
+#[test]
+fn the_matrix_has_one_rig_per_registry_provider_in_order() {
+    let registry: Vec<&str> = purge_wait::provider::registry::CLOUDS
+        .iter()
+        .map(|cloud| cloud.names()[0])
+        .collect();
+    let rigs: Vec<&str> = RIGS.iter().map(|rig| rig.name()).collect();
+    assert_eq!(
+        rigs, registry,
+        "tests/faults.rs RIGS must follow the registry"
+    );
 }

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use purge_wait::sim::alibaba::{self, Setup};
+use purge_wait::provider::alibaba::sim::{self as alibaba, Setup};
 
 use crate::util::*;
 
@@ -90,9 +90,9 @@ async fn a_fifo_as_the_step_summary_junit_or_dotenv_file_is_refused_at_once() {
 
 #[tokio::test]
 async fn a_fifo_or_a_directory_as_oidc_token_file_is_refused_at_once() {
-    let sim = crate::alibaba::ali_sim_with(&[], Setup::default()).await;
+    let sim = crate::providers::alibaba::ali_sim_with(&[], Setup::default()).await;
     for what in ["fifo", "directory"] {
-        let mut env = crate::alibaba::oidc_env(&sim, &["704224242".to_string()]);
+        let mut env = crate::providers::alibaba::oidc_env(&sim, &["704224242".to_string()]);
         let path = if what == "fifo" {
             mkfifo(&env, "token")
         } else {
@@ -167,7 +167,7 @@ async fn a_fifo_swapped_in_for_github_output_mid_wait_does_not_block() {
 async fn a_token_file_swapped_for_a_fifo_mid_wait_neither_hangs_nor_ignores_sigterm() {
     // STS credentials that expire during the wait: the token file is read again.
     let id = "704224243".to_string();
-    let sim = crate::alibaba::ali_sim_with(
+    let sim = crate::providers::alibaba::ali_sim_with(
         &[&format!("{id}:outcome=stuck")],
         Setup {
             sts_lifetime: Duration::from_millis(1500),
@@ -176,7 +176,7 @@ async fn a_token_file_swapped_for_a_fifo_mid_wait_neither_hangs_nor_ignores_sigt
     )
     .await;
     for signal in [None, Some("TERM")] {
-        let mut env = crate::alibaba::oidc_env(&sim, std::slice::from_ref(&id));
+        let mut env = crate::providers::alibaba::oidc_env(&sim, std::slice::from_ref(&id));
         let token = env.path("oidc-token");
         std::fs::write(&token, alibaba::DEMO_OIDC_TOKEN).unwrap();
         env.set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &token)

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use purge_wait::sim::alibaba::{AlibabaSim, Setup};
+use purge_wait::provider::alibaba::sim::{AlibabaSim, Setup};
 use purge_wait::sim::{Answer, Api, Scenario, SimRequest, Simulator};
 
-use crate::alibaba::ali_env;
+use crate::providers::alibaba::ali_env;
 use crate::util::*;
 
 struct Shared(Arc<AlibabaSim>);
@@ -106,14 +106,14 @@ async fn the_grace_is_cut_to_the_deadline() {
 async fn every_provider_purge_gets_the_grace_azure_china_too() {
     let sim = china_sim_with(
         &[],
-        purge_wait::sim::azure_china::Setup {
+        purge_wait::provider::azure_china::sim::Setup {
             purge: Scenario::parse(
                 "x:unlisted=1s,after=1200ms",
                 &Scenario::succeeds_after(Duration::ZERO),
             )
             .unwrap()
             .1,
-            ..purge_wait::sim::azure_china::Setup::default()
+            ..purge_wait::provider::azure_china::sim::Setup::default()
         },
     )
     .await;
@@ -133,7 +133,9 @@ async fn every_provider_purge_gets_the_grace_azure_china_too() {
 
 #[tokio::test]
 async fn ids_given_by_the_user_get_no_grace() {
-    let sim = crate::alibaba::ali_sim_with(&["704220001:outcome=missing"], Setup::default()).await;
+    let sim =
+        crate::providers::alibaba::ali_sim_with(&["704220001:outcome=missing"], Setup::default())
+            .await;
     let run = ali_env(&sim, &["704220001".into()]).run().await;
     assert_eq!(run.code, 3, "{}", run.stdout);
     assert_eq!(describes(&sim).len(), 1, "not found at once");

@@ -64,7 +64,7 @@ pub async fn hostile_server(p: Hostile) -> MockServer {
             format!(
                 "{}/subscriptions/{}/providers/Microsoft.Cdn/locations/westeurope/operationStatuses/{}?api-version=2024-02-01",
                 server.uri(),
-                purge_wait::sim::azure_arm::DEMO_SUBSCRIPTION,
+                purge_wait::provider::azure_arm::sim::DEMO_SUBSCRIPTION,
                 percent_encoded(INJECTED)
             ),
         ),
@@ -88,7 +88,7 @@ pub fn purge_inputs(p: Hostile, url: &str) -> Vec<(&'static str, String)> {
     ];
     match p {
         Hostile::AzureChina => {
-            use purge_wait::sim::azure_china::*;
+            use purge_wait::provider::azure_china::sim::*;
             inputs.extend([
                 ("INPUT_PROVIDER", "azure-china-cdn".into()),
                 ("INPUT_SUBSCRIPTION-ID", DEMO_SUBSCRIPTION.into()),
@@ -98,7 +98,7 @@ pub fn purge_inputs(p: Hostile, url: &str) -> Vec<(&'static str, String)> {
             ]);
         }
         Hostile::Alibaba => {
-            use purge_wait::sim::alibaba::*;
+            use purge_wait::provider::alibaba::sim::*;
             inputs.extend([
                 ("INPUT_PROVIDER", "alibaba-dcdn".into()),
                 ("INPUT_ACCESS-KEY-ID", DEMO_ACCESS_KEY_ID.into()),
@@ -106,7 +106,7 @@ pub fn purge_inputs(p: Hostile, url: &str) -> Vec<(&'static str, String)> {
             ]);
         }
         Hostile::AzureArm => {
-            use purge_wait::sim::azure_arm::*;
+            use purge_wait::provider::azure_arm::sim::*;
             inputs.extend([
                 ("INPUT_PROVIDER", "azure-arm".into()),
                 (

@@ -6,24 +6,11 @@
 // systems' own rules.
 mod util;
 
-// Azure China CDN end to end: success, failure, timeout, throttling, faults, credentials.
-mod azure_china;
-
-// Alibaba Cloud DCDN/CDN end to end: batching, rate limit, throttling, errors, STS/OIDC.
-mod alibaba;
-
-// Purge, then wait: submit, refusals, retries that may have purged twice.
-mod purge;
-
-// Purge, then wait on Alibaba: refresh calls split by ObjectType and limits, refusals, retries.
-mod purge_alibaba;
+// Each provider end to end, one file each, plus its purge tests (tests/providers/).
+mod providers;
 
 // The fault-injection matrix: every fault × every provider.
 mod faults;
-
-// Azure classic (Service Management) end to end over real mutual TLS: certificates made in
-// the test, PEM, PKCS#12 and .publishsettings inputs, certificate checks before any request.
-mod azure_classic;
 
 // Every bad input: exit 2, the input named, nothing requested.
 mod inputs;
@@ -38,18 +25,17 @@ mod distribution;
 // The repository contract: action.yml and --help follow the input table.
 mod contract;
 
-// Azure Resource Manager end to end: both monitor URL styles, failures, Retry-After, token
-// refresh, every Entra ID flow against a token endpoint that checks the form, each cloud.
-mod azure_arm;
-
-// Purge, then wait on Azure Resource Manager: classic CDN and Front Door endpoints.
-mod purge_arm;
-
 // Strict reading of hostile or broken answers and inputs: statusless ARM answers, keys
 // given twice, purge ids not of their format, ids and URL inputs a request would mangle,
 // the Alibaba STS header set.
 mod wire;
 
+// The registry walk: every provider's inputs in --help, action.yml and the component, its
+// simulator, its demo; an unknown provider exits 2 listing the names.
+mod registry;
+
+// The architecture rules of ARCHITECTURE.md as tests.
+mod layout;
 // The deadline is never overrun (servers that never answer, slow rate limits, many ids,
 // slow purge calls), and throttling beyond it is a timeout with the reason.
 mod deadline;

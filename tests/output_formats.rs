@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use purge_wait::sim::azure_china::{AzureChinaSim, DEMO_KEY_ID, Setup};
+use purge_wait::provider::azure_china::sim::{AzureChinaSim, DEMO_KEY_ID, Setup};
 use purge_wait::sim::{Ending, Scenario, Simulator};
 
 use crate::util::ci_parsers::*;
@@ -53,7 +53,11 @@ fn xml_char(c: char) -> bool {
 #[tokio::test]
 async fn junit_is_well_formed_whatever_characters_the_server_sends() {
     let nasty = "bad \u{fffe}\u{ffff}\u{1b}[31m\u{7}\u{85}\u{2028} ]]> <!-- &#0; end";
-    let sim = echo_sim(purge_wait::sim::azure_china::DEMO_KEY_SECRET, nasty).await;
+    let sim = echo_sim(
+        purge_wait::provider::azure_china::sim::DEMO_KEY_SECRET,
+        nasty,
+    )
+    .await;
     let id = guid(31);
     let env = env_with(&sim, SECRET, &[&id]);
     let run = env.run().await;
@@ -199,7 +203,11 @@ async fn a_secret_equal_to_an_output_name_leaves_github_output_intact() {
 #[tokio::test]
 async fn summary_cells_show_server_markdown_links_and_html_as_text() {
     let message = "click [here](http://evil.example/fix) ![px](https://evil.example/p.png) <img src=x onerror=alert(1)> <https://evil.example> www.evil.example \u{1b}[31m | injected |";
-    let sim = echo_sim(purge_wait::sim::azure_china::DEMO_KEY_SECRET, message).await;
+    let sim = echo_sim(
+        purge_wait::provider::azure_china::sim::DEMO_KEY_SECRET,
+        message,
+    )
+    .await;
     let id = guid(34);
     let run = env_with(&sim, SECRET, &[&id]).run().await;
     assert_eq!(run.code, 1, "{}", run.stdout);
@@ -225,7 +233,11 @@ async fn summary_cells_show_server_markdown_links_and_html_as_text() {
 #[tokio::test]
 async fn a_very_large_wait_keeps_the_summary_under_githubs_limit() {
     let message = "Origin unreachable from every edge node; ".repeat(12);
-    let sim = echo_sim(purge_wait::sim::azure_china::DEMO_KEY_SECRET, &message).await;
+    let sim = echo_sim(
+        purge_wait::provider::azure_china::sim::DEMO_KEY_SECRET,
+        &message,
+    )
+    .await;
     let ids: Vec<String> = (0..2500).map(|n| guid(100_000 + n)).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let mut env = env_with(&sim, SECRET, &refs);

@@ -3,10 +3,10 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use purge_wait::sim::alibaba::{AlibabaSim, Setup};
+use purge_wait::provider::alibaba::sim::{AlibabaSim, Setup};
 use purge_wait::sim::{Answer, Api, Scenario, SimRequest, Simulator};
 
-use crate::alibaba::ali_env;
+use crate::providers::alibaba::ali_env;
 
 /// The Alibaba simulator, except that every refresh call after the first answers the first
 /// call's task id again (twice), as a service that merges identical refreshes might.

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use purge_wait::sim::alibaba;
-use purge_wait::sim::azure_arm::{self, AzureArmSim};
+use purge_wait::provider::alibaba::sim as alibaba;
+use purge_wait::provider::azure_arm::sim::{self as azure_arm, AzureArmSim};
 use purge_wait::sim::{Fault, Scenario, Simulator};
 
 use crate::util::*;
@@ -79,15 +79,16 @@ async fn a_307_on_an_alibaba_status_call_is_not_followed_with_the_sts_token() {
     let id = "900000001".to_string();
     // STS on one simulator, the status API (which redirects) on a second, and a third that
     // would answer `Complete` for the task.
-    let sts = crate::alibaba::ali_sim_with(&[], alibaba::Setup::default()).await;
-    let api = crate::alibaba::ali_sim_with(&[], alibaba::Setup::default()).await;
+    let sts = crate::providers::alibaba::ali_sim_with(&[], alibaba::Setup::default()).await;
+    let api = crate::providers::alibaba::ali_sim_with(&[], alibaba::Setup::default()).await;
     let other =
-        crate::alibaba::ali_sim_with(&[&format!("{id}:after=0s")], Default::default()).await;
+        crate::providers::alibaba::ali_sim_with(&[&format!("{id}:after=0s")], Default::default())
+            .await;
     api.inject([Fault::Redirect(format!(
         "{}/stolen?TaskId={id}",
         other.url()
     ))]);
-    let mut env = crate::alibaba::oidc_env(&sts, std::slice::from_ref(&id));
+    let mut env = crate::providers::alibaba::oidc_env(&sts, std::slice::from_ref(&id));
     let file = env.path("oidc-token");
     std::fs::write(&file, alibaba::DEMO_OIDC_TOKEN).unwrap();
     env.set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &file)

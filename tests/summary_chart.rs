@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use purge_wait::provider::azure_china::sim::Setup;
 use purge_wait::report::gantt;
-use purge_wait::sim::azure_china::Setup;
 use purge_wait::sim::{Ending, Scenario};
 
 use crate::util::*;

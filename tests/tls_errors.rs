@@ -6,9 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use purge_wait::sim::azure_arm::{self, AzureArmSim};
-use purge_wait::sim::azure_china::{AzureChinaSim, Setup as ChinaSetup};
-use purge_wait::sim::azure_classic::{AzureClassicSim, Setup as ClassicSetup};
+use purge_wait::provider::azure_arm::sim::{self as azure_arm, AzureArmSim};
+use purge_wait::provider::azure_china::sim::{AzureChinaSim, Setup as ChinaSetup};
+use purge_wait::provider::azure_classic::sim::{AzureClassicSim, Setup as ClassicSetup};
 use purge_wait::sim::tls::{AskCert, Issued, Pki};
 use purge_wait::sim::{Scenario, Simulator};
 
@@ -155,12 +155,12 @@ async fn openssl_refused_certificates_exit_3_at_once_with_the_fix() {
         .await
         .unwrap();
         let ids = [
-            crate::azure_classic::rid(1),
-            crate::azure_classic::rid(2),
-            crate::azure_classic::rid(3),
+            crate::providers::azure_classic::rid(1),
+            crate::providers::azure_classic::rid(2),
+            crate::providers::azure_classic::rid(3),
         ];
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let mut env = crate::azure_classic::classic_env(&pki, &sim, &ids);
+        let mut env = crate::providers::azure_classic::classic_env(&pki, &sim, &ids);
         if !bad.trusted {
             env.unset("INPUT_CA-FILE");
         }
@@ -218,14 +218,16 @@ async fn a_refused_certificate_on_the_token_and_oidc_endpoints_and_alibaba_exits
 
     // Alibaba's status API.
     let ali = Simulator::start_tls(
-        purge_wait::sim::alibaba::AlibabaSim::new(purge_wait::sim::alibaba::Setup::default()),
+        purge_wait::provider::alibaba::sim::AlibabaSim::new(
+            purge_wait::provider::alibaba::sim::Setup::default(),
+        ),
         listen,
         false,
         tls,
     )
     .await
     .unwrap();
-    let mut env = crate::alibaba::ali_env(&ali, &["900000001".to_string()]);
+    let mut env = crate::providers::alibaba::ali_env(&ali, &["900000001".to_string()]);
     env.set("INPUT_TIMEOUT", TIMEOUT);
     trust(&mut env, &pki);
     assert_refused(&env, &bad, "alibaba-dcdn", &ali).await;

@@ -6,10 +6,12 @@
 
 use std::time::Duration;
 
-use purge_wait::sim::azure_arm::{DoneAnswer, PurgeMonitors, Setup as ArmSetup};
+use purge_wait::provider::azure_arm::sim::{DoneAnswer, PurgeMonitors, Setup as ArmSetup};
 use purge_wait::sim::{Answer, Api, SimRequest, Simulator};
 
-use crate::azure_arm::{arm_env, arm_requests, arm_sim, location_url, requests_for, status_url};
+use crate::providers::azure_arm::{
+    arm_env, arm_requests, arm_sim, location_url, requests_for, status_url,
+};
 use crate::util::*;
 
 /// No line of stdout is a workflow command that `forged` would make.
@@ -128,7 +130,7 @@ async fn operation_url_kind_is_checked_before_any_request() {
         .set("INPUT_OPERATION-IDS", &guid(414))
         .set(
             "AZURE_SUBSCRIPTION_ID",
-            purge_wait::sim::azure_arm::DEMO_SUBSCRIPTION,
+            purge_wait::provider::azure_arm::sim::DEMO_SUBSCRIPTION,
         )
         .set("INPUT_LOCATION", "westeurope")
         .set("INPUT_OPERATION-URL-KIND", "location");
@@ -178,7 +180,7 @@ async fn a_status_given_twice_is_malformed_never_the_last_one() {
 
 #[tokio::test]
 async fn a_purge_answered_200_with_azure_asyncoperation_is_polled_not_assumed_done() {
-    use crate::purge_arm::{arm_sim_with, purge_env};
+    use crate::providers::azure_arm_purge::{arm_sim_with, purge_env};
     let setup = ArmSetup {
         purge_status: 200,
         purge_retry_after: None,
@@ -213,7 +215,7 @@ async fn a_purge_answered_200_with_azure_asyncoperation_is_polled_not_assumed_do
 
 #[tokio::test]
 async fn a_location_header_of_this_run_may_succeed_without_a_status() {
-    use crate::purge_arm::{arm_sim_with, purge_env};
+    use crate::providers::azure_arm_purge::{arm_sim_with, purge_env};
     // Location only: a 204 at the first poll is done.
     let sim = arm_sim_with(
         Duration::ZERO,
@@ -252,7 +254,7 @@ async fn a_location_header_of_this_run_may_succeed_without_a_status() {
 // --- The classic XML body with two <Status> elements ---------------------------------------
 
 /// The classic simulator, with a second `<Status>Succeeded</Status>` after the first.
-struct TwoStatuses(purge_wait::sim::azure_classic::AzureClassicSim);
+struct TwoStatuses(purge_wait::provider::azure_classic::sim::AzureClassicSim);
 
 impl Api for TwoStatuses {
     fn answer(&self, request: &SimRequest) -> Answer {
@@ -268,9 +270,9 @@ impl Api for TwoStatuses {
 
 #[tokio::test]
 async fn a_classic_answer_with_two_status_elements_is_malformed_never_success() {
-    use purge_wait::sim::azure_classic::{AzureClassicSim, Setup};
+    use purge_wait::provider::azure_classic::sim::{AzureClassicSim, Setup};
     let pki = purge_wait::sim::tls::Pki::generate().unwrap();
-    let id = crate::azure_classic::rid(431);
+    let id = crate::providers::azure_classic::rid(431);
     let sim = Simulator::start_tls(
         TwoStatuses(AzureClassicSim::new(Setup {
             thumbprints: vec![pki.client.thumbprint()],
@@ -283,7 +285,7 @@ async fn a_classic_answer_with_two_status_elements_is_malformed_never_success() 
     )
     .await
     .unwrap();
-    let mut env = crate::azure_classic::classic_env(&pki, &sim, &[&id]);
+    let mut env = crate::providers::azure_classic::classic_env(&pki, &sim, &[&id]);
     env.set("INPUT_RETRIES", "1");
     let run = env.run().await;
     assert_never_success(&run);
@@ -307,7 +309,7 @@ const FORGED: &str = "::error::forged";
 
 #[tokio::test]
 async fn an_arm_monitor_url_with_control_characters_is_refused_not_echoed() {
-    use crate::purge_arm::{arm_sim_with, purge_env};
+    use crate::providers::azure_arm_purge::{arm_sim_with, purge_env};
     let sim = arm_sim_with(
         Duration::ZERO,
         ArmSetup {
@@ -336,9 +338,9 @@ async fn an_arm_monitor_url_with_control_characters_is_refused_not_echoed() {
 async fn an_azure_china_task_track_id_that_is_not_a_guid_is_refused_not_echoed() {
     let sim = china_sim_with(
         &[],
-        purge_wait::sim::azure_china::Setup {
+        purge_wait::provider::azure_china::sim::Setup {
             purge_task_track_id: Some(format!("{}\n{FORGED}", guid(441))),
-            ..purge_wait::sim::azure_china::Setup::default()
+            ..purge_wait::provider::azure_china::sim::Setup::default()
         },
     )
     .await;
@@ -356,8 +358,8 @@ async fn an_azure_china_task_track_id_that_is_not_a_guid_is_refused_not_echoed()
 
 #[tokio::test]
 async fn an_alibaba_refresh_task_id_that_is_not_digits_is_refused_not_echoed() {
-    use purge_wait::sim::alibaba::Setup;
-    let sim = crate::alibaba::ali_sim_with(
+    use purge_wait::provider::alibaba::sim::Setup;
+    let sim = crate::providers::alibaba::ali_sim_with(
         &[],
         Setup {
             refresh_task_id: Some(format!("704222904\n{FORGED}")),
@@ -365,7 +367,7 @@ async fn an_alibaba_refresh_task_id_that_is_not_digits_is_refused_not_echoed() {
         },
     )
     .await;
-    let mut env = crate::alibaba::ali_env(&sim, &[]);
+    let mut env = crate::providers::alibaba::ali_env(&sim, &[]);
     env.unset("INPUT_OPERATION-IDS")
         .set("INPUT_PATHS", "https://www.example.com/a.png");
     let run = env.run().await;
@@ -410,9 +412,9 @@ async fn dot_segment_and_path_breaking_ids_exit_2_before_any_request() {
         );
     }
     assert!(china.requests().is_empty());
-    let ali = crate::alibaba::ali_sim_with(&[], Default::default()).await;
+    let ali = crate::providers::alibaba::ali_sim_with(&[], Default::default()).await;
     for id in [".", ".."] {
-        let env = crate::alibaba::ali_env(&ali, &["900000001".into(), id.into()]);
+        let env = crate::providers::alibaba::ali_env(&ali, &["900000001".into(), id.into()]);
         refused(&env, "operation-ids", "").await;
     }
     assert!(ali.requests().is_empty());
@@ -424,7 +426,7 @@ async fn dot_segment_and_path_breaking_ids_exit_2_before_any_request() {
             .set("INPUT_OPERATION-IDS", id)
             .set(
                 "AZURE_SUBSCRIPTION_ID",
-                purge_wait::sim::azure_arm::DEMO_SUBSCRIPTION,
+                purge_wait::provider::azure_arm::sim::DEMO_SUBSCRIPTION,
             )
             .set("INPUT_LOCATION", "westeurope");
         refused(&env, "operation-ids", "").await;
@@ -433,7 +435,7 @@ async fn dot_segment_and_path_breaking_ids_exit_2_before_any_request() {
     // Azure classic: the request id is one path segment too.
     let pki = purge_wait::sim::tls::Pki::generate().unwrap();
     let classic = Simulator::start_tls(
-        purge_wait::sim::azure_classic::AzureClassicSim::new(Default::default()),
+        purge_wait::provider::azure_classic::sim::AzureClassicSim::new(Default::default()),
         "127.0.0.1:0".parse().unwrap(),
         false,
         pki.server_config().unwrap(),
@@ -441,7 +443,7 @@ async fn dot_segment_and_path_breaking_ids_exit_2_before_any_request() {
     .await
     .unwrap();
     for id in ["..", "a%2F..", "x\\y"] {
-        let env = crate::azure_classic::classic_env(&pki, &classic, &[id]);
+        let env = crate::providers::azure_classic::classic_env(&pki, &classic, &[id]);
         refused(&env, "operation-ids", "").await;
     }
     assert!(classic.requests().is_empty());
@@ -483,10 +485,10 @@ async fn url_inputs_with_a_user_name_or_password_exit_2_without_echoing_them() {
     assert_not_forged(&run, FORGED);
     assert!(arm.requests().is_empty(), "{:?}", arm.requests());
 
-    let ali = crate::alibaba::ali_sim_with(&[], Default::default()).await;
-    let mut env = crate::alibaba::oidc_env(&ali, &["900000001".into()]);
+    let ali = crate::providers::alibaba::ali_sim_with(&[], Default::default()).await;
+    let mut env = crate::providers::alibaba::oidc_env(&ali, &["900000001".into()]);
     let token = env.path("oidc-token");
-    std::fs::write(&token, purge_wait::sim::alibaba::DEMO_OIDC_TOKEN).unwrap();
+    std::fs::write(&token, purge_wait::provider::alibaba::sim::DEMO_OIDC_TOKEN).unwrap();
     env.set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &token).set(
         "INPUT_STS-ENDPOINT",
         &ali.url().replace("http://", &format!("http://{PW}:x@")),
@@ -524,7 +526,7 @@ async fn more_than_10000_ids_say_how_many_and_show_a_few() {
     env.set("INPUT_OPERATION-IDS", &ids[1..].join(","))
         .set(
             "AZURE_SUBSCRIPTION_ID",
-            purge_wait::sim::azure_arm::DEMO_SUBSCRIPTION,
+            purge_wait::provider::azure_arm::sim::DEMO_SUBSCRIPTION,
         )
         .set("INPUT_LOCATION", "westeurope");
     let run = env.run().await;
@@ -541,10 +543,10 @@ async fn more_than_10000_ids_say_how_many_and_show_a_few() {
 #[tokio::test]
 async fn sts_requests_send_and_sign_the_access_key_id_and_plain_ones_do_not() {
     let ids = vec!["900000001".to_string(), "900000002".to_string()];
-    let sim = crate::alibaba::ali_sim_with(&[], Default::default()).await;
-    let mut env = crate::alibaba::oidc_env(&sim, &ids);
+    let sim = crate::providers::alibaba::ali_sim_with(&[], Default::default()).await;
+    let mut env = crate::providers::alibaba::oidc_env(&sim, &ids);
     let token = env.path("oidc-token");
-    std::fs::write(&token, purge_wait::sim::alibaba::DEMO_OIDC_TOKEN).unwrap();
+    std::fs::write(&token, purge_wait::provider::alibaba::sim::DEMO_OIDC_TOKEN).unwrap();
     env.set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &token);
     let run = env.run().await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -569,8 +571,8 @@ async fn sts_requests_send_and_sign_the_access_key_id_and_plain_ones_do_not() {
         assert_eq!(r.status, 200, "the simulator verified it: {r:?}");
     }
 
-    let sim = crate::alibaba::ali_sim_with(&[], Default::default()).await;
-    let run = crate::alibaba::ali_env(&sim, &ids).run().await;
+    let sim = crate::providers::alibaba::ali_sim_with(&[], Default::default()).await;
+    let run = crate::providers::alibaba::ali_env(&sim, &ids).run().await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     for r in sim.requests() {
         assert_eq!(r.header("x-acs-accesskey-id"), None, "{r:?}");

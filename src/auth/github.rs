@@ -10,9 +10,24 @@
 use serde::Deserialize;
 use url::Url;
 
+use crate::error::{ErrorKind, ProviderError};
 use crate::http::{self, Response};
-use crate::provider::{ErrorKind, ProviderError};
 use crate::secret::{Redactor, Secret};
+
+/// The one rule for the runner's `ACTIONS_ID_TOKEN_REQUEST_URL`, for every identity
+/// provider that exchanges the token: https, or plain http to the local machine or (with
+/// `allow-http: true`) anywhere; never with a user name or password in it, since the request
+/// token is sent there.
+pub fn request_url_allowed(url: &Url, allow_http: bool) -> bool {
+    if !url.username().is_empty() || url.password().is_some() {
+        return false;
+    }
+    match url.scheme() {
+        "https" => true,
+        "http" => allow_http || http::is_loopback(url),
+        _ => false,
+    }
+}
 
 /// Fetches the job's OIDC token for `audience`.
 pub async fn id_token(
@@ -80,6 +95,29 @@ fn interpret(resp: &Response) -> Result<String, ProviderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_url_rule() {
+        let allowed =
+            |u: &str, allow_http| request_url_allowed(&Url::parse(u).unwrap(), allow_http);
+        for ok in [
+            "https://pipelines.actions.githubusercontent.com/x?api-version=2.0",
+            "http://127.0.0.1:8640/token",
+            "http://localhost/token",
+            "http://[::1]:1/token",
+        ] {
+            assert!(allowed(ok, false), "{ok}");
+        }
+        assert!(!allowed("http://172.17.0.1:8640/token", false));
+        assert!(allowed("http://172.17.0.1:8640/token", true));
+        for refused in [
+            "ftp://example.com/x",
+            "https://user:pw@example.com/x",
+            "http://u@127.0.0.1/x",
+        ] {
+            assert!(!allowed(refused, true), "{refused}");
+        }
+    }
 
     fn resp(status: u16, body: &str) -> Response {
         Response {

@@ -4,6 +4,20 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::*;
+use crate::cli::{Action, command as command_for};
+use crate::config::env_names;
+use crate::provider::alibaba::{self, credentials as auth};
+use crate::provider::{azure_china, registry};
+use crate::step::Config;
+
+/// The command line over the registry's table.
+fn parse<I, T>(args: I, env: &HashMap<String, String>) -> Result<Action, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    crate::cli::parse(args, env, crate::provider::registry::table())
+}
 
 const SUB: &str = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
 const EP: &str = "11111111-2222-3333-4444-555555555555";
@@ -52,7 +66,7 @@ fn defaults_apply() {
     assert!(c.fail_on_timeout);
     assert_eq!(c.report, ReportKind::Plain);
     assert_eq!(c.ids, vec![OP.to_string()]);
-    let ProviderConfig::AzureChina(s) = &c.provider else {
+    let Some(s) = c.provider.downcast_ref::<azure_china::Settings>() else {
         panic!("azure-china-cdn settings")
     };
     assert_eq!(s.endpoint.as_str(), "https://restapi.cdn.azure.cn/");
@@ -75,7 +89,7 @@ fn flag_beats_input_beats_purge_wait_beats_cloud_env() {
     e.insert("INPUT_API-KEY-SECRET".into(), "from-input".into());
     e.insert("PURGE_WAIT_API_KEY_SECRET".into(), "from-pw".into());
     let c = config(&[], &e).unwrap();
-    let ProviderConfig::AzureChina(s) = &c.provider else {
+    let Some(s) = c.provider.downcast_ref::<azure_china::Settings>() else {
         panic!("azure-china-cdn settings")
     };
     assert_eq!(s.api_key_secret.expose(), "from-input");
@@ -88,7 +102,7 @@ fn empty_values_count_as_unset() {
     e.insert("INPUT_API-KEY-SECRET".into(), "  ".into());
     let c = config(&[], &e).unwrap();
     assert_eq!(c.wait.timeout, Duration::from_secs(900));
-    let ProviderConfig::AzureChina(s) = &c.provider else {
+    let Some(s) = c.provider.downcast_ref::<azure_china::Settings>() else {
         panic!("azure-china-cdn settings")
     };
     assert_eq!(s.api_key_secret.expose(), "key-secret");
@@ -221,7 +235,7 @@ fn missing_inputs_say_how_to_set_them() {
 #[test]
 fn secret_values_are_never_echoed_in_errors() {
     // A secret can only be wrong by being missing today, but the rule is general.
-    let mut raw = Raw::default();
+    let mut raw = Raw::new(registry::table());
     raw.set("api-key-secret", "hunter2-secret");
     let e = raw.invalid("api-key-secret", "is odd", "Fix it.");
     assert!(!e.message.contains("hunter2"), "{e}");
@@ -267,7 +281,7 @@ fn upper_case_guids_are_accepted_and_lower_cased() {
         SUB.to_ascii_uppercase(),
     );
     let c = config(&[], &e).unwrap();
-    let ProviderConfig::AzureChina(s) = &c.provider else {
+    let Some(s) = c.provider.downcast_ref::<azure_china::Settings>() else {
         panic!("azure-china-cdn settings")
     };
     assert_eq!(s.subscription_id, SUB);
@@ -275,8 +289,10 @@ fn upper_case_guids_are_accepted_and_lower_cased() {
 
 #[test]
 fn help_lists_every_input_with_its_env_names_and_default() {
-    let help = command().render_long_help().to_string();
-    for input in INPUTS {
+    let help = command_for(registry::table())
+        .render_long_help()
+        .to_string();
+    for input in registry::table().inputs.iter().copied() {
         assert!(
             help.contains(&format!("--{}", input.name)),
             "{}",
@@ -293,35 +309,6 @@ fn help_lists_every_input_with_its_env_names_and_default() {
 }
 
 #[test]
-fn simulate_options_parse() {
-    let Action::Simulate(args, _) = parse(
-        [
-            "purge-wait",
-            "simulate",
-            "--listen",
-            "127.0.0.1:0",
-            "--op",
-            "x:after=1s",
-            "--default-duration",
-            "3s",
-        ],
-        &HashMap::new(),
-    )
-    .unwrap() else {
-        panic!("not simulate")
-    };
-    assert_eq!(args.ops, vec!["x:after=1s".to_string()]);
-    assert_eq!(args.default_duration, Duration::from_secs(3));
-    assert!(
-        parse(
-            ["purge-wait", "simulate", "--default-duration", "x"],
-            &HashMap::new()
-        )
-        .is_err()
-    );
-}
-
-#[test]
 fn guid_shape() {
     assert!(is_guid(SUB));
     assert!(is_guid(&SUB.to_ascii_uppercase()));
@@ -332,8 +319,8 @@ fn guid_shape() {
 
 mod azure_arm_inputs {
     use super::*;
-    use crate::auth::entra::{Cloud, Credential};
     use crate::provider::azure_arm::Style;
+    use crate::provider::azure_arm::entra::{Cloud, Credential};
 
     const URL: &str = "https://management.azure.com/subscriptions/s/resourcegroups/rg/providers/Microsoft.Cdn/operationresults/693a9993-aaaa-bbbb-cccc-000000000000?api-version=2024-02-01";
     const CLIENT: &str = "22222222-3333-4444-5555-666666666666";
@@ -357,9 +344,12 @@ mod azure_arm_inputs {
     }
 
     fn arm(c: &Config) -> &crate::provider::azure_arm::Settings {
-        match &c.provider {
-            ProviderConfig::AzureArm(s) => s,
-            other => panic!("not azure-arm: {other:?}"),
+        match c
+            .provider
+            .downcast_ref::<crate::provider::azure_arm::Settings>()
+        {
+            Some(s) => s,
+            None => panic!("not azure-arm: {:?}", c.provider),
         }
     }
 
@@ -750,9 +740,9 @@ fn alibaba_env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 }
 
 fn alibaba(c: &Config) -> &alibaba::Settings {
-    match &c.provider {
-        ProviderConfig::Alibaba(s) => s,
-        other => panic!("not alibaba: {other:?}"),
+    match c.provider.downcast_ref::<alibaba::Settings>() {
+        Some(s) => s,
+        None => panic!("not alibaba: {:?}", c.provider),
     }
 }
 
@@ -905,4 +895,48 @@ fn any_user_name_or_password_in_a_url_counts_as_userinfo() {
         assert!(!has_userinfo(&u(without)), "{without}");
         assert!(!u(without).as_str().contains('@'), "{without}");
     }
+}
+
+/// One rule for the runner's OIDC request URL, for Entra ID and Alibaba STS alike: plain
+/// http to another host is refused unless allow-http is true.
+#[test]
+fn the_github_oidc_url_follows_allow_http_for_every_provider() {
+    let remote = [
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "http://172.17.0.1:8640/token",
+        ),
+        ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "req-token"),
+    ];
+    let mut ali = alibaba_env(&[
+        ("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r"),
+        (
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::1:oidc-provider/p",
+        ),
+    ]);
+    ali.extend(env(&remote));
+    assert_eq!(err(&[], &ali).input, Some("oidc-token-file"));
+    let c = config(&["--allow-http", "true"], &ali).unwrap();
+    let auth::Source::Oidc(role) = &alibaba(&c).credentials else {
+        panic!("oidc expected")
+    };
+    assert!(
+        matches!(&role.token, auth::TokenSource::GithubActions { request_url, .. }
+        if request_url.as_str() == "http://172.17.0.1:8640/token")
+    );
+
+    let mut arm = env(&[
+        ("PURGE_WAIT_PROVIDER", "azure-arm"),
+        ("AZURE_TENANT_ID", "11111111-2222-4333-8444-555555555555"),
+        ("AZURE_CLIENT_ID", "66666666-7777-4888-8999-000000000000"),
+        (
+            "PURGE_WAIT_OPERATION_URL",
+            "https://management.azure.com/subscriptions/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/providers/Microsoft.Cdn/locations/global/operationResults/x?api-version=2024-02-01",
+        ),
+    ]);
+    arm.extend(env(&remote));
+    let e = err(&[], &arm);
+    assert!(e.message.contains("ACTIONS_ID_TOKEN_REQUEST_URL"), "{e:?}");
+    config(&["--allow-http", "true"], &arm).unwrap();
 }

@@ -1,7 +1,8 @@
-//! azure-classic's HTTP client: hyper's pooled HTTP/1 client over OpenSSL
-//! ([`crate::tls::ossl`]), because Service Management asks for the management certificate
-//! by TLS 1.2 renegotiation, which rustls refuses. Every other provider uses the rustls
-//! client of [`super::client_with`].
+//! The HTTP client for a server that asks for the client certificate by TLS 1.2
+//! renegotiation, which rustls refuses: hyper's pooled HTTP/1 client over OpenSSL
+//! ([`crate::tls::ossl`]). A provider whose server does that builds it itself (from
+//! `provider::cloud::Runtime`); every other provider uses the rustls client of
+//! [`super::client_with`].
 //!
 //! It keeps the shared rules: the user agent, connect and request timeouts, no redirects
 //! ([`super::check_redirect`]), the body cap, transport errors transient and certificate
@@ -27,7 +28,7 @@ use tokio::net::TcpStream;
 use url::Url;
 
 use super::{Response, Tls, USER_AGENT};
-use crate::provider::{ErrorKind, ProviderError};
+use crate::error::{ErrorKind, ProviderError};
 use crate::tls::ossl;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -21,7 +21,7 @@ use super::{
     Out, Outputs, Reporter, clean, event_line, headline, notices, redacted, redacted_config_error,
     result_line,
 };
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Status, Summary};
 

@@ -563,13 +563,14 @@ fn detection_follows_the_ci_variables() {
 #[test]
 fn report_kinds_and_files_come_from_the_inputs() {
     let env: HashMap<String, String> = [("GITLAB_CI".to_string(), "true".to_string())].into();
-    let raw = |args: &[&str]| match crate::config::parse(
+    let raw = |args: &[&str]| match crate::cli::parse(
         std::iter::once("purge-wait").chain(args.iter().copied()),
         &env,
+        crate::provider::registry::table(),
     )
     .unwrap()
     {
-        crate::config::Action::Wait(raw) => raw,
+        crate::cli::Action::Wait(raw) => raw,
         other => panic!("{other:?}"),
     };
     let kind = |args: &[&str]| crate::config::report_kind(&raw(args), &env).unwrap();

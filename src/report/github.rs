@@ -18,8 +18,8 @@ use super::{
     Out, Outputs, Reporter, both, clean, event_line, headline, notices, plural, redacted,
     redacted_config_error, result_line,
 };
-use crate::config::ConfigError;
 use crate::duration;
+use crate::error::ConfigError;
 use crate::provider::is_hostile_char;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};

@@ -24,7 +24,7 @@ use super::{
     Out, Outputs, Reporter, clean, event_line, headline, redacted, redacted_config_error,
     result_line,
 };
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::provider::State;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Outcome, Status, Summary};

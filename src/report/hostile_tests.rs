@@ -302,7 +302,7 @@ fn junit_is_well_formed_xml_for_any_text() {
     for xml in [
         junit::xml(&s, true),
         junit::config_error_xml(
-            &crate::config::ConfigError {
+            &crate::error::ConfigError {
                 input: None,
                 message: nasty.into(),
             },
@@ -493,7 +493,7 @@ fn when_dotenv_and_junit_both_fail_both_are_reported() {
     assert!(e.contains("junit-is-a-directory"), "{e}");
     let e = r
         .config_error(
-            &crate::config::ConfigError {
+            &crate::error::ConfigError {
                 input: None,
                 message: "bad".into(),
             },

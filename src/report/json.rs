@@ -15,8 +15,8 @@ use std::io;
 use serde_json::{Map, Value, json};
 
 use super::{Out, Reporter, clean, event_line, redacted, redacted_config_error};
-use crate::config::ConfigError;
-use crate::provider::ProviderError;
+use crate::error::ConfigError;
+use crate::error::ProviderError;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
 

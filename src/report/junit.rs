@@ -21,7 +21,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::{Reporter, both, clean, detail, headline, redacted, redacted_config_error};
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
 

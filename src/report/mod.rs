@@ -22,9 +22,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::ConfigError;
 use crate::duration;
-use crate::provider::{ProviderError, State, is_hostile_char};
+use crate::error::{ConfigError, ProviderError};
+use crate::provider::{State, is_hostile_char};
 use crate::secret::{Escape, Redactor};
 use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
 
@@ -726,18 +726,6 @@ pub fn both(first: io::Result<()>, second: io::Result<()>) -> io::Result<()> {
     match (first, second) {
         (Err(a), Err(b)) => Err(io::Error::new(a.kind(), format!("{a}; and {b}"))),
         (a, b) => a.and(b),
-    }
-}
-
-/// The exit code a summary maps to (see the README's table).
-pub fn exit_code(s: &Summary, fail_on_timeout: bool) -> u8 {
-    match s.status {
-        Status::Succeeded => 0,
-        Status::Failed => 1,
-        Status::Error => 3,
-        Status::TimedOut if fail_on_timeout => 124,
-        Status::TimedOut => 0,
-        Status::Interrupted => 130,
     }
 }
 

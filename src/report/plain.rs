@@ -14,7 +14,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{
     Out, Reporter, clean, event_line, headline, redacted, redacted_config_error, result_line,
 };
-use crate::config::ConfigError;
+use crate::error::ConfigError;
 use crate::provider::State;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Summary};

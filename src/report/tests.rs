@@ -173,12 +173,12 @@ fn outputs_count_every_outcome() {
 #[test]
 fn exit_codes_follow_the_table() {
     let s = |st| summary(st, vec![]);
-    assert_eq!(exit_code(&s(Status::Succeeded), true), 0);
-    assert_eq!(exit_code(&s(Status::Failed), true), 1);
-    assert_eq!(exit_code(&s(Status::Error), true), 3);
-    assert_eq!(exit_code(&s(Status::TimedOut), true), 124);
-    assert_eq!(exit_code(&s(Status::TimedOut), false), 0);
-    assert_eq!(exit_code(&s(Status::Interrupted), false), 130);
+    assert_eq!(s(Status::Succeeded).exit(true).code(), 0);
+    assert_eq!(s(Status::Failed).exit(true).code(), 1);
+    assert_eq!(s(Status::Error).exit(true).code(), 3);
+    assert_eq!(s(Status::TimedOut).exit(true).code(), 124);
+    assert_eq!(s(Status::TimedOut).exit(false).code(), 0);
+    assert_eq!(s(Status::Interrupted).exit(false).code(), 130);
 }
 
 #[test]

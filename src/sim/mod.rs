@@ -6,10 +6,6 @@
 //! and runs a real wait against it; the integration tests start it the same way and read
 //! its request log to count and time requests.
 
-pub mod alibaba;
-pub mod azure_arm;
-pub mod azure_china;
-pub mod azure_classic;
 pub mod tls;
 
 use std::net::SocketAddr;

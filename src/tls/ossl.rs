@@ -1,4 +1,4 @@
-//! The OpenSSL side of purge-wait's TLS: azure-classic's client, which accepts one
+//! The OpenSSL side of purge-wait's TLS: the client of [`crate::http::openssl_client`], which accepts one
 //! server-initiated TLS 1.2 renegotiation, and the simulator's server, which asks for the
 //! client certificate by one.
 //!

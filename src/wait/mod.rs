@@ -32,7 +32,9 @@ use futures_util::stream;
 use tokio::time::{Instant, sleep_until};
 
 use crate::duration::after;
-use crate::provider::{ErrorKind, Observation, Provider, ProviderError, State};
+use crate::error::{ErrorKind, ProviderError};
+use crate::exit::Exit;
+use crate::provider::{Observation, Provider, State};
 
 /// How long a request in flight at the deadline (the last poll, made at the deadline itself)
 /// may still take: every status call is cut at `deadline + FINAL_GRACE`.
@@ -195,6 +197,19 @@ pub struct PurgeInfo {
 }
 
 impl Summary {
+    /// The exit code the wait ends in: 0 succeeded, 1 failed or cancelled, 3 unreadable,
+    /// 124 timed out (0 with `fail-on-timeout: false`), 130 interrupted.
+    pub fn exit(&self, fail_on_timeout: bool) -> Exit {
+        match self.status {
+            Status::Succeeded => Exit::Succeeded,
+            Status::Failed => Exit::Failed,
+            Status::Error => Exit::Unreadable,
+            Status::TimedOut if fail_on_timeout => Exit::DeadlineReached,
+            Status::TimedOut => Exit::Succeeded,
+            Status::Interrupted => Exit::Interrupted,
+        }
+    }
+
     /// How many operations ended with `outcome`.
     pub fn count(&self, outcome: Outcome) -> usize {
         self.operations
@@ -408,31 +423,8 @@ pub async fn run_created(
     let deadline = after(start, settings.timeout);
     // No call outlives this: one made at the deadline itself still gets FINAL_GRACE.
     let hard_end = after(deadline, FINAL_GRACE);
-    let may_start = |now: Instant| now <= after(deadline, START_SLACK);
-    let mut ops: Vec<Op> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| Op {
-            id: id.clone(),
-            due: provider
-                .not_before(id)
-                .map_or(start, |t| t.clamp(start, deadline)),
-            done: None,
-            pending_polls: 0,
-            progress: Vec::new(),
-            failures: 0,
-            polls: 0,
-            last: None,
-            error: None,
-            seen_done_after: None,
-            fresh_until: created.get(i).map(|t| after(*t, settings.not_found_grace)),
-            stopped: None,
-        })
-        .collect();
-    let rate = match (provider.max_rate(), settings.rate_limit) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
+    let mut ops = plan(provider, ids, created, settings, start, deadline);
+    let rate = combined_rate(provider, settings);
     let limiter = RateLimiter::new(rate);
     let batch_size = provider.max_batch().max(1);
     let coalesce = (settings.interval / 4).min(Duration::from_secs(1));
@@ -469,18 +461,12 @@ pub async fn run_created(
             }
             continue;
         }
-        if !may_start(now) {
+        if !may_start(now, deadline) {
             // Due before the deadline, but a slow sweep ran past it: nothing more starts.
             break;
         }
 
-        let due: Vec<usize> = (0..ops.len())
-            .filter(|&i| ops[i].active() && ops[i].due <= after(now, coalesce))
-            .collect();
-        let batches: Vec<Vec<String>> = due
-            .chunks(batch_size)
-            .map(|c| c.iter().map(|&i| ops[i].id.clone()).collect())
-            .collect();
+        let batches = due_batches(&ops, after(now, coalesce), batch_size);
         for batch in &batches {
             observer.event(&Event::Request { ids: batch });
         }
@@ -488,30 +474,8 @@ pub async fn run_created(
         // stay full), while separate jobs still drift apart.
         let unit = fastrand::f64();
         let limiter = &limiter;
-        let may_start = &may_start;
         let mut calls = stream::iter(batches)
-            .map(|batch| async move {
-                if !limiter.acquire(deadline).await {
-                    return (batch, Call::NoSlot);
-                }
-                let now = Instant::now();
-                if !may_start(now) {
-                    return (batch, Call::Late);
-                }
-                // Cut to the time left: no call outlives the deadline (plus FINAL_GRACE).
-                let budget = settings
-                    .request_timeout
-                    .min(hard_end.saturating_duration_since(now));
-                let result = tokio::time::timeout(budget, provider.poll(&batch))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(ProviderError::new(
-                            ErrorKind::Transient,
-                            format!("no answer within {}", crate::duration::format(budget)),
-                        ))
-                    });
-                (batch, Call::Made(result))
-            })
+            .map(|batch| call(provider, batch, limiter, settings, deadline, hard_end))
             .buffer_unordered(settings.concurrency.max(1));
         loop {
             let item = tokio::select! {
@@ -531,60 +495,187 @@ pub async fn run_created(
             let result = match call {
                 Call::Made(result) => result,
                 Call::NoSlot | Call::Late => {
-                    let why = matches!(call, Call::NoSlot).then(|| {
-                        format!(
-                            "the deadline came before the rate limit ({} calls/s) allowed another call",
-                            rate.unwrap_or_default()
-                        )
-                    });
-                    for id in &batch {
-                        if let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) {
-                            op.due = hard_end;
-                            op.stopped = op.stopped.take().or(why.clone());
-                        }
-                    }
+                    let no_slot = matches!(call, Call::NoSlot).then_some(rate.unwrap_or_default());
+                    not_asked(&mut ops, &batch, hard_end, no_slot);
                     continue;
                 }
             };
             polls += 1;
-            match result {
-                Ok(observations) => {
-                    for id in &batch {
-                        let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) else {
-                            continue;
-                        };
-                        match observations.iter().find(|o| &o.id == id) {
-                            Some(obs) => ctx.observed(op, obs.clone(), observer),
-                            None => {
-                                let e = ProviderError::new(
-                                    ErrorKind::NotFound,
-                                    format!("the {} API returned no status for operation {id}", provider.name()),
-                                )
-                                .hint("Check the id; the provider may have expired it or it may belong to another account");
-                                ctx.failed(op, e, observer)
-                            }
-                        }
-                    }
-                }
-                Err(error) => {
-                    for id in &batch {
-                        if let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) {
-                            ctx.failed(op, error.clone(), observer);
-                        }
-                    }
-                    if error.kind == ErrorKind::Auth {
-                        // Refused credentials are refused for every operation: stop asking.
-                        for op in ops.iter_mut().filter(|o| o.active()) {
-                            op.error = Some(error.clone());
-                            op.done = Some(Outcome::Error);
-                        }
-                        break;
-                    }
-                }
+            if apply(&ctx, &mut ops, &batch, result, observer) == Sweep::Stop {
+                break;
             }
         }
     }
+    summarise(provider.name(), ops, start, polls, settings, interrupted)
+}
 
+/// Whether a call planned for `now` may still start: not after the deadline (plus a timer's
+/// wake-up latency, [`START_SLACK`]).
+fn may_start(now: Instant, deadline: Instant) -> bool {
+    now <= after(deadline, START_SLACK)
+}
+
+/// The operations to wait on, each first due when the provider says it can be read (cut to
+/// the deadline), the ones this run created with their `not-found-grace`.
+fn plan(
+    provider: &dyn Provider,
+    ids: &[String],
+    created: &[Instant],
+    settings: &Settings,
+    start: Instant,
+    deadline: Instant,
+) -> Vec<Op> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| Op {
+            id: id.clone(),
+            due: provider
+                .not_before(id)
+                .map_or(start, |t| t.clamp(start, deadline)),
+            done: None,
+            pending_polls: 0,
+            progress: Vec::new(),
+            failures: 0,
+            polls: 0,
+            last: None,
+            error: None,
+            seen_done_after: None,
+            fresh_until: created.get(i).map(|t| after(*t, settings.not_found_grace)),
+            stopped: None,
+        })
+        .collect()
+}
+
+/// The slower of the provider's own limit and `rate-limit`.
+fn combined_rate(provider: &dyn Provider, settings: &Settings) -> Option<f64> {
+    match (provider.max_rate(), settings.rate_limit) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// What is due: every active operation due by `by`, in batches of at most `batch_size` ids.
+fn due_batches(ops: &[Op], by: Instant, batch_size: usize) -> Vec<Vec<String>> {
+    let due: Vec<usize> = (0..ops.len())
+        .filter(|&i| ops[i].active() && ops[i].due <= by)
+        .collect();
+    due.chunks(batch_size)
+        .map(|c| c.iter().map(|&i| ops[i].id.clone()).collect())
+        .collect()
+}
+
+/// One status call: a rate-limit slot first, then the call, cut to the time left.
+async fn call(
+    provider: &dyn Provider,
+    batch: Vec<String>,
+    limiter: &RateLimiter,
+    settings: &Settings,
+    deadline: Instant,
+    hard_end: Instant,
+) -> (Vec<String>, Call) {
+    if !limiter.acquire(deadline).await {
+        return (batch, Call::NoSlot);
+    }
+    let now = Instant::now();
+    if !may_start(now, deadline) {
+        return (batch, Call::Late);
+    }
+    // Cut to the time left: no call outlives the deadline (plus FINAL_GRACE).
+    let budget = settings
+        .request_timeout
+        .min(hard_end.saturating_duration_since(now));
+    let result = tokio::time::timeout(budget, provider.poll(&batch))
+        .await
+        .unwrap_or_else(|_| {
+            Err(ProviderError::new(
+                ErrorKind::Transient,
+                format!("no answer within {}", crate::duration::format(budget)),
+            ))
+        });
+    (batch, Call::Made(result))
+}
+
+/// The operations of a call that could not be made before the deadline: not asked again,
+/// with why when that is not simply the deadline (`no_slot`: the rate limit, in calls/s,
+/// left no call before it).
+fn not_asked(ops: &mut [Op], batch: &[String], hard_end: Instant, no_slot: Option<f64>) {
+    let why = no_slot.map(|rate| {
+        format!("the deadline came before the rate limit ({rate} calls/s) allowed another call")
+    });
+    for id in batch {
+        if let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) {
+            op.due = hard_end;
+            op.stopped = op.stopped.take().or(why.clone());
+        }
+    }
+}
+
+/// Whether the sweep goes on after a call's result.
+#[derive(Debug, PartialEq)]
+enum Sweep {
+    Continue,
+    /// Refused credentials: every operation has ended in error.
+    Stop,
+}
+
+/// Applies one call's result to its operations: each observation, a missing id as not
+/// found, an error to every id of the batch (refused credentials to every operation).
+fn apply(
+    ctx: &Ctx,
+    ops: &mut [Op],
+    batch: &[String],
+    result: Result<Vec<Observation>, ProviderError>,
+    observer: &mut dyn Observer,
+) -> Sweep {
+    match result {
+        Ok(observations) => {
+            for id in batch {
+                let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) else {
+                    continue;
+                };
+                match observations.iter().find(|o| &o.id == id) {
+                    Some(obs) => ctx.observed(op, obs.clone(), observer),
+                    None => {
+                        let e = ProviderError::new(
+                            ErrorKind::NotFound,
+                            format!("the {} API returned no status for operation {id}", ctx.provider),
+                        )
+                        .hint("Check the id; the provider may have expired it or it may belong to another account");
+                        ctx.failed(op, e, observer)
+                    }
+                }
+            }
+            Sweep::Continue
+        }
+        Err(error) => {
+            for id in batch {
+                if let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) {
+                    ctx.failed(op, error.clone(), observer);
+                }
+            }
+            if error.kind != ErrorKind::Auth {
+                return Sweep::Continue;
+            }
+            // Refused credentials are refused for every operation: stop asking.
+            for op in ops.iter_mut().filter(|o| o.active()) {
+                op.error = Some(error.clone());
+                op.done = Some(Outcome::Error);
+            }
+            Sweep::Stop
+        }
+    }
+}
+
+/// The summary of a wait: each operation's result, the overall status and, for a timeout,
+/// why an operation was not asked again when that was not simply the deadline.
+fn summarise(
+    provider: &'static str,
+    ops: Vec<Op>,
+    start: Instant,
+    polls: u32,
+    settings: &Settings,
+    interrupted: bool,
+) -> Summary {
     let reason = ops
         .iter()
         .filter(|o| o.active())
@@ -602,7 +693,7 @@ pub async fn run_created(
         .collect();
     let status = overall(&operations, interrupted);
     Summary {
-        provider: provider.name(),
+        provider,
         status,
         operations,
         elapsed: start.elapsed(),

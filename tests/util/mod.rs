@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use purge_wait::sim::azure_china::{self, AzureChinaSim, Setup};
+use purge_wait::provider::azure_china::sim::{self as azure_china, AzureChinaSim, Setup};
 use purge_wait::sim::{Scenario, Simulator};
 
 /// The binary under test.

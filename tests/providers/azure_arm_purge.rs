@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use purge_wait::sim::azure_arm::{
+use purge_wait::provider::azure_arm::sim::{
     ArmAuth, AzureArmSim, DEMO_CLIENT, DEMO_CLIENT_SECRET, DEMO_SUBSCRIPTION, DEMO_TENANT, Setup,
 };
 use purge_wait::sim::{Record, Scenario, Simulator};

@@ -19,8 +19,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::json;
 use url::Url;
 
-use super::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
-use crate::sign::azure_china as sign;
+use crate::provider::azure_china::sign;
+use crate::sim::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
 
 /// The demo credentials (not real): the key id and value of the signing notes' vectors style.
 pub const DEMO_KEY_ID: &str = "00000000-1111-2222-3333-444444444444";

@@ -18,6 +18,13 @@
 //! fine; anything that is not well-formed is [`ErrorKind::Malformed`] (retried, never
 //! success).
 
+mod cloud;
+pub mod demo;
+pub mod inputs;
+pub mod sim;
+
+pub use cloud::AzureClassicCloud;
+
 use std::borrow::Cow;
 
 use futures_util::future::LocalBoxFuture;
@@ -71,7 +78,7 @@ pub struct Settings {
 /// The classic CDN operation-status client. Its HTTP client is the OpenSSL one (Service
 /// Management asks for the certificate by TLS renegotiation, see [`crate::tls::ossl`]) and
 /// must carry the management certificate as its TLS identity
-/// ([`crate::config::Config::tls`] arranges that).
+/// ([`crate::step::Config::tls`] arranges that).
 pub struct AzureClassic {
     settings: Settings,
     http: http::openssl_client::Client,

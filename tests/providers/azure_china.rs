@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use purge_wait::sim::azure_china::Setup;
+use purge_wait::provider::azure_china::sim::Setup;
 
 use crate::util::*;
 
@@ -446,15 +446,15 @@ async fn simulate_serves_the_api_for_a_separate_wait() {
         .set("PURGE_WAIT_ENDPOINT", &format!("http://{addr}"))
         .set(
             "PURGE_WAIT_SUBSCRIPTION_ID",
-            purge_wait::sim::azure_china::DEMO_SUBSCRIPTION,
+            purge_wait::provider::azure_china::sim::DEMO_SUBSCRIPTION,
         )
         .set(
             "PURGE_WAIT_ENDPOINT_ID",
-            purge_wait::sim::azure_china::DEMO_ENDPOINT,
+            purge_wait::provider::azure_china::sim::DEMO_ENDPOINT,
         )
         .set(
             "AZURE_CDN_API_KEY_ID",
-            purge_wait::sim::azure_china::DEMO_KEY_ID,
+            purge_wait::provider::azure_china::sim::DEMO_KEY_ID,
         )
         .set("AZURE_CDN_API_KEY_SECRET", SECRET)
         .set("PURGE_WAIT_OPERATION_IDS", &id)

@@ -28,6 +28,14 @@
 //! URLs elsewhere, and a `Location` (or a purge's monitor URL) that points elsewhere is refused
 //! here.
 
+mod cloud;
+pub mod demo;
+pub mod entra;
+pub mod inputs;
+pub mod sim;
+
+pub use cloud::AzureArmCloud;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -43,8 +51,8 @@ use super::{
     ErrorKind, Observation, PollResult, Provider, ProviderError, PurgeKind, PurgeRequest, State,
     SubmitResult,
 };
-use crate::auth::entra::{Cloud, TokenSource};
 use crate::http::{self, Response};
+use crate::provider::azure_arm::entra::{Cloud, TokenSource};
 use crate::secret::{Redactor, Secret};
 
 /// The provider's input name.
@@ -231,7 +239,7 @@ pub struct Settings {
     /// The operations.
     pub targets: Vec<Target>,
     /// How to get tokens.
-    pub auth: crate::auth::entra::Settings,
+    pub auth: crate::provider::azure_arm::entra::Settings,
     /// Where purges go, when `paths` are given.
     pub purge: Option<PurgeTarget>,
 }

@@ -27,10 +27,10 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::http::{self, Response};
+use crate::provider::alibaba::acs3;
 use crate::provider::alibaba::{self, ErrorBody};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::secret::{Redactor, Secret};
-use crate::sign::acs3;
 
 /// The default STS endpoint.
 pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.aliyuncs.com";
@@ -239,7 +239,7 @@ impl Credentials {
                 request_url,
                 request_token,
                 audience,
-            } => super::github::id_token(
+            } => crate::auth::github::id_token(
                 &self.http,
                 request_url,
                 request_token,
@@ -441,7 +441,7 @@ mod tests {
 
     #[tokio::test]
     async fn sts_credentials_are_cached_refreshed_early_and_kept_while_valid() {
-        use crate::sim::alibaba::{self as simali, AlibabaSim};
+        use crate::provider::alibaba::sim::{self as simali, AlibabaSim};
         use crate::sim::{Fault, Simulator};
         let sim = Simulator::start(
             AlibabaSim::new(simali::Setup::default()),

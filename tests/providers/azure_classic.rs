@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use purge_wait::sim::azure_classic::{AzureClassicSim, DEMO_SUBSCRIPTION, Setup};
+use purge_wait::provider::azure_classic::sim::{AzureClassicSim, DEMO_SUBSCRIPTION, Setup};
 use purge_wait::sim::tls::{AskCert, CLIENT_CERT_HEADER, Issued, Pki};
 use purge_wait::sim::{Scenario, Simulator};
 
@@ -449,7 +449,7 @@ async fn demo_runs_a_mutual_tls_wait() {
 
 #[tokio::test]
 async fn ca_file_serves_every_provider_azure_china_over_https() {
-    use purge_wait::sim::azure_china::{AzureChinaSim, Setup as ChinaSetup};
+    use purge_wait::provider::azure_china::sim::{AzureChinaSim, Setup as ChinaSetup};
     let pki = Pki::generate().unwrap();
     let setup = ChinaSetup {
         default: Scenario::succeeds_after(Duration::from_millis(200)),
@@ -472,6 +472,72 @@ async fn ca_file_serves_every_provider_azure_china_over_https() {
     let run = env.run().await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(sim.requests().iter().all(|r| r.status == 200));
+}
+
+/// `simulate --provider azure-classic` serves Service Management over mutual TLS and writes
+/// its throwaway CA and management certificate where a separate wait can read them; the
+/// directory goes when the simulator stops.
+#[tokio::test]
+async fn simulate_serves_service_management_over_mutual_tls_for_a_separate_wait() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let id = rid(31);
+    let mut sim_env = TestEnv::new();
+    sim_env.args(&[
+        "simulate",
+        "--provider",
+        "azure-classic",
+        "--listen",
+        "127.0.0.1:0",
+        "--op",
+        &format!("{id}:after=300ms"),
+    ]);
+    let mut sim = sim_env.command().spawn().unwrap();
+    let mut lines = BufReader::new(sim.stderr.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let addr = first
+        .split("https://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the first line names the address")
+        .to_string();
+    let dir = first
+        .rsplit(", in ")
+        .next()
+        .and_then(|rest| rest.strip_suffix(')'))
+        .expect("the first line names the directory")
+        .to_string();
+    let mut env = TestEnv::github();
+    env.set("PURGE_WAIT_PROVIDER", "azure-classic")
+        .set("PURGE_WAIT_ENDPOINT", &format!("https://{addr}"))
+        .set("PURGE_WAIT_SUBSCRIPTION_ID", DEMO_SUBSCRIPTION)
+        .set("PURGE_WAIT_CA_FILE", &format!("{dir}/ca.pem"))
+        .set(
+            "PURGE_WAIT_CERTIFICATE_FILE",
+            &format!("{dir}/management-certificate.pem"),
+        )
+        .set("PURGE_WAIT_OPERATION_IDS", &id)
+        .set("PURGE_WAIT_INTERVAL", "200ms");
+    let run = env.run().await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs["status"], "succeeded");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&format!("{dir}/management-certificate.pem")), 0o600);
+    }
+    // SIGTERM: the simulator stops and removes its certificates.
+    #[cfg(unix)]
+    {
+        let pid = sim.id().unwrap() as i32;
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let status = sim.wait().await.unwrap();
+        assert!(status.success(), "{status:?}");
+        assert!(!std::path::Path::new(&dir).exists(), "{dir} left behind");
+    }
+    #[cfg(not(unix))]
+    sim.start_kill().unwrap();
 }
 
 /// purge-wait's OpenSSL client, trusting the test CA, with the registered certificate.

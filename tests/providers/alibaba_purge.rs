@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use purge_wait::sim::alibaba::{AlibabaSim, RefreshQuota, Setup};
+use purge_wait::provider::alibaba::sim::{AlibabaSim, RefreshQuota, Setup};
 use purge_wait::sim::{Answer, Api, Record, Scenario, SimRequest, Simulator};
 
-use crate::alibaba::ali_env;
+use crate::providers::alibaba::ali_env;
 use crate::util::*;
 
 /// The simulator, shared with the test so that it can count the tasks created.
@@ -104,7 +104,7 @@ async fn refresh_accepted_then_waited_to_success() {
     .await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     run.assert_all_outputs();
-    run.assert_no_secret(purge_wait::sim::alibaba::DEMO_ACCESS_KEY_SECRET);
+    run.assert_no_secret(purge_wait::provider::alibaba::sim::DEMO_ACCESS_KEY_SECRET);
     let r = sim.requests();
     assert!(r.iter().all(|r| r.status == 200), "{r:?}");
     // Two calls, one ObjectType each, before any status call.

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use purge_wait::auth::entra::Cloud;
-use purge_wait::sim::azure_arm::{
-    self, ArmAuth, AzureArmSim, DEMO_CLIENT, DEMO_CLIENT_SECRET, DEMO_FEDERATED_TOKEN,
+use purge_wait::provider::azure_arm::entra::Cloud;
+use purge_wait::provider::azure_arm::sim::{
+    self as azure_arm, ArmAuth, AzureArmSim, DEMO_CLIENT, DEMO_CLIENT_SECRET, DEMO_FEDERATED_TOKEN,
     DEMO_GITHUB_REQUEST_TOKEN, DEMO_SUBSCRIPTION, DEMO_TENANT, Setup,
 };
 use purge_wait::sim::{Record, Scenario, Simulator};

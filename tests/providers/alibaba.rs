@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use purge_wait::sim::alibaba::{self, AlibabaSim, Setup};
+use purge_wait::provider::alibaba::sim::{self as alibaba, AlibabaSim, Setup};
 use purge_wait::sim::{Record, Scenario, Simulator};
 
 use crate::util::*;

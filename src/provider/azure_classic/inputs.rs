@@ -4,15 +4,91 @@
 use chrono::Utc;
 use url::Url;
 
-use super::{ConfigError, Raw, endpoint, has_userinfo, missing};
+use crate::config::{
+    ConfigError, Input, Raw, bad_id, endpoint, has_userinfo, io_reason, operation_ids,
+    path_segment_problem,
+};
 use crate::provider::azure_classic::{self, PublishSubscription, Settings};
-use crate::tls::{self, CertError, ClientCert};
+use crate::provider::azure_common;
+use crate::provider::cloud::{Configured, Inputs};
+use crate::tls::{CertError, ClientCert};
+
+const SECTION: &str = "Azure classic CDN (provider: azure-classic)";
+
+/// Every input azure-classic reads, in `--help` order.
+pub static INPUTS: &[&Input] = &[
+    &azure_common::SUBSCRIPTION_ID,
+    &Input {
+        name: "certificate",
+        help: "Management certificate with its private key: PEM, or base64 PKCS#12 as in a .publishsettings file's ManagementCertificate (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    &Input {
+        name: "certificate-file",
+        help: "Path of the management certificate instead: PEM (certificate and key) or PKCS#12 (.pfx/.p12, binary or base64)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    &Input {
+        name: "certificate-password",
+        help: "Password of a PKCS#12 management certificate (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    &Input {
+        name: "publish-settings-file",
+        help: "Path of a .publishsettings file: its subscription's ManagementCertificate and ServiceManagementUrl are used (subscription-id picks one when it lists several)",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: SECTION,
+    },
+    &azure_common::ENVIRONMENT,
+    &azure_common::API_VERSION,
+];
+
+/// Validates the azure-classic inputs into its settings and the ids to wait on.
+pub fn configure(inputs: &Inputs<'_>) -> Result<Configured, ConfigError> {
+    let raw = inputs.raw;
+    if inputs.purge.is_some() {
+        return Err(no_purge(
+            azure_classic::NAME,
+            "Purge through Service Management and give the request id it returns as operation-ids.",
+        ));
+    }
+    let settings = azure_classic_settings(raw)?;
+    let ids = operation_ids(raw)?;
+    for id in &ids {
+        if let Some(problem) = path_segment_problem(id) {
+            return Err(bad_id(id, problem));
+        }
+    }
+    Ok(Configured {
+        ids,
+        settings: Box::new(settings),
+    })
+}
+
+/// `paths` given for a provider whose purge API purge-wait does not call.
+fn no_purge(provider: &str, how: &str) -> ConfigError {
+    ConfigError::new(
+        Some("paths"),
+        format!("input `paths`: purge-wait cannot submit purges to {provider} yet. {how}"),
+    )
+}
 
 /// The inputs that can hold the management certificate; exactly one must be set.
 const CERT_SOURCES: [&str; 3] = ["certificate", "certificate-file", "publish-settings-file"];
 
 /// Reads and checks everything azure-classic needs.
-pub(super) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError> {
+pub(crate) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError> {
     let api_version = api_version(raw)?;
     let given: Vec<&'static str> = CERT_SOURCES
         .into_iter()
@@ -185,6 +261,7 @@ fn publish_subscription(raw: &Raw) -> Result<PublishSubscription, ConfigError> {
     match &subs[..] {
         [one] => Ok(one.clone()),
         _ => Err(missing_with(
+            raw,
             "subscription-id",
             &format!(
                 "publish-settings-file lists {} subscriptions: set subscription-id to one of {}",
@@ -195,14 +272,14 @@ fn publish_subscription(raw: &Raw) -> Result<PublishSubscription, ConfigError> {
     }
 }
 
-fn missing_with(name: &'static str, why: &str) -> ConfigError {
-    let base = missing(name);
+fn missing_with(raw: &Raw, name: &'static str, why: &str) -> ConfigError {
+    let base = raw.missing(name);
     ConfigError::new(Some(name), format!("{why}. {}", base.message))
 }
 
 /// A certificate problem, naming the input and where it came from, never its value.
 fn cert_error(raw: &Raw, name: &'static str, e: CertError) -> ConfigError {
-    let source = &raw.values.get(name).expect("only set inputs fail").1;
+    let source = raw.source(name).expect("only set inputs fail");
     let what = match name {
         "publish-settings-file" => "the ManagementCertificate of the file",
         _ => "the certificate",
@@ -213,41 +290,23 @@ fn cert_error(raw: &Raw, name: &'static str, e: CertError) -> ConfigError {
     )
 }
 
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-/// The extra trusted CAs of `ca-file` (or `SSL_CERT_FILE`), DER.
-pub(super) fn ca_roots(raw: &Raw) -> Result<Vec<Vec<u8>>, ConfigError> {
-    let Some(path) = raw.get("ca-file") else {
-        return Ok(Vec::new());
-    };
-    let data =
-        crate::files::read_regular(path.as_ref(), crate::files::MAX_CERT_FILE).map_err(|e| {
-            raw.invalid(
-                "ca-file",
-                &format!("could not be read ({})", io_reason(&e)),
-                "Give the path of a PEM file of CA certificates.",
-            )
-        })?;
-    tls::read_ca_bundle(&data).map_err(|why| {
-        raw.invalid(
-            "ca-file",
-            &why,
-            "Give a PEM file with one or more -----BEGIN CERTIFICATE----- blocks.",
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
-    use super::super::{Action, Config, ConfigError, ProviderConfig, parse};
+    use crate::cli::Action;
+    use crate::config::ConfigError;
+    use crate::step::Config;
+
+    /// The command line over the registry's table.
+    fn parse<I, T>(args: I, env: &HashMap<String, String>) -> Result<Action, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        crate::cli::parse(args, env, crate::provider::registry::table())
+    }
+
     use crate::sim::tls::Pki;
 
     const SUB: &str = "cccccccc-1111-4222-8333-444444444444";
@@ -284,7 +343,10 @@ mod tests {
     }
 
     fn settings(c: &Config) -> &crate::provider::azure_classic::Settings {
-        let ProviderConfig::AzureClassic(s) = &c.provider else {
+        let Some(s) = c
+            .provider
+            .downcast_ref::<crate::provider::azure_classic::Settings>()
+        else {
             panic!("azure-classic settings")
         };
         s

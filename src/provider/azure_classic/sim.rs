@@ -1,5 +1,5 @@
 //! Simulated Azure classic (Service Management) CDN operation API, served over HTTPS by
-//! [`Simulator::start_tls`](super::Simulator::start_tls).
+//! [`Simulator::start_tls`](crate::sim::Simulator::start_tls).
 //!
 //! It checks what Service Management checks, in its order, and refuses with its error bodies
 //! (`<Error xmlns="http://schemas.microsoft.com/windowsazure"><Code/><Message/></Error>` and
@@ -15,9 +15,17 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::tls::CLIENT_CERT_HEADER;
-use super::{Answer, Api, Ending, Scenario, SimRequest};
-use crate::provider::azure_classic::{DEFAULT_API_VERSION, REQUEST_ID_HEADER, XMLNS};
+use crate::sim::tls::CLIENT_CERT_HEADER;
+use crate::sim::{Answer, Api, Ending, Scenario, SimRequest};
+
+// The service's contract, stated here rather than imported from the client, so the
+// simulator checks the client the way the real service does.
+/// The oldest `x-ms-version` the service accepts for CDN operations.
+const DEFAULT_API_VERSION: &str = "2011-06-30";
+/// The header Service Management names its request id in.
+const REQUEST_ID_HEADER: &str = "x-ms-request-id";
+/// Service Management's XML namespace.
+const XMLNS: &str = "http://schemas.microsoft.com/windowsazure";
 
 /// The demo subscription.
 pub const DEMO_SUBSCRIPTION: &str = "cccccccc-1111-4222-8333-444444444444";

@@ -4,7 +4,7 @@
 //!
 //! Wire format (seed 004, `shared/docs/alibaba-signing.md` §1, §3.3, §5):
 //! - request: RPC style, `POST /?TaskId=1%2C2` with an empty body, up to 10 ids comma
-//!   separated, signed with ACS3-HMAC-SHA256 by [`crate::sign::acs3`] afresh for every
+//!   separated, signed with ACS3-HMAC-SHA256 by [`crate::provider::alibaba::acs3`] afresh for every
 //!   request (new `x-acs-date` and `x-acs-signature-nonce`); credentials from
 //!   [`crate::auth`];
 //! - 200: `{"TotalCount","RequestId","Tasks":[{"TaskId","Status","Process","Description",
@@ -25,6 +25,15 @@
 //! [`Provider::split_purge`] splits by type first, then by the per-call limits below. The
 //! answer's `RefreshTaskId` may hold several ids, comma separated.
 
+pub mod acs3;
+mod cloud;
+pub mod credentials;
+pub mod demo;
+pub mod inputs;
+pub mod sim;
+
+pub use cloud::AlibabaCloud;
+
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
 use futures_util::future::LocalBoxFuture;
@@ -35,10 +44,9 @@ use super::{
     ErrorKind, Observation, PollResult, Provider, ProviderError, PurgeKind, PurgeRequest, State,
     SubmitResult,
 };
-use crate::auth::alibaba::{self as auth, Credentials};
 use crate::http::{self, Response};
+use crate::provider::alibaba::credentials::{self as auth, Credentials};
 use crate::secret::Redactor;
-use crate::sign::acs3;
 
 /// Input name of the DCDN provider.
 pub const DCDN: &str = "alibaba-dcdn";

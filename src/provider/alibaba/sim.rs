@@ -45,8 +45,14 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
-use crate::sign::acs3;
+use crate::provider::alibaba::acs3;
+use crate::sim::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
+
+// STS's contract, stated here rather than imported from the client's credentials code.
+/// The STS API version of AssumeRoleWithOIDC.
+const STS_VERSION: &str = "2015-04-01";
+/// The audience STS expects in an OIDC token by default.
+const STS_AUDIENCE: &str = "sts.aliyuncs.com";
 
 /// The demo AccessKey id (not real).
 pub const DEMO_ACCESS_KEY_ID: &str = "LTAI5tDemoAccessKeyIdNotReal";
@@ -139,7 +145,7 @@ impl Default for Setup {
             oidc_provider_arn: DEMO_OIDC_PROVIDER_ARN.into(),
             oidc_token: DEMO_OIDC_TOKEN.into(),
             github_request_token: DEMO_GITHUB_REQUEST_TOKEN.into(),
-            audience: crate::auth::alibaba::DEFAULT_AUDIENCE.into(),
+            audience: STS_AUDIENCE.into(),
             sts_lifetime: Duration::from_secs(3600),
             rate_limit: 30,
             ops: Vec::new(),
@@ -825,7 +831,7 @@ impl AlibabaSim {
     fn sts(&self, params: &HashMap<String, String>, host: &str) -> Answer {
         let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
         let refuse = |status, code: &str, message: &str| self.error(status, code, message, host);
-        if get("Version") != crate::auth::alibaba::STS_VERSION {
+        if get("Version") != STS_VERSION {
             return refuse(
                 400,
                 "InvalidVersion",

@@ -44,8 +44,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
-use crate::auth::entra::{ASSERTION_TYPE, Cloud};
+use crate::provider::azure_common::Cloud;
+use crate::sim::{Answer, Api, Ending, Scenario, SimRequest, random_guid};
+
+/// The client-assertion type Entra ID accepts for a federated token (RFC 7523), stated
+/// here rather than imported from the client.
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The demo tenant.
 pub const DEMO_TENANT: &str = "72f988bf-0000-4000-8000-000000000001";

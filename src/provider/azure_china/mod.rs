@@ -2,7 +2,7 @@
 //!
 //! Wire format (seeds 000/001, `shared/docs/azure-china-signing.md`):
 //! - request: `x-azurecdn-request-date` + `Authorization: AzureCDN {KeyID}:{sig}`, signed
-//!   afresh for every request by [`crate::sign::azure_china`];
+//!   afresh for every request by [`crate::provider::azure_china::sign`];
 //! - 200: `{"Id","Type","Status","Message","Start","End","EndpointId","SubscriptionId"}` with
 //!   `Status` one of `NotSet | Processing | Succeeded | Failed` (the swagger spells it
 //!   `Succeed`: both are accepted);
@@ -12,6 +12,14 @@
 //!
 //! GUIDs go into the path in lower case: the C# sample lower-cases the path before signing
 //! and the service is probably .NET, so lower-case GUIDs make both variants agree.
+
+mod cloud;
+pub mod demo;
+pub mod inputs;
+pub mod sign;
+pub mod sim;
+
+pub use cloud::AzureChinaCloud;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use futures_util::FutureExt;
@@ -25,7 +33,6 @@ use super::{
 };
 use crate::http::{self, Response};
 use crate::secret::Secret;
-use crate::sign::azure_china as sign;
 
 /// The provider's input name.
 pub const NAME: &str = "azure-china-cdn";

@@ -31,69 +31,7 @@ use crate::secret::{Redactor, Secret};
 /// `client_assertion_type` of a federated credential.
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// An Azure cloud: where to log in, where ARM is, what to ask GitHub for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cloud {
-    /// `AzureCloud`: the public cloud.
-    Public,
-    /// `AzureChinaCloud`: operated by 21Vianet.
-    China,
-    /// `AzureUSGovernment`.
-    UsGovernment,
-}
-
-impl Cloud {
-    /// Every cloud, in the order documented.
-    pub const ALL: [Cloud; 3] = [Cloud::Public, Cloud::China, Cloud::UsGovernment];
-
-    /// The cloud named `name` (case-insensitive, as `az cloud list` spells them).
-    pub fn parse(name: &str) -> Option<Cloud> {
-        Cloud::ALL
-            .into_iter()
-            .find(|c| c.name().eq_ignore_ascii_case(name.trim()))
-    }
-
-    /// `AzureCloud`, `AzureChinaCloud`, `AzureUSGovernment`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Cloud::Public => "AzureCloud",
-            Cloud::China => "AzureChinaCloud",
-            Cloud::UsGovernment => "AzureUSGovernment",
-        }
-    }
-
-    /// The Entra ID authority host.
-    pub fn authority_host(self) -> &'static str {
-        match self {
-            Cloud::Public => "https://login.microsoftonline.com",
-            Cloud::China => "https://login.chinacloudapi.cn",
-            Cloud::UsGovernment => "https://login.microsoftonline.us",
-        }
-    }
-
-    /// The Resource Manager endpoint.
-    pub fn resource_manager(self) -> &'static str {
-        match self {
-            Cloud::Public => "https://management.azure.com",
-            Cloud::China => "https://management.chinacloudapi.cn",
-            Cloud::UsGovernment => "https://management.usgovcloudapi.net",
-        }
-    }
-
-    /// The token scope for Resource Manager: `{resource_manager}/.default`.
-    pub fn scope(self) -> String {
-        format!("{}/.default", self.resource_manager())
-    }
-
-    /// The audience of a federated (GitHub OIDC) token for this cloud.
-    pub fn token_exchange_audience(self) -> &'static str {
-        match self {
-            Cloud::Public => "api://AzureADTokenExchange",
-            Cloud::China => "api://AzureADTokenExchangeChina",
-            Cloud::UsGovernment => "api://AzureADTokenExchangeUSGov",
-        }
-    }
-}
+pub use crate::provider::azure_common::Cloud;
 
 /// How to get an access token.
 #[derive(Debug, Clone)]
@@ -357,7 +295,7 @@ impl TokenSource {
         else {
             unreachable!("only for GitHub OIDC");
         };
-        super::github::id_token(
+        crate::auth::github::id_token(
             &self.http,
             request_url,
             request_token,
@@ -537,53 +475,6 @@ fn with_status(mut e: ProviderError, resp: &Response) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clouds_have_their_hosts_scopes_and_audiences() {
-        assert_eq!(Cloud::parse("azurecloud"), Some(Cloud::Public));
-        assert_eq!(Cloud::parse("AzureChinaCloud"), Some(Cloud::China));
-        assert_eq!(
-            Cloud::parse(" AZUREUSGOVERNMENT "),
-            Some(Cloud::UsGovernment)
-        );
-        assert_eq!(Cloud::parse("AzureGermanCloud"), None);
-        assert_eq!(
-            Cloud::Public.authority_host(),
-            "https://login.microsoftonline.com"
-        );
-        assert_eq!(
-            Cloud::China.authority_host(),
-            "https://login.chinacloudapi.cn"
-        );
-        assert_eq!(
-            Cloud::UsGovernment.authority_host(),
-            "https://login.microsoftonline.us"
-        );
-        assert_eq!(
-            Cloud::Public.scope(),
-            "https://management.azure.com/.default"
-        );
-        assert_eq!(
-            Cloud::China.scope(),
-            "https://management.chinacloudapi.cn/.default"
-        );
-        assert_eq!(
-            Cloud::UsGovernment.scope(),
-            "https://management.usgovcloudapi.net/.default"
-        );
-        assert_eq!(
-            Cloud::Public.token_exchange_audience(),
-            "api://AzureADTokenExchange"
-        );
-        assert_eq!(
-            Cloud::China.token_exchange_audience(),
-            "api://AzureADTokenExchangeChina"
-        );
-        assert_eq!(
-            Cloud::UsGovernment.token_exchange_audience(),
-            "api://AzureADTokenExchangeUSGov"
-        );
-    }
 
     #[test]
     fn refresh_margin_scales_with_the_lifetime() {
