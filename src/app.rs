@@ -145,6 +145,12 @@ async fn purge_then_wait(
             });
             return summary;
         }
+        // Still refused at the deadline for earlier work in progress: the deadline ended it.
+        Err(crate::purge::SubmitError::Failed(e, done))
+            if e.kind == crate::provider::ErrorKind::Busy =>
+        {
+            (done, wait::Status::TimedOut, Some(e))
+        }
         Err(crate::purge::SubmitError::Failed(e, done)) => (done, wait::Status::Error, Some(e)),
         Err(crate::purge::SubmitError::Interrupted(done)) => {
             (done, wait::Status::Interrupted, None)

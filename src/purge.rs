@@ -16,7 +16,7 @@ use std::future::Future;
 
 use tokio::time::{Instant, sleep_until};
 
-use crate::provider::{Provider, ProviderError, PurgeRequest};
+use crate::provider::{ErrorKind, Provider, ProviderError, PurgeRequest};
 use crate::wait::{Event, Observer, Settings, schedule};
 
 /// What submitting produced.
@@ -59,7 +59,9 @@ pub async fn submit(
     });
     let mut done = Submitted::default();
     for chunk in &chunks {
-        let mut failures = 0u32;
+        // `busy`: refusals to take more work until earlier work finishes, waited out until
+        // the deadline without counting against `retries`.
+        let (mut failures, mut busy) = (0u32, 0u32);
         loop {
             done.calls += 1;
             let call = tokio::time::timeout(settings.request_timeout, provider.submit(chunk));
@@ -67,7 +69,7 @@ pub async fn submit(
                 biased;
                 _ = &mut cancel => return Err(SubmitError::Interrupted(done)),
                 r = call => r.unwrap_or_else(|_| Err(ProviderError::new(
-                    crate::provider::ErrorKind::Transient,
+                    ErrorKind::Transient,
                     format!("no answer within {}", crate::duration::format(settings.request_timeout)),
                 ))),
             };
@@ -82,10 +84,14 @@ pub async fn submit(
                 }
                 Err(e) => e,
             };
-            failures += 1;
+            if error.kind == ErrorKind::Busy {
+                busy += 1;
+            } else {
+                failures += 1;
+            }
             let now = Instant::now();
             let delay = schedule::retry_delay(
-                failures,
+                failures.saturating_add(busy),
                 settings.interval,
                 settings.max_interval,
                 error.retry_after,
@@ -97,13 +103,13 @@ pub async fn submit(
             observer.event(&Event::SubmitFailed {
                 error: &error,
                 retry_in: retry.then_some(delay),
-                attempt: failures,
+                attempt: failures.saturating_add(busy),
                 elapsed: start.elapsed(),
             });
             if !retry {
                 return Err(SubmitError::Failed(error, done));
             }
-            if error.ambiguous() {
+            if error.ambiguous() && !provider.submit_is_idempotent() {
                 done.warnings.push(format!(
                     "A purge call failed after it may have reached {} ({error}); it was sent again, so these {} paths may have been purged twice and counted twice against the quota.",
                     provider.name(),
@@ -117,5 +123,6 @@ pub async fn submit(
             }
         }
     }
+    done.warnings.extend(provider.purge_notes(purge));
     Ok(done)
 }

@@ -95,6 +95,20 @@ pub trait Provider {
         })
     }
 
+    /// Whether sending the same purge call again never does it twice (CloudFront's
+    /// CallerReference): then a call that failed after it may have reached the API is sent
+    /// again without the warning that its paths may have been purged twice.
+    fn submit_is_idempotent(&self) -> bool {
+        false
+    }
+
+    /// Notes for the summary about a purge that was submitted (CloudFront: how many paths,
+    /// and that paths beyond the free monthly allowance are billed).
+    fn purge_notes(&self, purge: &PurgeRequest) -> Vec<String> {
+        let _ = purge;
+        Vec::new()
+    }
+
     /// The earliest time the engine may first poll `id`, when the provider was told (an Azure
     /// Resource Manager purge's `Retry-After`). The engine polls it at the deadline at the
     /// latest.
@@ -246,6 +260,10 @@ pub enum ErrorKind {
     Invalid,
     /// The request date was refused even after re-signing: the local clock is probably off.
     ClockSkew,
+    /// The provider takes no more work until earlier work finishes (CloudFront's
+    /// `TooManyInvalidationsInProgress`): sent again with backoff until the deadline, without
+    /// counting against `retries`.
+    Busy,
 }
 
 impl ErrorKind {
@@ -253,7 +271,7 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            ErrorKind::Transient | ErrorKind::Throttled | ErrorKind::Malformed
+            ErrorKind::Transient | ErrorKind::Throttled | ErrorKind::Malformed | ErrorKind::Busy
         )
     }
 }
@@ -376,6 +394,7 @@ mod tests {
         assert!(ErrorKind::Transient.is_retryable());
         assert!(ErrorKind::Throttled.is_retryable());
         assert!(ErrorKind::Malformed.is_retryable());
+        assert!(ErrorKind::Busy.is_retryable());
         for k in [
             ErrorKind::Auth,
             ErrorKind::Permission,
