@@ -8,6 +8,7 @@ use std::future::Future;
 use crate::config::{self, Action, Config, ProviderConfig, Raw};
 use crate::provider::Provider;
 use crate::provider::alibaba::Alibaba;
+use crate::provider::aws_cloudfront::AwsCloudFront;
 use crate::provider::azure_arm::AzureArm;
 use crate::provider::azure_china::AzureChina;
 use crate::provider::azure_classic::AzureClassic;
@@ -94,6 +95,9 @@ pub(crate) async fn wait_trusting(
             Box::new(AzureArm::new((**s).clone(), client, redactor.clone()))
         }
         ProviderConfig::Alibaba(s) => Box::new(Alibaba::new(s.clone(), client, redactor.clone())),
+        ProviderConfig::AwsCloudFront(s) => {
+            Box::new(AwsCloudFront::new((**s).clone(), client, redactor.clone()))
+        }
     };
     let summary = match &config.purge {
         None => {

@@ -24,7 +24,7 @@ use crate::auth::entra::{self, Cloud, Credential};
 use crate::duration;
 use crate::http;
 use crate::provider::{PurgeKind, PurgeRequest};
-use crate::provider::{alibaba, azure_arm, azure_china, azure_classic};
+use crate::provider::{alibaba, aws_cloudfront, azure_arm, azure_china, azure_classic};
 use crate::report::ReportKind;
 use crate::secret::{Redactor, Secret};
 use crate::wait;
@@ -51,13 +51,14 @@ const AZURE_CHINA: &str = "Azure China CDN (provider: azure-china-cdn)";
 const AZURE_CLASSIC: &str = "Azure classic CDN (provider: azure-classic)";
 const AZURE_ARM: &str = "Azure Resource Manager (provider: azure-arm)";
 const ALIBABA: &str = "Alibaba Cloud DCDN / CDN (provider: alibaba-dcdn, alibaba-cdn)";
+const AWS_CLOUDFRONT: &str = "AWS CloudFront (provider: aws-cloudfront)";
 
 /// Every input purge-wait reads. `action.yml`, `--help` and the README follow this table
 /// (a test checks `action.yml` against it).
 pub const INPUTS: &[Input] = &[
     Input {
         name: "provider",
-        help: "Which API to ask: azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn",
+        help: "Which API to ask: azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn, aws-cloudfront",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -73,7 +74,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "paths",
-        help: "Purge these first, then wait on the operations the purge returns (newline or comma separated; regexes one per line; absolute URLs, a URL ending in / is a directory)",
+        help: "Purge these first, then wait on the operations the purge returns (newline or comma separated; regexes one per line; absolute URLs, a URL ending in / is a directory; aws-cloudfront: paths such as /index.html or /img/*)",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -385,7 +386,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "audience",
-        help: "Audience of the GitHub OIDC token (default: api://AzureADTokenExchange, or the China / US Government one for those clouds)",
+        help: "Audience of the GitHub OIDC token (default: api://AzureADTokenExchange, or the China / US Government one for those clouds; aws-cloudfront: sts.amazonaws.com)",
         default: None,
         secret: false,
         cloud_env: &[],
@@ -465,7 +466,7 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "role-session-name",
-        help: "RoleSessionName of the assumed role (2-64 characters: letters, digits, . @ - _)",
+        help: "RoleSessionName of the assumed role (2-64 characters: letters, digits, . @ - _; aws-cloudfront also + = , and AWS_ROLE_SESSION_NAME)",
         default: Some("purge-wait"),
         secret: false,
         cloud_env: &["ALIBABA_CLOUD_ROLE_SESSION_NAME"],
@@ -473,17 +474,108 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "sts-endpoint",
-        help: "Base URL of STS for AssumeRoleWithOIDC [default: https://sts.aliyuncs.com, or sts.<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com]",
+        help: "Base URL of STS for AssumeRoleWithOIDC [default: https://sts.aliyuncs.com, or sts.<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com]; aws-cloudfront: for AssumeRoleWithWebIdentity [default: https://sts.amazonaws.com, or sts.<aws-region>.amazonaws.com]",
         default: None,
         secret: false,
         cloud_env: &[],
         section: ALIBABA,
     },
+    // aws-cloudfront (validated in src/provider/aws_cloudfront/inputs.rs); it also reads
+    // role-session-name, sts-endpoint and audience above.
+    Input {
+        name: "distribution-id",
+        help: "CloudFront distribution id (E…): operation-ids are its invalidation ids; with neither operation-ids nor paths, every invalidation in progress on it is waited on",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "distribution-tenant-id",
+        help: "Tenant of a multi-tenant distribution (dt_…), instead of distribution-id",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "aws-region",
+        help: "AWS region: a cn-* region picks the China partition (cloudfront.cn-northwest-1.amazonaws.com.cn) and any region the regional STS endpoint; CloudFront itself is global (us-east-1)",
+        default: None,
+        secret: false,
+        cloud_env: &["AWS_REGION", "AWS_DEFAULT_REGION"],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "aws-access-key-id",
+        help: "Access key id (what aws-actions/configure-aws-credentials exports as AWS_ACCESS_KEY_ID)",
+        default: None,
+        secret: false,
+        cloud_env: &["AWS_ACCESS_KEY_ID"],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "aws-secret-access-key",
+        help: "Secret access key (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &["AWS_SECRET_ACCESS_KEY"],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "aws-session-token",
+        help: "Session token of temporary keys (a secret; cannot be renewed: prefer role-to-assume for long waits)",
+        default: None,
+        secret: true,
+        cloud_env: &["AWS_SESSION_TOKEN"],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "role-to-assume",
+        help: "IAM role to assume with STS AssumeRoleWithWebIdentity, renewed during the wait: with web-identity-token(-file), or in GitHub Actions the job's OIDC token (needs permissions: id-token: write)",
+        default: None,
+        secret: false,
+        cloud_env: &["AWS_ROLE_ARN"],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "web-identity-token-file",
+        help: "File holding the web identity token (EKS, or a file written from GitLab id_tokens); read again for each exchange",
+        default: None,
+        secret: false,
+        cloud_env: &["AWS_WEB_IDENTITY_TOKEN_FILE"],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "web-identity-token",
+        help: "The web identity token itself, e.g. a GitLab id_tokens variable named PURGE_WAIT_WEB_IDENTITY_TOKEN (a secret)",
+        default: None,
+        secret: true,
+        cloud_env: &[],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "aws-profile",
+        help: "Profile of the shared config and credentials files (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials): keys, or role_arn with web_identity_token_file",
+        default: None,
+        secret: false,
+        cloud_env: &["AWS_PROFILE"],
+        section: AWS_CLOUDFRONT,
+    },
+    Input {
+        name: "caller-reference",
+        help: "Base of each CreateInvalidation CallerReference, the paths' hash appended [default: from the CI run: run id, attempt, job and step, so that a retried or re-run submit is the same invalidation]",
+        default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AWS_CLOUDFRONT,
+    },
 ];
 
 /// Providers that later versions add; naming one gives a clear error, not "unknown".
 /// The providers this version supports, for error messages.
-const SUPPORTED: &str = "azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn";
+const SUPPORTED: &str =
+    "azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn, aws-cloudfront";
 
 /// The environment variables an input is read from, in order of precedence.
 pub fn env_names(input: &Input) -> Vec<String> {
@@ -536,7 +628,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(input: Option<&'static str>, message: String) -> Self {
+    pub(crate) fn new(input: Option<&'static str>, message: String) -> Self {
         ConfigError { input, message }
     }
 }
@@ -606,11 +698,16 @@ impl Raw {
         r
     }
 
-    fn required(&self, name: &'static str) -> Result<&str, ConfigError> {
+    /// Where an input's value came from, if it is set.
+    pub(crate) fn source(&self, name: &str) -> Option<&Source> {
+        self.values.get(name).map(|(_, source)| source)
+    }
+
+    pub(crate) fn required(&self, name: &'static str) -> Result<&str, ConfigError> {
         self.get(name).ok_or_else(|| missing(name))
     }
 
-    fn invalid(&self, name: &'static str, problem: &str, fix: &str) -> ConfigError {
+    pub(crate) fn invalid(&self, name: &'static str, problem: &str, fix: &str) -> ConfigError {
         let input = input(name);
         let (value, source) = self.values.get(name).expect("only set inputs are invalid");
         let shown = if input.secret {
@@ -691,7 +788,7 @@ impl Raw {
     }
 }
 
-fn missing(name: &'static str) -> ConfigError {
+pub(crate) fn missing(name: &'static str) -> ConfigError {
     let input = input(name);
     let envs = env_names(input);
     let mut ways = vec![format!("--{name}")];
@@ -759,6 +856,8 @@ pub enum ProviderConfig {
     AzureArm(Box<azure_arm::Settings>),
     /// Alibaba Cloud DCDN or CDN.
     Alibaba(alibaba::Settings),
+    /// AWS CloudFront (boxed: its credential sources are large).
+    AwsCloudFront(Box<aws_cloudfront::Settings>),
 }
 
 /// A validated configuration for a wait.
@@ -887,6 +986,10 @@ impl Config {
                 };
                 (ProviderConfig::Alibaba(settings), ids)
             }
+            aws_cloudfront::NAME => {
+                let (settings, ids) = aws_cloudfront::inputs::settings(raw, env, purge.as_ref())?;
+                (ProviderConfig::AwsCloudFront(Box::new(settings)), ids)
+            }
             _ => {
                 return Err(raw.invalid(
                     "provider",
@@ -920,6 +1023,7 @@ impl Config {
             ProviderConfig::AzureClassic(_) => azure_classic::NAME,
             ProviderConfig::AzureArm(_) => azure_arm::NAME,
             ProviderConfig::Alibaba(ref s) => s.product.name(),
+            ProviderConfig::AwsCloudFront(_) => aws_cloudfront::NAME,
         }
     }
 }
@@ -1186,7 +1290,7 @@ fn http_allowed(raw: &Raw, url: &Url) -> Result<bool, ConfigError> {
 
 /// A base URL input (`endpoint`, `authority-host`): http(s), no query, fragment or user,
 /// https unless local (or `allow-http`).
-fn base_url(raw: &Raw, name: &'static str, example: &str) -> Result<Url, ConfigError> {
+pub(crate) fn base_url(raw: &Raw, name: &'static str, example: &str) -> Result<Url, ConfigError> {
     let text = raw.required(name)?;
     let url = Url::parse(text).map_err(|e| {
         raw.invalid(

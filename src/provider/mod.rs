@@ -7,6 +7,7 @@
 //! engine whether to retry.
 
 pub mod alibaba;
+pub mod aws_cloudfront;
 pub mod azure_arm;
 pub mod azure_china;
 pub mod azure_classic;
