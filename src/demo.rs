@@ -9,11 +9,11 @@ use std::time::Duration;
 use crate::app::{wait, wait_trusting};
 use crate::config::{Raw, SimulateArgs};
 use crate::duration;
-use crate::provider::{alibaba, azure_arm, azure_china, azure_classic};
+use crate::provider::{alibaba, aws_cloudfront, azure_arm, azure_china, azure_classic};
 use crate::sim::{self, Api, Scenario, Simulator};
 
 /// Starts a demo's simulator on a free local port; `Err` is the exit code (3), said why.
-async fn demo_sim(api: impl Api) -> Result<Simulator, u8> {
+pub(crate) async fn demo_sim(api: impl Api) -> Result<Simulator, u8> {
     let free = "127.0.0.1:0".parse().expect("address parses");
     Simulator::start(api, free, false).await.map_err(|e| {
         eprintln!("error: could not start the simulator: {e}");
@@ -23,7 +23,7 @@ async fn demo_sim(api: impl Api) -> Result<Simulator, u8> {
 
 /// Serves `simulate`'s simulator on `listen`, one line per request; `Err` is the exit code
 /// (2), said why.
-async fn serve(api: impl Api, listen: SocketAddr) -> Result<Simulator, u8> {
+pub(crate) async fn serve(api: impl Api, listen: SocketAddr) -> Result<Simulator, u8> {
     Simulator::start(api, listen, true).await.map_err(|e| {
         eprintln!("error: could not listen on {listen}: {e}");
         2
@@ -32,7 +32,7 @@ async fn serve(api: impl Api, listen: SocketAddr) -> Result<Simulator, u8> {
 
 /// The operations scripted with `--op`, over `--default-duration`; `Err` is the exit code
 /// (2), said why.
-fn scripted(args: &SimulateArgs) -> Result<Vec<(String, Scenario)>, u8> {
+pub(crate) fn scripted(args: &SimulateArgs) -> Result<Vec<(String, Scenario)>, u8> {
     let default = Scenario::succeeds_after(args.default_duration);
     args.ops
         .iter()
@@ -46,7 +46,7 @@ fn scripted(args: &SimulateArgs) -> Result<Vec<(String, Scenario)>, u8> {
 
 /// What `simulate` prints for a secret it accepts: the built-in demo value, or, when the
 /// user gave their own, a note (a user's secret is never echoed).
-fn shown(raw: &Raw, input: &str, demo_value: &str) -> String {
+pub(crate) fn shown(raw: &Raw, input: &str, demo_value: &str) -> String {
     match raw.get(input) {
         Some(_) => "(the one you gave)".into(),
         None => demo_value.into(),
@@ -71,12 +71,13 @@ pub async fn demo(
         return demo_alibaba(product, raw, env, shutdown).await;
     }
     match provider.as_str() {
+        aws_cloudfront::NAME => aws_cloudfront::demo::demo(raw, env, shutdown).await,
         azure_china::NAME => demo_china(raw, env, shutdown).await,
         azure_classic::NAME => demo_classic(raw, env, shutdown).await,
         azure_arm::NAME => demo_arm(raw, env, shutdown).await,
         _ => {
             eprintln!(
-                "error: input `provider`: the demo supports azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn and alibaba-cdn"
+                "error: input `provider`: the demo supports azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn and aws-cloudfront"
             );
             2
         }
@@ -288,6 +289,9 @@ async fn demo_classic(
 pub async fn simulate(args: SimulateArgs, raw: Raw, shutdown: impl Future<Output = ()>) -> u8 {
     if raw.get("provider") == Some(azure_arm::NAME) {
         return simulate_arm(args, raw, shutdown).await;
+    }
+    if raw.get("provider") == Some(aws_cloudfront::NAME) {
+        return aws_cloudfront::demo::simulate(args, raw, shutdown).await;
     }
     if let Some(product) = raw.get("provider").and_then(alibaba::Product::from_name) {
         return simulate_alibaba(product, args, raw, shutdown).await;

@@ -25,9 +25,11 @@
 //!   action the call needs.
 
 pub mod credentials;
+pub mod demo;
 pub mod inputs;
 pub mod profile;
 pub mod sign;
+pub mod sim;
 pub mod wire;
 
 #[cfg(test)]

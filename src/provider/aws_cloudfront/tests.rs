@@ -123,6 +123,146 @@ fn sigv4_vector_session_token() {
     );
 }
 
+fn owned(headers: &[(&str, &str)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The simulator's own canonicalisation reproduces the same vectors' canonical requests,
+/// strings to sign and signatures, so it checks the client independently.
+#[test]
+fn the_simulator_verifies_with_its_own_canonicalisation() {
+    let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    let headers = owned(&[
+        ("host", "example.amazonaws.com"),
+        ("x-amz-date", "20150830T123600Z"),
+    ]);
+    let canonical = sim::canonical_request(
+        "GET",
+        "/",
+        Some("Param2=value2&Param1=value1"),
+        &headers,
+        &["host", "x-amz-date"],
+        b"",
+    );
+    assert_eq!(
+        canonical,
+        format!(
+            "GET\n/\nParam1=value1&Param2=value2\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n{empty}"
+        )
+    );
+    let scope = "20150830/us-east-1/service/aws4_request";
+    let sts = sim::string_to_sign("20150830T123600Z", scope, &canonical);
+    assert_eq!(
+        sts,
+        format!(
+            "AWS4-HMAC-SHA256\n20150830T123600Z\n{scope}\n816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0"
+        )
+    );
+    assert_eq!(
+        sim::signature(SECRET, vector_time(), "us-east-1", "service", &sts),
+        "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"
+    );
+
+    let headers = owned(&[
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("host", "example.amazonaws.com"),
+        ("content-length", "13"),
+        ("x-amz-date", "20150830T123600Z"),
+        (
+            "x-amz-content-sha256",
+            "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e",
+        ),
+    ]);
+    let signed = [
+        "content-length",
+        "content-type",
+        "host",
+        "x-amz-content-sha256",
+        "x-amz-date",
+    ];
+    let canonical = sim::canonical_request("POST", "/", None, &headers, &signed, b"Param1=value1");
+    let sts = sim::string_to_sign("20150830T123600Z", scope, &canonical);
+    assert!(
+        sts.ends_with("b1edd1d03544c25390e32085d55b57acc9a3961bb59415ff86c45c3d89d16cfb"),
+        "{sts}"
+    );
+    assert_eq!(
+        sim::signature(SECRET, vector_time(), "us-east-1", "service", &sts),
+        "d3875051da38690788ef43de4db0d8f280229d82040bfac253562e56c3f20e0b"
+    );
+
+    let headers = owned(&[
+        ("host", "example.amazonaws.com"),
+        ("x-amz-date", "20150830T123600Z"),
+        (
+            "x-amz-security-token",
+            "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267",
+        ),
+    ]);
+    let canonical = sim::canonical_request(
+        "GET",
+        "/",
+        None,
+        &headers,
+        &["host", "x-amz-date", "x-amz-security-token"],
+        b"",
+    );
+    let sts = sim::string_to_sign("20150830T123600Z", scope, &canonical);
+    assert!(
+        sts.ends_with("067b36aa60031588cea4a4cde1f21215227a047690c72247f1d70b32fbbfad2b"),
+        "{sts}"
+    );
+}
+
+/// A CloudFront path is signed encoded once more (non-S3 services), as the simulator
+/// expects.
+#[test]
+fn cloudfront_requests_sign_the_path_the_simulator_rebuilds() {
+    let url = "https://cloudfront.amazonaws.com/2020-05-31/distribution/EDFDVBD6EXAMPLE/invalidation?Marker=I%2FA&MaxItems=100";
+    let keys = sign::Keys {
+        access_key_id: AKID,
+        secret_access_key: SECRET,
+        session_token: None,
+    };
+    let req = sign::Request {
+        method: "GET",
+        url,
+        headers: &[],
+        body: b"",
+    };
+    let signed = sign::sign(
+        &req,
+        keys,
+        sign::Scope::cloudfront("us-east-1"),
+        vector_time(),
+    )
+    .unwrap();
+    let auth = header(&signed, "authorization").unwrap();
+    assert!(auth.contains("/20150830/us-east-1/cloudfront/aws4_request"));
+    let headers = owned(&[
+        ("host", "cloudfront.amazonaws.com"),
+        ("x-amz-date", "20150830T123600Z"),
+    ]);
+    let canonical = sim::canonical_request(
+        "GET",
+        "/2020-05-31/distribution/EDFDVBD6EXAMPLE/invalidation",
+        Some("Marker=I%2FA&MaxItems=100"),
+        &headers,
+        &["host", "x-amz-date"],
+        b"",
+    );
+    let sts = sim::string_to_sign(
+        "20150830T123600Z",
+        "20150830/us-east-1/cloudfront/aws4_request",
+        &canonical,
+    );
+    let expected = sim::signature(SECRET, vector_time(), "us-east-1", "cloudfront", &sts);
+    assert!(auth.ends_with(&format!("Signature={expected}")), "{auth}");
+}
+
 // ---------------------------------------------------------------------------------------
 // The XML bodies of the API reference
 
