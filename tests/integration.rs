@@ -44,3 +44,8 @@ mod azure_arm;
 
 // Purge, then wait on Azure Resource Manager: classic CDN and Front Door endpoints.
 mod purge_arm;
+
+// AWS CloudFront end to end: SigV4, every credential source (keys, web identity from a file
+// or the GitHub OIDC token, profiles, container, IMDS) with renewal mid-wait, purge with
+// CallerReference replay and the in-progress queue, the wait on everything in progress.
+mod aws_cloudfront;
