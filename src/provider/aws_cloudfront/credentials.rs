@@ -286,7 +286,8 @@ impl Credentials {
             Some(at) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
             None => UNDATED_LIFETIME,
         };
-        let far = || now + Duration::from_secs(365 * 24 * 3600);
+        // A lifetime too long for the clock: fetched again at once rather than overflowing.
+        let far = || now;
         Ok(Cached {
             keys,
             refresh_at: now
