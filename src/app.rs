@@ -90,7 +90,16 @@ pub(crate) async fn wait_trusting(
     };
     let provider: Box<dyn Provider> = match &config.provider {
         ProviderConfig::AzureChina(s) => Box::new(AzureChina::new(s.clone(), client)),
-        ProviderConfig::AzureClassic(s) => Box::new(AzureClassic::new(s.clone(), client)),
+        ProviderConfig::AzureClassic(s) => {
+            // OpenSSL, for Service Management's renegotiation (see tls::ossl).
+            match http::openssl_client::Client::new(config.wait.request_timeout, &config.tls) {
+                Ok(c) => Box::new(AzureClassic::new(s.clone(), c)),
+                Err(e) => {
+                    eprintln!("error: could not set up the HTTP client: {e}");
+                    return 3;
+                }
+            }
+        }
         ProviderConfig::AzureArm(s) => {
             Box::new(AzureArm::new((**s).clone(), client, redactor.clone()))
         }
@@ -131,14 +140,24 @@ async fn purge_then_wait(
     let mut shutdown = std::pin::pin!(shutdown);
     let submitted =
         crate::purge::submit(provider, purge, &config.wait, reporter, &mut shutdown).await;
-    let (done, status, error) = match submitted {
+    let (done, status, error, reason) = match submitted {
         Ok(done) => {
             // The time spent submitting counts against the overall deadline.
             let settings = wait::Settings {
                 timeout: config.wait.timeout.saturating_sub(started.elapsed()),
                 ..config.wait.clone()
             };
-            let mut summary = wait::run(provider, &done.ids, &settings, reporter, shutdown).await;
+            // The operations are new: a status API that does not list one yet is not a
+            // "not found" (within not-found-grace).
+            let mut summary = wait::run_created(
+                provider,
+                &done.ids,
+                &done.created,
+                &settings,
+                reporter,
+                shutdown,
+            )
+            .await;
             summary.timeout = config.wait.timeout;
             summary.elapsed = started.elapsed();
             summary.warnings.extend(done.warnings);
@@ -149,15 +168,14 @@ async fn purge_then_wait(
             });
             return summary;
         }
-        // Still refused at the deadline for earlier work in progress: the deadline ended it.
-        Err(crate::purge::SubmitError::Failed(e, done))
-            if e.kind == crate::provider::ErrorKind::Busy =>
-        {
-            (done, wait::Status::TimedOut, Some(e))
+        Err(crate::purge::SubmitError::Failed(e, done)) => {
+            (done, wait::Status::Error, Some(e), None)
         }
-        Err(crate::purge::SubmitError::Failed(e, done)) => (done, wait::Status::Error, Some(e)),
+        Err(crate::purge::SubmitError::TimedOut(reason, done)) => {
+            (done, wait::Status::TimedOut, None, Some(reason))
+        }
         Err(crate::purge::SubmitError::Interrupted(done)) => {
-            (done, wait::Status::Interrupted, None)
+            (done, wait::Status::Interrupted, None, None)
         }
     };
     wait::Summary {
@@ -184,6 +202,7 @@ async fn purge_then_wait(
             calls: done.calls,
             error,
         }),
+        reason,
     }
 }
 

@@ -194,8 +194,16 @@ pub const INPUTS: &[Input] = &[
     },
     Input {
         name: "rate-limit",
-        help: "Status calls per second at most, below the provider's own limit (Alibaba: 30 per account); lower it when other jobs poll the same account",
+        help: "Status calls per second at most (0.001-1000), below the provider's own limit (Alibaba: 30 per account); lower it when other jobs poll the same account",
         default: None,
+        secret: false,
+        cloud_env: &[],
+        section: COMMON,
+    },
+    Input {
+        name: "not-found-grace",
+        help: "With paths: how long an operation the purge just created may be unknown to the status API (not listed yet) and still count as pending (0s-1h, cut to the deadline)",
+        default: Some("60s"),
         secret: false,
         cloud_env: &[],
         section: COMMON,
@@ -268,6 +276,14 @@ pub const INPUTS: &[Input] = &[
         name: "operation-url",
         help: "Monitor URLs to wait on: the Azure-AsyncOperation (or Location) header of a purge or any long-running operation, separated by spaces or newlines",
         default: None,
+        secret: false,
+        cloud_env: &[],
+        section: AZURE_ARM,
+    },
+    Input {
+        name: "operation-url-kind",
+        help: "How the operation-url URLs answer: auto (learnt from the answers: a 202 means a Location URL), location (the Location header: a 200 or 204 without a status is done) or async-operation (the Azure-AsyncOperation header: every answer must carry a status). Only a Location URL may succeed without a status",
+        default: Some("auto"),
         secret: false,
         cloud_env: &[],
         section: AZURE_ARM,
@@ -721,15 +737,30 @@ impl Raw {
         )
     }
 
-    fn duration(&self, name: &'static str) -> Result<Duration, ConfigError> {
+    /// A duration input within `range` (its bounds are named in the error).
+    fn duration(
+        &self,
+        name: &'static str,
+        range: std::ops::RangeInclusive<Duration>,
+    ) -> Result<Duration, ConfigError> {
         let text = self.required(name)?;
+        let (min, max) = (*range.start(), *range.end());
         match duration::parse(text) {
-            Some(d) if d >= Duration::from_millis(100) => Ok(d),
-            Some(_) => Err(self.invalid(name, "is too short", "Use at least 100ms.")),
-            None => Err(self.invalid(
+            Some(d) if range.contains(&d) => Ok(d),
+            Some(d) if d < min => Err(self.invalid(
+                name,
+                "is too short",
+                &format!("Use at least {}.", duration::format(min)),
+            )),
+            None if !looks_long(text) => Err(self.invalid(
                 name,
                 "is not a duration",
                 "Use a value such as 90s, 15m, 1h, 500ms or a number of seconds.",
+            )),
+            Some(_) | None => Err(self.invalid(
+                name,
+                "is too long",
+                &format!("Use at most {}.", duration::format(max)),
             )),
         }
     }
@@ -750,17 +781,20 @@ impl Raw {
         }
     }
 
-    /// An optional rate in calls per second, more than 0 and at most 1000.
+    /// An optional rate in calls per second, from [`MIN_RATE`] to [`MAX_RATE`].
     fn rate(&self, name: &'static str) -> Result<Option<f64>, ConfigError> {
         let Some(text) = self.get(name) else {
             return Ok(None);
         };
         match text.trim_end_matches("/s").trim().parse::<f64>() {
-            Ok(r) if r.is_finite() && r > 0.0 && r <= 1000.0 => Ok(Some(r)),
+            Ok(r) if (MIN_RATE..=MAX_RATE).contains(&r) => Ok(Some(r)),
             _ => Err(self.invalid(
                 name,
-                "is not a rate",
-                "Use calls per second, more than 0 and at most 1000, e.g. 10 or 2.5.",
+                "is not a rate in range",
+                &format!(
+                    "Use calls per second, from {MIN_RATE} (one call every {}) to {MAX_RATE}, e.g. 10 or 2.5.",
+                    duration::format(duration::secs_f64(1.0 / MIN_RATE))
+                ),
             )),
         }
     }
@@ -787,6 +821,33 @@ impl Raw {
         }
     }
 }
+
+/// Whether a duration that did not parse is a number or a humane duration too large to hold
+/// (`300000000000y`, `1e300`): then "too long" says more than "not a duration".
+fn looks_long(text: &str) -> bool {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<f64>() {
+        return secs.is_finite() && secs > 0.0;
+    }
+    let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic() || c.is_whitespace());
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && humantime::parse_duration(&format!("1{}", &t[digits.len()..])).is_ok()
+}
+
+/// The range of `timeout`.
+pub const TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(100)..=wait::MAX_TIMEOUT;
+/// The range of `interval`, `max-interval` and `request-timeout`.
+pub const DELAY_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_millis(100)..=Duration::from_secs(3600);
+/// The range of `not-found-grace`.
+pub const GRACE_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::ZERO..=Duration::from_secs(3600);
+/// The slowest `rate-limit`: one call every 1000 s.
+pub const MIN_RATE: f64 = 0.001;
+/// The fastest `rate-limit`.
+pub const MAX_RATE: f64 = 1000.0;
 
 pub(crate) fn missing(name: &'static str) -> ConfigError {
     let input = input(name);
@@ -884,9 +945,9 @@ impl Config {
     pub fn from_raw(raw: &Raw, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
         let report = report_kind(raw, env)?;
         let provider_name = raw.required("provider")?;
-        let timeout = raw.duration("timeout")?;
-        let interval = raw.duration("interval")?;
-        let max_interval = raw.duration("max-interval")?;
+        let timeout = raw.duration("timeout", TIMEOUT_RANGE)?;
+        let interval = raw.duration("interval", DELAY_RANGE)?;
+        let max_interval = raw.duration("max-interval", DELAY_RANGE)?;
         if max_interval < interval {
             return Err(raw.invalid(
                 "max-interval",
@@ -898,13 +959,15 @@ impl Config {
             timeout,
             interval,
             max_interval,
-            request_timeout: raw.duration("request-timeout")?,
+            request_timeout: raw.duration("request-timeout", DELAY_RANGE)?,
             concurrency: raw.number("concurrency", 1..=64)? as usize,
             retries: raw.number("retries", 0..=1000)?,
             rate_limit: raw.rate("rate-limit")?,
+            not_found_grace: raw.duration("not-found-grace", GRACE_RANGE)?,
             ..wait::Settings::default()
         };
         let fail_on_timeout = raw.boolean("fail-on-timeout")?;
+        report_files(raw, env, report)?;
         raw.boolean("allow-http")?;
         let purge = purge_request(raw)?;
         if purge.is_some() && raw.get("operation-ids").is_some() {
@@ -957,7 +1020,13 @@ impl Config {
                     ));
                 }
                 let settings = azure_classic_settings(raw)?;
-                (ProviderConfig::AzureClassic(settings), operation_ids(raw)?)
+                let ids = operation_ids(raw)?;
+                for id in &ids {
+                    if let Some(problem) = path_segment_problem(id) {
+                        return Err(bad_id(id, problem));
+                    }
+                }
+                (ProviderConfig::AzureClassic(settings), ids)
             }
             alibaba::DCDN | alibaba::CDN => {
                 let ids = match &purge {
@@ -1113,6 +1182,12 @@ fn alibaba_credentials(
         ));
     }
     let token = if let Some(file) = raw.get("oidc-token-file") {
+        // Read when STS credentials are needed (a missing file is reported then, exit 3, as
+        // before); one that exists must be a regular file.
+        let path = std::path::Path::new(file);
+        if path.exists() {
+            readable_file(raw, "oidc-token-file", "the OIDC token")?;
+        }
         auth::TokenSource::File(file.into())
     } else {
         let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
@@ -1122,13 +1197,17 @@ fn alibaba_credentials(
         ) {
             (Some(url), Some(token)) => {
                 let request_url = match Url::parse(url) {
-                    Ok(u) if u.scheme() == "https" || (u.scheme() == "http" && is_loopback(&u)) => {
+                    Ok(u)
+                        if !has_userinfo(&u)
+                            && (u.scheme() == "https"
+                                || (u.scheme() == "http" && is_loopback(&u))) =>
+                    {
                         u
                     }
                     _ => {
                         return Err(ConfigError::new(
                             Some("oidc-token-file"),
-                            "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL, so the job's OIDC token cannot be requested. Set oidc-token-file instead.".into(),
+                            "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL (without a user name or password), so the job's OIDC token cannot be requested. Set oidc-token-file instead.".into(),
                         ));
                     }
                 };
@@ -1202,14 +1281,65 @@ fn operation_ids(raw: &Raw) -> Result<Vec<String>, ConfigError> {
             "Give one or more ids separated by commas, spaces or newlines.",
         ));
     }
-    if ids.len() > 10_000 {
-        return Err(raw.invalid(
-            "operation-ids",
-            "holds more than 10000 ids",
-            "Split the wait.",
-        ));
+    if ids.len() > MAX_IDS {
+        return Err(too_many("operation-ids", &ids));
+    }
+    for id in &ids {
+        if let Some(problem) = dot_segment(id) {
+            return Err(bad_id(id, problem));
+        }
     }
     Ok(ids)
+}
+
+/// The most operations one wait takes.
+pub const MAX_IDS: usize = 10_000;
+
+/// The refusal of more than [`MAX_IDS`] ids: how many, and the first few, not all of them.
+fn too_many(input: &'static str, ids: &[impl AsRef<str>]) -> ConfigError {
+    const SHOWN: usize = 3;
+    let first: Vec<String> = ids
+        .iter()
+        .take(SHOWN)
+        .map(|id| crate::provider::quoted(id.as_ref()))
+        .collect();
+    ConfigError::new(
+        Some(input),
+        format!(
+            "input `{input}` holds {} operations, more than the {MAX_IDS} one wait takes (the first: {}, …). Split the wait into several steps of at most {MAX_IDS}.",
+            ids.len(),
+            first.join(", ")
+        ),
+    )
+}
+
+/// `.` and `..` are never operation ids: as a URL path segment they are dropped (the request
+/// would go to the collection URL), and no provider's id is one.
+fn dot_segment(id: &str) -> Option<&'static str> {
+    matches!(id, "." | "..").then_some(
+        "is a dot segment, which a URL drops (the request would go to the collection of operations)",
+    )
+}
+
+/// What keeps `id` from being one path segment of a status URL, if anything: a dot segment,
+/// or a character that the URL would carry encoded or cut at (`/`, `?`, `#`, `\`, `%`,
+/// control characters), which no Service Management or Resource Manager operation id has.
+fn path_segment_problem(id: &str) -> Option<&'static str> {
+    dot_segment(id).or_else(|| {
+        id.chars()
+            .any(|c| matches!(c, '/' | '?' | '#' | '\\' | '%') || c.is_control())
+            .then_some("has a character that cannot be part of one URL path segment (/ ? # \\ % or a control character)")
+    })
+}
+
+fn bad_id(id: &str, problem: &str) -> ConfigError {
+    ConfigError::new(
+        Some("operation-ids"),
+        format!(
+            "input `operation-ids`: {} {problem}. Give each operation id alone, as the purge call returned it.",
+            crate::provider::quoted(id)
+        ),
+    )
 }
 
 fn purge_request(raw: &Raw) -> Result<Option<PurgeRequest>, ConfigError> {
@@ -1261,6 +1391,74 @@ pub fn report_kind(raw: &Raw, env: &HashMap<String, String>) -> Result<ReportKin
     }
 }
 
+/// An input naming a file to read: it must be a regular file (a FIFO would block the
+/// process; a directory or device is a mistake).
+fn readable_file(raw: &Raw, name: &'static str, holding: &str) -> Result<(), ConfigError> {
+    let path = raw.get(name).expect("given");
+    crate::files::check_readable(std::path::Path::new(path)).map_err(|e| {
+        let problem = match e.kind() {
+            std::io::ErrorKind::NotFound => "is not a file: no such file".to_string(),
+            std::io::ErrorKind::InvalidInput => format!("is {e}"),
+            _ => format!("could not be read ({e})"),
+        };
+        raw.invalid(
+            name,
+            &problem,
+            &format!("Give the path of the regular file holding {holding}."),
+        )
+    })
+}
+
+/// The files the reporter will write (`junit-file`; `dotenv-file` on GitLab; on GitHub
+/// `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`): absent is fine (created), an existing one must
+/// be a regular file — a FIFO would block the process for as long as nobody reads it.
+fn report_files(
+    raw: &Raw,
+    env: &HashMap<String, String>,
+    report: ReportKind,
+) -> Result<(), ConfigError> {
+    let not_regular = |path: &str| -> Option<String> {
+        match crate::files::check_writable(std::path::Path::new(path)) {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Some(e.to_string()),
+            _ => None,
+        }
+    };
+    let fix = "Give the path of a regular file (it is created when absent).";
+    for name in ["junit-file", "dotenv-file"] {
+        if name == "dotenv-file" && report != ReportKind::Gitlab {
+            continue;
+        }
+        let path = raw
+            .get(name)
+            .unwrap_or(crate::report::gitlab::DEFAULT_DOTENV_FILE);
+        if let Some(why) = not_regular(path) {
+            return Err(match raw.get(name) {
+                Some(_) => raw.invalid(name, &format!("is {why}"), fix),
+                None => ConfigError::new(
+                    Some(name),
+                    format!("input `{name}` (default {path:?}): {path:?} is {why}. {fix}"),
+                ),
+            });
+        }
+    }
+    if report == ReportKind::Github {
+        for var in ["GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"] {
+            let Some(path) = env.get(var).filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            if let Some(why) = not_regular(path) {
+                return Err(ConfigError::new(
+                    Some(var),
+                    format!(
+                        "`{var}` names {path:?}, which is {why}: purge-wait appends to it and will not wait on anything else. The runner sets it to a regular file; do not override it."
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The report files (`dotenv-file`, `junit-file`). Never fails, so that a configuration
 /// error still reaches them.
 pub fn report_options(raw: &Raw) -> crate::report::Options {
@@ -1299,10 +1497,13 @@ pub(crate) fn base_url(raw: &Raw, name: &'static str, example: &str) -> Result<U
             &format!("Use a base URL such as {example}."),
         )
     })?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+    if has_userinfo(&url) {
+        return Err(userinfo_error(name, &url));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
         return Err(raw.invalid(
             name,
-            "has a query, fragment or user name",
+            "has a query or fragment",
             "Give only scheme, host, port and an optional path prefix.",
         ));
     }
@@ -1316,6 +1517,29 @@ pub(crate) fn base_url(raw: &Raw, name: &'static str, example: &str) -> Result<U
         )),
         _ => Err(raw.invalid(name, "is not an http(s) URL", "Use an https:// URL.")),
     }
+}
+
+/// Whether a URL carries a user name or a password (`user@`, `:pw@`, `user:pw@`). reqwest
+/// would send them as Basic credentials beside the signature or token, so no URL input may
+/// have any.
+pub fn has_userinfo(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// The refusal of a URL input with a user name or password, which it does not echo: the URL
+/// is shown without them.
+fn userinfo_error(name: &'static str, url: &Url) -> ConfigError {
+    let mut shown = url.clone();
+    // Infallible for the http(s) URLs that reach here; the URL is shown either way.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    ConfigError::new(
+        Some(name),
+        format!(
+            "input `{name}`: the URL {:?} (shown without them) has a user name or password. Remove the user@ or user:password@ part: purge-wait sends only the provider's own credentials, and never a password in a URL.",
+            shown.as_str()
+        ),
+    )
 }
 
 /// Letters, digits and the given punctuation only, 1 to 256 characters.
@@ -1485,6 +1709,20 @@ fn azure_arm_settings(
         }
         targets.push(t);
     };
+    let kind = azure_arm::Style::from_kind(raw.required("operation-url-kind")?).ok_or_else(|| {
+        raw.invalid(
+            "operation-url-kind",
+            "is not a monitor URL kind",
+            "Use auto, location (the URL came from a Location header) or async-operation (from an Azure-AsyncOperation header).",
+        )
+    })?;
+    if kind != azure_arm::Style::Unknown && raw.get("operation-url").is_none() {
+        return Err(raw.invalid(
+            "operation-url-kind",
+            "is given without operation-url",
+            "It says how the operation-url URLs answer; purge-wait knows the kind of the URLs it builds from operation-ids or gets from a purge. Leave it at auto.",
+        ));
+    }
     for text in split_ids(raw.get("operation-url").unwrap_or_default()) {
         let bad = |problem: String, fix: &str| {
             ConfigError::new(
@@ -1498,6 +1736,9 @@ fn azure_arm_settings(
                 "Give the full Azure-AsyncOperation or Location URL, https://… with its api-version.",
             )
         })?;
+        if has_userinfo(&url) {
+            return Err(userinfo_error("operation-url", &url));
+        }
         if !azure_arm::is_under(&arm, &url) {
             return Err(bad(
                 format!("is not on {arm_name}"),
@@ -1506,6 +1747,12 @@ fn azure_arm_settings(
         }
         if url.fragment().is_some() {
             return Err(bad("has a fragment".into(), "Remove the #… part."));
+        }
+        if let Err(why) = azure_arm::check_monitor_url(&arm, &url) {
+            return Err(bad(
+                why,
+                "Give the URL exactly as the Azure-AsyncOperation or Location header returned it.",
+            ));
         }
         if !url.query_pairs().any(|(k, _)| k == "api-version") {
             return Err(bad(
@@ -1519,7 +1766,7 @@ fn azure_arm_settings(
             azure_arm::Target {
                 id,
                 url,
-                style: azure_arm::Style::Unknown,
+                style: kind,
             },
         );
     }
@@ -1559,12 +1806,16 @@ fn azure_arm_settings(
                 "Use a version such as 2024-05-01 or 2024-05-01-preview.",
             ));
         }
+        if ids.len() > MAX_IDS {
+            return Err(too_many("operation-ids", &ids));
+        }
         for id in ids {
-            if id.contains(['/', '?', '#']) {
+            if let Some(problem) = path_segment_problem(&id) {
                 return Err(ConfigError::new(
                     Some("operation-ids"),
                     format!(
-                        "input `operation-ids`: {id:?} is not an operation id. Give the id alone, or the whole URL as operation-url."
+                        "input `operation-ids`: {} is not an operation id: it {problem}. Give the id alone, or the whole URL as operation-url.",
+                        crate::provider::quoted(&id)
                     ),
                 ));
             }
@@ -1594,11 +1845,15 @@ fn azure_arm_settings(
             );
         }
     }
-    if targets.len() > 10_000 {
-        return Err(ConfigError::new(
-            Some("operation-url"),
-            "inputs `operation-url` and `operation-ids` hold more than 10000 operations. Split the wait.".into(),
-        ));
+    if targets.len() > MAX_IDS {
+        let ids: Vec<&str> = targets.iter().map(|t| t.id.as_str()).collect();
+        let mut e = too_many("operation-url", &ids);
+        e.message = e.message.replacen(
+            "input `operation-url` holds",
+            "inputs `operation-url` and `operation-ids` hold",
+            1,
+        );
+        return Err(e);
     }
     if targets.is_empty() && purge.is_none() {
         return Err(ConfigError::new(
@@ -1673,13 +1928,7 @@ fn credential(
         });
     }
     if let Some(path) = raw.get("federated-token-file") {
-        if !std::path::Path::new(path).is_file() {
-            return Err(raw.invalid(
-                "federated-token-file",
-                "is not a readable file",
-                "Give the path of the file holding the federated token (AZURE_FEDERATED_TOKEN_FILE).",
-            ));
-        }
+        readable_file(raw, "federated-token-file", "the federated token")?;
         return Ok(Credential::FederatedTokenFile {
             tenant_id,
             client_id,
@@ -1694,11 +1943,12 @@ fn credential(
     };
     let request_url = Url::parse(request_url)
         .ok()
+        .filter(|u| !has_userinfo(u))
         .filter(|u| u.scheme() == "https" || (u.scheme() == "http" && http_allowed(raw, u).unwrap_or(false)))
         .ok_or_else(|| {
             ConfigError::new(
                 None,
-                "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL; it is set by the GitHub Actions runner and should not be changed".into(),
+                "ACTIONS_ID_TOKEN_REQUEST_URL is not an https URL without a user name or password; it is set by the GitHub Actions runner and should not be changed".into(),
             )
         })?;
     let audience = raw
@@ -1742,9 +1992,10 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    every operation succeeded
   1    an operation failed or was cancelled
-  2    usage or configuration error (nothing was requested)
+  2    usage or configuration error, an input out of range (nothing was requested)
   3    status could not be read (credentials, permission, not found, retries exhausted)
-  124  deadline reached while operations were still in progress
+  124  deadline reached while operations were still in progress (also: throttling or a
+       Retry-After beyond it, a purge call not answered before it; the message says which)
   130  interrupted (SIGINT/SIGTERM); outputs and summary are still written";
 
 const EXAMPLES: &str = "\
@@ -1815,7 +2066,8 @@ pub fn command() -> Command {
                         .help(
                             "Script an operation: ID or ID:key=value,... with after=DURATION, \
                              outcome=succeeded|failed|stuck|STATUS-WORD, message=TEXT, throttle=N, \
-                             retry-after=SECONDS, errors=N (5xx answers first)",
+                             retry-after=SECONDS, errors=N (5xx answers first), unlisted=DURATION \
+                             (not known for that long)",
                         ),
                 )
                 .arg(

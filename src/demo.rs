@@ -228,7 +228,9 @@ async fn demo_classic(
             return 3;
         }
     };
-    let server_tls = match pki.server_config() {
+    // OpenSSL, asking for the management certificate by renegotiation, as Service
+    // Management does.
+    let server_tls = match pki.openssl_acceptor() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: could not set up the demo TLS server: {e}");
@@ -246,11 +248,12 @@ async fn demo_classic(
         ..Default::default()
     };
     let subscription = setup.subscription_id.clone();
-    let sim = match Simulator::start_tls(
+    let sim = match Simulator::start_openssl(
         sim::azure_classic::AzureClassicSim::new(setup),
         "127.0.0.1:0".parse().expect("address parses"),
         false,
         server_tls,
+        sim::tls::AskCert::Renegotiate,
     )
     .await
     {
@@ -261,7 +264,7 @@ async fn demo_classic(
         }
     };
     eprintln!(
-        "purge-wait demo: simulated Azure classic Service Management at {} (mutual TLS: a throwaway CA, server and management certificate {} made in memory); waiting on {} operations\n",
+        "purge-wait demo: simulated Azure classic Service Management at {} (mutual TLS, the management certificate asked for by renegotiation as Service Management does: a throwaway CA, server and management certificate {} made in memory); waiting on {} operations\n",
         sim.url(),
         pki.client.thumbprint(),
         ops.len()

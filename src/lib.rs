@@ -30,6 +30,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod duration;
+pub mod files;
 pub mod http;
 pub mod provider;
 pub mod purge;

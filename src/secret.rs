@@ -93,15 +93,63 @@ impl Redactor {
 
     /// `text` with every registered secret replaced by `***`.
     pub fn clean<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.clean_escaped(text, &[])
+    }
+
+    /// `text` with every registered secret replaced by `***`, in its raw form and in each
+    /// form `escapes` make of it (the format `text` is written in: JSON, XML, a Markdown cell,
+    /// a CI command's data), longest first so that a form containing another goes whole.
+    pub fn clean_escaped<'a>(&self, text: &'a str, escapes: &[Escape]) -> Cow<'a, str> {
         let known = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let mut out = Cow::Borrowed(text);
+        if known.by_length.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut forms: Vec<String> =
+            Vec::with_capacity(known.by_length.len() * (1 + escapes.len()));
         for s in &known.by_length {
-            if out.contains(s.as_str()) {
-                out = Cow::Owned(out.replace(s.as_str(), "***"));
+            forms.push(s.clone());
+            for e in escapes {
+                forms.push(e(s));
+            }
+        }
+        drop(known);
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        let mut out = Cow::Borrowed(text);
+        for f in forms.iter().filter(|f| !f.is_empty()) {
+            if out.contains(f.as_str()) {
+                out = Cow::Owned(out.replace(f.as_str(), "***"));
             }
         }
         out
     }
+
+    /// Redacts every string in a JSON value, not the keys: what is written stays the same
+    /// document with `***` in place of secrets (never a rewritten key or broken quote).
+    pub fn clean_json(&self, value: &mut serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => {
+                if let Cow::Owned(c) = self.clean(s) {
+                    *s = c;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.clean_json(v)),
+            Value::Object(map) => map.values_mut().for_each(|v| self.clean_json(v)),
+            _ => {}
+        }
+    }
+}
+
+/// How a format writes a value (JSON string escaping, XML escaping, a Markdown cell, a CI
+/// command's data): [`Redactor::clean_escaped`] redacts secrets in these forms too.
+pub type Escape = fn(&str) -> String;
+
+/// A string as JSON writes it between its quotes (serde_json's escaping: `\"`, `\\`, `\n`,
+/// `\uXXXX` for other control characters).
+pub fn json_escaped(s: &str) -> String {
+    let quoted = serde_json::Value::String(s.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_string()
 }
 
 #[cfg(test)]

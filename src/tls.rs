@@ -18,6 +18,8 @@ use sha1::{Digest, Sha1};
 
 use crate::secret::Secret;
 
+pub mod ossl;
+
 /// Why a certificate cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertError {

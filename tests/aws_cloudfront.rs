@@ -597,6 +597,13 @@ async fn a_queue_that_does_not_drain_before_the_deadline_times_out() {
     assert_eq!(run.outputs["status"], "timed-out");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(run.stdout.contains("TooManyInvalidationsInProgress"));
+    // The engine's timeout, with its reason: still refused for earlier work in progress.
+    assert!(
+        run.stdout
+            .contains("was still refused while earlier work is in progress"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use purge_wait::sim::{Record, Scenario, Simulator};
 use crate::util::*;
 
 /// Starts the ARM simulator; operations not scripted succeed after 300 ms.
-async fn arm_sim(mut setup: Setup, ops: &[&str]) -> Simulator {
+pub(crate) async fn arm_sim(mut setup: Setup, ops: &[&str]) -> Simulator {
     let default = Scenario::succeeds_after(Duration::from_millis(300));
     setup.default = default.clone();
     for spec in ops {
@@ -30,7 +30,7 @@ async fn arm_sim(mut setup: Setup, ops: &[&str]) -> Simulator {
 }
 
 /// A Microsoft.Cdn Azure-AsyncOperation URL on the simulator.
-fn status_url(sim: &Simulator, id: &str) -> String {
+pub(crate) fn status_url(sim: &Simulator, id: &str) -> String {
     format!(
         "{}/subscriptions/{DEMO_SUBSCRIPTION}/resourceGroups/web-rg/providers/Microsoft.Cdn/operationresults/{id}?api-version=2024-02-01",
         sim.url()
@@ -38,7 +38,7 @@ fn status_url(sim: &Simulator, id: &str) -> String {
 }
 
 /// A Location URL on the simulator.
-fn location_url(sim: &Simulator, id: &str) -> String {
+pub(crate) fn location_url(sim: &Simulator, id: &str) -> String {
     format!(
         "{}/subscriptions/{DEMO_SUBSCRIPTION}/providers/Microsoft.Cdn/locations/global/operationResults/{id}?api-version=2024-02-01",
         sim.url()
@@ -46,7 +46,7 @@ fn location_url(sim: &Simulator, id: &str) -> String {
 }
 
 /// A GitHub step waiting on `urls` with a client secret, everything pointed at `sim`.
-fn arm_env(sim: &Simulator, urls: &[String]) -> TestEnv {
+pub(crate) fn arm_env(sim: &Simulator, urls: &[String]) -> TestEnv {
     let mut t = TestEnv::github();
     t.set("INPUT_PROVIDER", "azure-arm")
         .set("INPUT_ENDPOINT", &sim.url())
@@ -74,7 +74,7 @@ fn oidc_env(sim: &Simulator, urls: &[String]) -> TestEnv {
     t
 }
 
-fn arm_requests(sim: &Simulator) -> Vec<Record> {
+pub(crate) fn arm_requests(sim: &Simulator) -> Vec<Record> {
     sim.requests()
         .into_iter()
         .filter(|r| r.target.starts_with("/subscriptions/"))
@@ -88,7 +88,7 @@ fn token_requests(sim: &Simulator) -> Vec<Record> {
         .collect()
 }
 
-fn requests_for(sim: &Simulator, id: &str) -> Vec<Record> {
+pub(crate) fn requests_for(sim: &Simulator, id: &str) -> Vec<Record> {
     arm_requests(sim)
         .into_iter()
         .filter(|r| r.target.contains(id))

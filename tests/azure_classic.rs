@@ -1,6 +1,8 @@
 //! Azure classic (Service Management) through the binary, over real mutual TLS: a CA, a
 //! server and client certificates are generated in each test; the simulator asks for the
-//! client certificate and answers `ForbiddenError` unless it is the registered one.
+//! client certificate and answers `ForbiddenError` unless it is the registered one. By
+//! default it asks as Service Management does, by a TLS 1.2 renegotiation after the request
+//! line (OpenSSL server); some tests ask in the first handshake, or use the rustls server.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +10,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use purge_wait::sim::azure_classic::{AzureClassicSim, DEMO_SUBSCRIPTION, Setup};
-use purge_wait::sim::tls::{CLIENT_CERT_HEADER, Issued, Pki};
+use purge_wait::sim::tls::{AskCert, CLIENT_CERT_HEADER, Issued, Pki};
 use purge_wait::sim::{Scenario, Simulator};
 
 use crate::util::*;
@@ -18,7 +20,19 @@ pub(crate) fn rid(n: u32) -> String {
     format!("{n:08x}0000400080000000{n:08x}")
 }
 
+/// The TLS server in front of the simulated API.
+pub(crate) enum Server {
+    /// OpenSSL, asking for the client certificate as given.
+    OpenSsl(AskCert),
+    /// rustls (asks in the first handshake, or never).
+    Rustls(Arc<rustls::ServerConfig>),
+}
+
 async fn start(pki: &Pki, ops: &[&str], tls: Arc<rustls::ServerConfig>) -> Simulator {
+    start_with(pki, ops, Server::Rustls(tls)).await
+}
+
+pub(crate) async fn start_with(pki: &Pki, ops: &[&str], server: Server) -> Simulator {
     let default = Scenario::succeeds_after(Duration::from_millis(300));
     let mut setup = Setup {
         thumbprints: vec![pki.client.thumbprint()],
@@ -28,20 +42,27 @@ async fn start(pki: &Pki, ops: &[&str], tls: Arc<rustls::ServerConfig>) -> Simul
     for spec in ops {
         setup.ops.push(Scenario::parse(spec, &default).unwrap());
     }
-    Simulator::start_tls(
-        AzureClassicSim::new(setup),
-        "127.0.0.1:0".parse().unwrap(),
-        false,
-        tls,
-    )
-    .await
+    let api = AzureClassicSim::new(setup);
+    let listen = "127.0.0.1:0".parse().unwrap();
+    match server {
+        Server::Rustls(tls) => Simulator::start_tls(api, listen, false, tls).await,
+        Server::OpenSsl(ask) => {
+            Simulator::start_openssl(api, listen, false, pki.openssl_acceptor().unwrap(), ask).await
+        }
+    }
     .unwrap()
 }
 
-/// A fresh PKI and a simulator that accepts its client certificate.
+/// A fresh PKI and a simulator that accepts its client certificate, asking for it by
+/// renegotiation after the request line (as Service Management does).
 pub(crate) async fn classic_sim(ops: &[&str]) -> (Pki, Simulator) {
+    classic_sim_asking(ops, AskCert::Renegotiate).await
+}
+
+/// The same, asking for the certificate as `ask` says.
+pub(crate) async fn classic_sim_asking(ops: &[&str], ask: AskCert) -> (Pki, Simulator) {
     let pki = Pki::generate().unwrap();
-    let sim = start(&pki, ops, pki.server_config().unwrap()).await;
+    let sim = start_with(&pki, ops, Server::OpenSsl(ask)).await;
     (pki, sim)
 }
 
@@ -252,8 +273,9 @@ async fn missing_client_certificate_exits_3_with_forbidden_error() {
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].header(CLIENT_CERT_HEADER), None);
 
-    // And a plain HTTPS client without a certificate, against the mutual-TLS simulator.
-    let (pki, sim) = classic_sim(&[]).await;
+    // And a plain HTTPS client without a certificate, against the mutual-TLS simulator (one
+    // that asks in the first handshake: rustls refuses renegotiation, see below).
+    let (pki, sim) = classic_sim_asking(&[], AskCert::InHandshake).await;
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(pki.ca_pem().as_bytes()).unwrap())
         .build()
@@ -450,4 +472,100 @@ async fn ca_file_serves_every_provider_azure_china_over_https() {
     let run = env.run().await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(sim.requests().iter().all(|r| r.status == 200));
+}
+
+/// purge-wait's OpenSSL client, trusting the test CA, with the registered certificate.
+fn openssl_client(pki: &Pki) -> purge_wait::http::openssl_client::Client {
+    let tls = purge_wait::http::Tls {
+        extra_roots: vec![pki.ca_der().to_vec()],
+        identity_pem: Some(purge_wait::secret::Secret::new(pki.client.pem())),
+    };
+    purge_wait::http::openssl_client::Client::new(Duration::from_secs(5), &tls).unwrap()
+}
+
+fn operation_url(sim: &Simulator, id: &str) -> url::Url {
+    url::Url::parse(&format!(
+        "{}/{DEMO_SUBSCRIPTION}/services/cdn/operations/{id}",
+        sim.url()
+    ))
+    .unwrap()
+}
+
+const SM_HEADERS: &[(&str, &str)] = &[
+    ("x-ms-version", "2011-06-30"),
+    ("content-type", "application/xml"),
+];
+
+#[tokio::test]
+async fn the_certificate_is_sent_when_asked_by_renegotiation_or_in_the_first_handshake() {
+    for (n, ask) in [AskCert::Renegotiate, AskCert::InHandshake]
+        .into_iter()
+        .enumerate()
+    {
+        let id = rid(30 + n as u32);
+        let (pki, sim) = classic_sim_asking(&[&format!("{id}:after=500ms")], ask).await;
+        let run = classic_env(&pki, &sim, &[&id]).run().await;
+        assert_eq!(run.code, 0, "{ask:?}\n{}\n{}", run.stdout, run.stderr);
+        let requests = sim.requests();
+        assert!(requests.len() >= 2, "{ask:?}: {requests:?}");
+        for r in &requests {
+            assert_eq!(r.status, 200, "{ask:?}: {r:?}");
+            assert_eq!(
+                r.header(CLIENT_CERT_HEADER),
+                Some(pki.client.thumbprint().as_str()),
+                "{ask:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn rustls_refuses_the_renegotiation_that_the_openssl_client_accepts() {
+    let id = rid(32);
+    let (pki, sim) = classic_sim(&[]).await;
+    // What every poll met before: rustls declines the HelloRequest, the server gives up.
+    let rustls_client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(reqwest::Certificate::from_pem(pki.ca_pem().as_bytes()).unwrap())
+        .identity(reqwest::Identity::from_pem(pki.client.pem().as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let mut request = rustls_client.get(operation_url(&sim, &id));
+    for (k, v) in SM_HEADERS {
+        request = request.header(*k, *v);
+    }
+    let refused = request.send().await;
+    assert!(refused.is_err(), "{refused:?}");
+    assert!(sim.requests().is_empty());
+    // The OpenSSL client renegotiates once and is answered.
+    let resp = openssl_client(&pki)
+        .get(&operation_url(&sim, &id), SM_HEADERS)
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let r = sim.requests();
+    assert_eq!(r.len(), 1);
+    assert_eq!(
+        r[0].header(CLIENT_CERT_HEADER),
+        Some(pki.client.thumbprint().as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_second_renegotiation_is_refused() {
+    let id = rid(33);
+    let (pki, sim) = classic_sim_asking(&[], AskCert::RenegotiateTwice).await;
+    let e = openssl_client(&pki)
+        .get(&operation_url(&sim, &id), SM_HEADERS)
+        .await
+        .unwrap_err();
+    eprintln!("second renegotiation: {e}");
+    assert!(sim.requests().is_empty());
+    // Through the binary: never a success; the failure is a transport one (retried).
+    let mut env = classic_env(&pki, &sim, &[&id]);
+    env.set("INPUT_RETRIES", "1").set("INPUT_TIMEOUT", "10s");
+    let run = env.run().await;
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.outputs["status"], "error");
+    assert!(sim.requests().is_empty());
 }

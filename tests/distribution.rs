@@ -134,25 +134,29 @@ fn github_readme_snippet_uses_declared_inputs_and_outputs() {
 }
 
 #[test]
-fn action_runs_the_prebuilt_image_and_ci_tests_the_dockerfile_path() {
+fn action_is_composite_and_ci_runs_it_on_every_runner_os_and_the_image_stays() {
     let action = read("action.yml");
-    assert!(action.contains("  image: 'docker://ghcr.io/purge-wait/purge-wait:v0'\n"));
+    assert!(action.contains("\n  using: 'composite'\n"));
+    assert!(!action.contains("using: 'docker'"));
     let ci = read(".github/workflows/ci.yml");
-    assert!(ci.contains(
-        "sed -i \"s|image: 'docker://ghcr.io/purge-wait/purge-wait:v0'|image: 'Dockerfile'|\" action.yml"
-    ));
+    for os in ["ubuntu-latest", "macos-latest", "windows-latest"] {
+        assert!(ci.contains(os), "{os}");
+    }
+    assert!(ci.contains("        uses: ./\n"));
+    assert!(ci.contains("docker build --target nonroot"));
     let release = read(".github/workflows/release.yml");
     assert!(release.contains("images: ghcr.io/${{ github.repository }}"));
     assert!(release.contains("type=raw,value=v0,"));
     assert!(release.contains("platforms: linux/amd64,linux/arm64"));
-    for target in [
-        "x86_64-unknown-linux-musl",
-        "aarch64-unknown-linux-musl",
-        "x86_64-apple-darwin",
-        "aarch64-apple-darwin",
-        "x86_64-pc-windows-msvc",
-    ] {
+    assert!(release.contains("cp dist/SHA256SUMS \"action/checksums/$TAG.sha256\""));
+    for target in RELEASE_TARGETS {
         assert!(release.contains(&format!("target: {target},")), "{target}");
+    }
+    // The workflow act runs uses no remote action at all (it runs offline).
+    for line in read(".ci/act/action-test.yml").lines() {
+        if let Some(uses) = line.trim().trim_start_matches("- ").strip_prefix("uses: ") {
+            assert_eq!(uses, "./", "act workflow uses {uses}");
+        }
     }
     // Every third-party action is pinned by commit.
     for line in release.lines().chain(ci.lines()) {
@@ -543,4 +547,255 @@ fn readme_install_snippet_verifies_the_checksum_and_installs() {
         "checksum mismatch must fail"
     );
     assert!(!dest.join("purge-wait").exists());
+}
+
+// ---------------------------------------------------------------------------------------
+// The release assets: one name for the workflow, the action and cargo-binstall.
+
+/// What the release workflow builds, and the archive each is packed in.
+const RELEASE_TARGETS: [&str; 6] = [
+    "x86_64-unknown-linux-musl",
+    "aarch64-unknown-linux-musl",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+    "aarch64-pc-windows-msvc",
+];
+
+fn archive_of(target: &str) -> &'static str {
+    if target.contains("-windows-") {
+        "zip"
+    } else {
+        "tar.gz"
+    }
+}
+
+#[test]
+fn release_assets_are_what_the_action_and_cargo_binstall_fetch() {
+    let release = read(".github/workflows/release.yml");
+    assert!(release.contains(r#"asset="purge-wait-$TARGET.$ARCHIVE""#));
+    let install = read("action/install.sh");
+    assert!(install.contains(r#"asset="purge-wait-$target.$ext""#));
+    assert!(install.contains(r#"url="$base/v$version/$asset""#));
+    let cargo = read("Cargo.toml");
+    let binstall = &cargo[cargo
+        .find("[package.metadata.binstall]")
+        .expect("binstall metadata")..];
+    assert!(
+        binstall.contains("bin-dir = \"{ bin }{ binary-ext }\""),
+        "binary at the root"
+    );
+    for target in RELEASE_TARGETS {
+        let archive = archive_of(target);
+        assert!(
+            release
+                .lines()
+                .any(|l| l.contains(&format!("target: {target},"))
+                    && l.contains(&format!("archive: {archive} "))),
+            "{target}: {archive}"
+        );
+        // action/install.sh maps RUNNER_OS/RUNNER_ARCH to the same target and archive.
+        assert!(
+            install
+                .lines()
+                .any(|l| l.contains(&format!("target={target} ext={archive}"))),
+            "install.sh lacks {target}"
+        );
+        // cargo-binstall: the override for the target, else the default.
+        let section = format!("[package.metadata.binstall.overrides.{target}]");
+        let (url, fmt) = match binstall.find(&section) {
+            Some(at) => {
+                let body = binstall[at + section.len()..].split("\n[").next().unwrap();
+                (value(body, "pkg-url"), value(body, "pkg-fmt"))
+            }
+            None => {
+                let body = binstall.split("\n[").next().unwrap();
+                (value(body, "pkg-url"), value(body, "pkg-fmt"))
+            }
+        };
+        let url = url
+            .replace("{ repo }", "https://github.com/purge-wait/purge-wait")
+            .replace("{ version }", "1.2.3")
+            .replace("{ name }", "purge-wait")
+            .replace("{ target }", target);
+        assert_eq!(
+            url,
+            format!(
+                "https://github.com/purge-wait/purge-wait/releases/download/v1.2.3/purge-wait-{target}.{archive}"
+            )
+        );
+        assert_eq!(
+            fmt,
+            if archive == "zip" { "zip" } else { "tgz" },
+            "{target}"
+        );
+    }
+}
+
+/// `key = "value"` in a TOML section body.
+fn value(body: &str, key: &str) -> String {
+    body.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} = ")))
+        .unwrap_or_else(|| panic!("{key} in {body}"))
+        .trim_matches('"')
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// action/install.sh on its own (the act job in .ci/act.sh runs it inside the action).
+
+/// A copy of the action (action.yml, action/, Cargo.toml) and a runner-like environment.
+struct ActionDir {
+    root: tempfile::TempDir,
+}
+
+impl ActionDir {
+    fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let action = root.path().join("action-ref");
+        std::fs::create_dir_all(action.join("action/checksums")).unwrap();
+        for f in ["action.yml", "Cargo.toml", "action/install.sh"] {
+            std::fs::copy(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(f),
+                action.join(f),
+            )
+            .unwrap();
+        }
+        for d in ["tmp", "cache", "bin"] {
+            std::fs::create_dir_all(root.path().join(d)).unwrap();
+        }
+        ActionDir { root }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.root.path().join(p)
+    }
+
+    /// Runs install.sh for `version` with `path` first on PATH; (exit ok, stdout, outputs).
+    fn install(&self, version: &str, base: &str) -> (bool, String, String) {
+        let out = self.path("github_output");
+        let _ = std::fs::remove_file(&out);
+        let run = Command::new("bash")
+            .arg(self.path("action-ref/action/install.sh"))
+            .env_clear()
+            .env(
+                "PATH",
+                format!("{}:/usr/bin:/bin", self.path("bin").display()),
+            )
+            .env("GITHUB_ACTION_PATH", self.path("action-ref"))
+            .env("GITHUB_OUTPUT", &out)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TEMP", self.path("tmp"))
+            .env("RUNNER_TOOL_CACHE", self.path("cache"))
+            .env("INSTALL_VERSION", version)
+            .env("INSTALL_BASE_URL", base)
+            .output()
+            .unwrap();
+        (
+            run.status.success(),
+            String::from_utf8_lossy(&run.stdout).into_owned()
+                + &String::from_utf8_lossy(&run.stderr),
+            std::fs::read_to_string(&out).unwrap_or_default(),
+        )
+    }
+}
+
+#[test]
+fn action_install_builds_an_unreleased_version_from_source_and_says_so() {
+    let dir = ActionDir::new();
+    // A cargo that "builds" by copying the test binary into --root/bin, logging its arguments.
+    let cargo = dir.path("bin/cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> \"{log}\"\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=\"$2\"; shift; done\nmkdir -p \"$root/bin\" && cp \"{bin}\" \"$root/bin/purge-wait\"\n",
+            log = dir.path("cargo.log").display(),
+            bin = bin().display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&cargo)
+        .status()
+        .unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    let (ok, log, outputs) = dir.install(version, "");
+    assert!(ok, "{log}");
+    assert!(log.contains(&format!("::notice title=purge-wait action::this action ref has no checksums for purge-wait {version}")), "{log}");
+    assert!(outputs.contains("source=source\n"), "{outputs}");
+    let args = std::fs::read_to_string(dir.path("cargo.log")).unwrap();
+    assert!(
+        args.starts_with(&format!(
+            "install --locked --path {}",
+            dir.path("action-ref").display()
+        )),
+        "{args}"
+    );
+    // Not cached: a source build is no release.
+    assert!(!dir.path("cache/purge-wait").exists());
+
+    // Another version than this ref's source cannot be built from it.
+    let (ok, log, _) = dir.install("0.0.1", "");
+    assert!(!ok);
+    assert!(log.contains("::error title=purge-wait action::"), "{log}");
+    assert!(log.contains("this action ref's source is version"), "{log}");
+}
+
+#[test]
+fn action_install_takes_path_then_the_tool_cache_and_refuses_bad_inputs() {
+    let dir = ActionDir::new();
+    let version = env!("CARGO_PKG_VERSION");
+    // purge-wait on PATH at the action's version is used as is.
+    std::os::unix::fs::symlink(bin(), dir.path("bin/purge-wait")).unwrap();
+    let (ok, log, outputs) = dir.install(version, "");
+    assert!(ok, "{log}");
+    assert!(outputs.contains("source=path\n"), "{outputs}");
+    std::fs::remove_file(dir.path("bin/purge-wait")).unwrap();
+    // A completed tool cache entry is next.
+    let cached = dir.path(&format!("cache/purge-wait/{version}/x64"));
+    std::fs::create_dir_all(&cached).unwrap();
+    std::fs::copy(bin(), cached.join("purge-wait")).unwrap();
+    std::fs::write(
+        dir.path(&format!("cache/purge-wait/{version}/x64.complete")),
+        "",
+    )
+    .unwrap();
+    let (ok, log, outputs) = dir.install(&format!("v{version}"), "");
+    assert!(ok, "{log}");
+    assert!(
+        outputs.contains(&format!("bin={}\n", cached.join("purge-wait").display())),
+        "{outputs}"
+    );
+    assert!(outputs.contains("source=tool-cache\n"));
+    // Bad inputs stop before any download.
+    std::fs::write(
+        dir.path("action-ref/action/checksums/v9.9.9.sha256"),
+        format!(
+            "{}  purge-wait-x86_64-unknown-linux-musl.tar.gz\n",
+            "a".repeat(64)
+        ),
+    )
+    .unwrap();
+    for (version, base, says) in [
+        ("../../etc", "", "is not a version"),
+        ("9.9.9", "http://example.com/r", "must be an https:// URL"),
+        (
+            "9.9.9",
+            "http://127.0.0.1.example.com/r",
+            "must be an https:// URL",
+        ),
+        (
+            "9.9.9",
+            "http://127.0.0.1@example.com/r",
+            "must be an https:// URL",
+        ),
+        ("9.9.9", "ftp://127.0.0.1/r", "must be an https:// URL"),
+    ] {
+        let (ok, log, outputs) = dir.install(version, base);
+        assert!(!ok, "{version} {base}: {log}");
+        assert!(log.contains(says), "{version} {base}: {log}");
+        assert!(!outputs.contains("bin="), "{outputs}");
+    }
 }

@@ -71,6 +71,19 @@ impl Rig {
         }
     }
 
+    /// `n` ids of the rig's form, the scripted one first.
+    fn ids(self, n: u32) -> Vec<String> {
+        (0..n)
+            .map(|i| match (self, i) {
+                (_, 0) => self.id(),
+                (Rig::AzureChina | Rig::AzureArm, _) => guid(5000 + i),
+                (Rig::Alibaba, _) => (705_000_000 + u64::from(i)).to_string(),
+                (Rig::AzureClassic, _) => crate::azure_classic::rid(5000 + i),
+                (Rig::AwsCloudFront, _) => format!("IFAULT{}", 5000 + i),
+            })
+            .collect()
+    }
+
     fn secrets(self, running: &Running) -> Vec<String> {
         match self {
             Rig::AzureChina => vec![SECRET.into()],
@@ -211,6 +224,10 @@ impl Rig {
             (Rig::AzureArm, Special::ClockSkew) => false,
             // A client certificate: no request date, no token to expire.
             (Rig::AzureClassic, Special::ClockSkew | Special::TokenExpiry) => false,
+            // Service Management has no purge call purge-wait makes.
+            (Rig::AzureClassic, Special::Purge) => false,
+            // No purge: ids come only from operation-ids.
+            (Rig::AzureClassic, Special::InjectedIds) => false,
             _ => true,
         }
     }
@@ -225,6 +242,16 @@ enum Special {
     Signal(&'static str),
     RefusedConnection,
     UnwritableOutput,
+    /// Purge, then wait (`paths` instead of `operation-ids`).
+    Purge,
+    /// A purge whose answer names an id holding workflow commands, logging commands and
+    /// section markers (a hostile server instead of the simulator).
+    InjectedIds,
+    /// `GITHUB_OUTPUT` names a FIFO.
+    FifoOutput,
+    /// The provider's input file (ca-file, certificate-file, federated-token-file,
+    /// oidc-token-file) names a FIFO.
+    FifoInput,
 }
 
 /// An extra assertion on a cell: what the binary wrote and what the simulator saw.
@@ -240,6 +267,10 @@ struct Case {
     status: &'static str,
     requests: std::ops::RangeInclusive<usize>,
     check: Option<Check>,
+    /// How many operations to wait on (the scripted one, then more of the same form).
+    ids: u32,
+    /// The longest the run may take (the deadline guarantee).
+    max_wall: Option<Duration>,
 }
 
 fn case(
@@ -259,6 +290,8 @@ fn case(
         status,
         requests,
         check: None,
+        ids: 1,
+        max_wall: None,
     }
 }
 
@@ -323,6 +356,25 @@ fn cases() -> Vec<Case> {
                 0,
                 "succeeded",
                 3..=3,
+            )
+        },
+        Case {
+            // Another origin: were it followed, the refused connection would be retried and
+            // the next poll would succeed.
+            faults: vec![Fault::Redirect("http://127.0.0.1:9/moved?x=1".into())],
+            check: Some(|run, _| {
+                run.commands("error")
+                    .iter()
+                    .any(|e| e.contains("unexpected redirect (HTTP 307) to http://127.0.0.1:9;"))
+                    .then_some(())
+                    .ok_or("no error naming the redirect".into())
+            }),
+            ..case(
+                "redirect to another origin (not followed)",
+                "after=0s",
+                3,
+                "error",
+                1..=1,
             )
         },
         Case {
@@ -422,6 +474,53 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
+            special: Special::InjectedIds,
+            check: Some(|run, _| {
+                crate::hostile_ids::assert_no_injected_line(&run.stdout)?;
+                crate::hostile_ids::assert_no_injected_line(&run.stderr)?;
+                crate::hostile_ids::assert_summary_intact(&run.summary)?;
+                crate::hostile_ids::says_why(&run.stdout)
+                    .then_some(())
+                    .ok_or("the refusal does not say why".into())
+            }),
+            ..case(
+                "injected ids in a purge answer",
+                "after=0s",
+                3,
+                "error",
+                0..=0,
+            )
+        },
+        Case {
+            special: Special::FifoOutput,
+            check: Some(|run, _| {
+                let errors = run.commands("error");
+                (errors
+                    .iter()
+                    .any(|e| e.contains("`GITHUB_OUTPUT`") && e.contains("FIFO"))
+                    && errors
+                        .iter()
+                        .any(|e| e.contains("could not write step outputs")))
+                .then_some(())
+                .ok_or(format!("the FIFO is not named: {errors:?}"))
+            }),
+            ..case("FIFO as $GITHUB_OUTPUT", "after=0s", 2, "error", 0..=0)
+        },
+        Case {
+            special: Special::FifoInput,
+            check: Some(|run, _| {
+                run.commands("error")
+                    .first()
+                    .filter(|e| e.contains("FIFO (named pipe), not a regular file"))
+                    .map(|_| ())
+                    .ok_or(format!(
+                        "the FIFO is not named: {:?}",
+                        run.commands("error")
+                    ))
+            }),
+            ..case("FIFO as an input file", "after=0s", 2, "error", 0..=0)
+        },
+        Case {
             special: Special::Signal("TERM"),
             ..case(
                 "SIGTERM mid-wait",
@@ -441,6 +540,60 @@ fn cases() -> Vec<Case> {
                 1..=10,
             )
         },
+        Case {
+            // Accepts every connection and reads every request, never answers: each call is
+            // cut at the deadline (plus 1 s), none starts after it.
+            faults: vec![Fault::Hang; 500],
+            env: &[("INPUT_TIMEOUT", "3s")],
+            ids: 40,
+            max_wall: Some(Duration::from_secs(5)),
+            // The simulator logs a request only when it answers: never.
+            check: Some(|run, _| {
+                let polls: usize = run.outputs["polls"].parse().unwrap_or(usize::MAX);
+                (polls <= 40)
+                    .then_some(())
+                    .ok_or(format!("{polls} calls for 40 ids in one sweep"))
+            }),
+            ..case(
+                "server never answers (many ids)",
+                "outcome=stuck",
+                124,
+                "timed-out",
+                0..=0,
+            )
+        },
+        Case {
+            faults: vec![Fault::Hang; 10],
+            env: &[("INPUT_TIMEOUT", "3s")],
+            special: Special::Purge,
+            max_wall: Some(Duration::from_secs(5)),
+            check: Some(|run, _| {
+                run.commands("warning")
+                    .iter()
+                    .any(|w| w.contains("was not answered before the deadline"))
+                    .then_some(())
+                    .ok_or("the timeout does not say the purge call went unanswered".into())
+            }),
+            ..case("purge never answers", "after=0s", 124, "timed-out", 0..=0)
+        },
+        Case {
+            // A server-sent delay far beyond anything: clamped, so beyond the deadline, so a
+            // timeout at once — never a panic (exit 134, no outputs).
+            faults: vec![
+                Fault::TooManyRequestsWith("retry-after", "1e300".into()),
+                Fault::TooManyRequestsWith("retry-after", "10000000000000000000".into()),
+            ],
+            env: &[("INPUT_RETRIES", "3")],
+            max_wall: Some(Duration::from_secs(5)),
+            check: Some(|run, _| {
+                run.commands("warning")
+                    .iter()
+                    .any(|w| w.contains("is beyond the deadline"))
+                    .then_some(())
+                    .ok_or("the timeout does not name the Retry-After".into())
+            }),
+            ..case("extreme delays", "after=0s", 124, "timed-out", 1..=1)
+        },
     ]
 }
 
@@ -451,6 +604,9 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
     let mut env = rig.env(&running, case.special);
     for (k, v) in case.env {
         env.set(k, v);
+    }
+    if case.ids > 1 {
+        env.set("INPUT_OPERATION-IDS", &rig.ids(case.ids).join("\n"));
     }
     match case.special {
         Special::RefusedConnection => {
@@ -464,12 +620,87 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
                 .set("AZURE_CLIENT_SECRET", arm::DEMO_CLIENT_SECRET);
         }
         Special::UnwritableOutput => {
-            let dir = env.path("not-a-file");
-            std::fs::create_dir_all(&dir).unwrap();
-            env.set("GITHUB_OUTPUT", &dir);
+            // In a directory that does not exist: accepted as absent (to be created), then
+            // cannot be created. (A directory itself is refused before any request, as every
+            // existing file that is not a regular file is.)
+            env.set("GITHUB_OUTPUT", &env.path("no-such-dir/output"));
+        }
+        Special::FifoOutput => {
+            let fifo = crate::fifo_files::mkfifo(&env, "output-fifo");
+            env.set("GITHUB_OUTPUT", &fifo);
+        }
+        Special::FifoInput => {
+            let fifo = crate::fifo_files::mkfifo(&env, "input-fifo");
+            match rig {
+                Rig::AzureChina => {
+                    env.set("INPUT_CA-FILE", &fifo);
+                }
+                Rig::AzureClassic => {
+                    env.unset("INPUT_CERTIFICATE")
+                        .set("INPUT_CERTIFICATE-FILE", &fifo);
+                }
+                Rig::AzureArm => {
+                    env.unset("AZURE_ACCESS_TOKEN")
+                        .set("AZURE_TENANT_ID", arm::DEMO_TENANT)
+                        .set("AZURE_CLIENT_ID", arm::DEMO_CLIENT)
+                        .set("AZURE_FEDERATED_TOKEN_FILE", &fifo);
+                }
+                Rig::Alibaba => {
+                    use purge_wait::sim::alibaba::{DEMO_OIDC_PROVIDER_ARN, DEMO_ROLE_ARN};
+                    env.unset("ALIBABA_CLOUD_ACCESS_KEY_ID")
+                        .unset("INPUT_ACCESS-KEY-SECRET")
+                        .set("ALIBABA_CLOUD_ROLE_ARN", DEMO_ROLE_ARN)
+                        .set("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", DEMO_OIDC_PROVIDER_ARN)
+                        .set("INPUT_STS-ENDPOINT", &sim.url())
+                        .set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &fifo);
+                }
+                Rig::AwsCloudFront => {
+                    env.unset("AWS_ACCESS_KEY_ID")
+                        .unset("AWS_SECRET_ACCESS_KEY")
+                        .set("AWS_ROLE_ARN", cf_sim::DEMO_ROLE_ARN)
+                        .set("INPUT_STS-ENDPOINT", &sim.url())
+                        .set("AWS_WEB_IDENTITY_TOKEN_FILE", &fifo);
+                }
+            }
+        }
+        Special::Purge => {
+            env.unset("INPUT_OPERATION-IDS");
+            match rig {
+                Rig::AwsCloudFront => {
+                    env.set("INPUT_PATHS", "/a.png");
+                }
+                Rig::AzureArm => {
+                    env.unset("INPUT_LOCATION")
+                        .set("INPUT_RESOURCE-GROUP", "web-rg")
+                        .set("INPUT_PROFILE", "cdn-prof")
+                        .set("INPUT_CDN-ENDPOINT", "web")
+                        .set("INPUT_PATHS", "/a.png");
+                }
+                _ => {
+                    env.set("INPUT_PATHS", "https://www.example.com/a.png");
+                }
+            }
         }
         _ => {}
     }
+    // Kept until the run ends.
+    let mut hostile = None;
+    if case.special == Special::InjectedIds {
+        let p = match rig {
+            Rig::AzureChina => crate::hostile_ids::Hostile::AzureChina,
+            Rig::Alibaba => crate::hostile_ids::Hostile::Alibaba,
+            Rig::AzureArm => crate::hostile_ids::Hostile::AzureArm,
+            Rig::AwsCloudFront => crate::hostile_ids::Hostile::AwsCloudFront,
+            Rig::AzureClassic => unreachable!("not supported"),
+        };
+        let server = crate::hostile_ids::hostile_server(p).await;
+        env.unset("INPUT_OPERATION-IDS");
+        for (k, v) in crate::hostile_ids::purge_inputs(p, &server.uri()) {
+            env.set(k, &v);
+        }
+        hostile = Some(server);
+    }
+    let started = std::time::Instant::now();
     let run = match case.special {
         Special::Signal(signal) => {
             let child = env.command().spawn().unwrap();
@@ -488,8 +719,22 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
         }
         _ => env.run().await,
     };
+    let wall = started.elapsed();
     let requests = sim.requests();
     let mut problems = Vec::new();
+    if let Some(max) = case.max_wall {
+        if wall > max {
+            problems.push(format!("ran {wall:?} (at most {max:?})"));
+        }
+    }
+    if let Some(server) = hostile {
+        let calls = server.received_requests().await.unwrap_or_default().len();
+        if calls != 1 {
+            problems.push(format!(
+                "{calls} purge calls to the hostile server (expected 1)"
+            ));
+        }
+    }
     if run.code != case.code {
         problems.push(format!("exit {} (expected {})", run.code, case.code));
     }
@@ -500,7 +745,10 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
             case.requests
         ));
     }
-    if case.special != Special::UnwritableOutput {
+    if !matches!(
+        case.special,
+        Special::UnwritableOutput | Special::FifoOutput
+    ) {
         for name in purge_wait::report::Outputs::NAMES {
             if !run.outputs.contains_key(name) {
                 problems.push(format!("output {name} missing"));
@@ -600,6 +848,12 @@ async fn every_provider_refuses_bad_inputs_before_any_request() {
         ("INPUT_ENDPOINT", "ftp://example.com", "endpoint"),
         ("INPUT_OPERATION-IDS", " , ", "operation-ids"),
         ("INPUT_PURGE-TYPE", "everything", "purge-type"),
+        // Extremes: refused by range, never overflowed.
+        ("INPUT_TIMEOUT", "300000000000y", "timeout"),
+        ("INPUT_RATE-LIMIT", "1e-300", "rate-limit"),
+        ("INPUT_INTERVAL", "1e300", "interval"),
+        ("INPUT_CONCURRENCY", "99999999999", "concurrency"),
+        ("INPUT_NOT-FOUND-GRACE", "2h", "not-found-grace"),
     ];
     let specific = |rig: Rig| -> Vec<(&'static str, &'static str, &'static str)> {
         match rig {

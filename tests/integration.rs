@@ -49,3 +49,42 @@ mod purge_arm;
 // or the GitHub OIDC token, profiles, container, IMDS) with renewal mid-wait, purge with
 // CallerReference replay and the in-progress queue, the wait on everything in progress.
 mod aws_cloudfront;
+
+// Strict reading of hostile or broken answers and inputs: statusless ARM answers, keys
+// given twice, purge ids not of their format, ids and URL inputs a request would mangle,
+// the Alibaba STS header set.
+mod wire;
+
+// The deadline is never overrun (servers that never answer, slow rate limits, many ids,
+// slow purge calls), and throttling beyond it is a timeout with the reason.
+mod deadline;
+
+// Operations the purge just created that the status API does not list yet: pending for
+// not-found-grace, then not found.
+mod fresh_ids;
+
+// No server-sent delay or input crashes the process: clamped delays, ranged inputs.
+mod extremes;
+
+// Purge ids: one returned by several purge calls counts once.
+mod purge_ids;
+
+// Ids injected by purge answers: refused as malformed, never printed raw, in every CI system.
+pub(crate) mod hostile_ids;
+
+// Files that are not regular files (FIFOs, directories): refused at once, never blocking.
+pub(crate) mod fifo_files;
+
+// Output formats with hostile text and awkward secrets: JUnit, redaction in every format,
+// GITHUB_OUTPUT's structure, Markdown in the summary, the 1 MiB summary limit.
+mod output_formats;
+
+// Server certificates that fail verification, on both TLS stacks and every kind of
+// endpoint: exit 3 at once, in plain words, with the fix.
+mod tls_errors;
+
+// Redirects: never followed, never a success, nothing sent to the other origin.
+mod redirects;
+
+// The job summary's Mermaid gantt chart through the binary, with hostile provider text.
+mod summary_chart;

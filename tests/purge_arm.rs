@@ -12,7 +12,7 @@ use purge_wait::sim::{Record, Scenario, Simulator};
 use crate::util::*;
 
 /// The ARM simulator; purges succeed after `purge_after`, with `Retry-After: 1`.
-async fn arm_sim_with(purge_after: Duration, setup: Setup) -> Simulator {
+pub(crate) async fn arm_sim_with(purge_after: Duration, setup: Setup) -> Simulator {
     Simulator::start(
         AzureArmSim::new(Setup {
             purge: Scenario::succeeds_after(purge_after),
@@ -30,7 +30,7 @@ async fn arm_sim(purge_after: Duration) -> Simulator {
 }
 
 /// A GitHub step purging `paths` on CDN endpoint `web` of profile `cdn-prof` in `web-rg`.
-fn purge_env(sim: &Simulator, paths: &str) -> TestEnv {
+pub(crate) fn purge_env(sim: &Simulator, paths: &str) -> TestEnv {
     let mut t = TestEnv::github();
     t.set("INPUT_PROVIDER", "azure-arm")
         .set("INPUT_ENDPOINT", &sim.url())

@@ -224,13 +224,17 @@ impl Credentials {
 
     async fn oidc_token(&self, source: &TokenSource) -> Result<Secret, ProviderError> {
         let token = match source {
-            TokenSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
-                ProviderError::new(
-                    ErrorKind::Auth,
-                    format!("could not read the OIDC token file {}: {e}", path.display()),
-                )
-                .hint("Check oidc-token-file (ALIBABA_CLOUD_OIDC_TOKEN_FILE)")
-            })?,
+            TokenSource::File(path) => {
+                crate::files::read_regular_string(path, crate::files::MAX_TOKEN_FILE).map_err(
+                    |e| {
+                        ProviderError::new(
+                            ErrorKind::Auth,
+                            format!("could not read the OIDC token file {}: {e}", path.display()),
+                        )
+                        .hint("Check oidc-token-file (ALIBABA_CLOUD_OIDC_TOKEN_FILE)")
+                    },
+                )?
+            }
             TokenSource::GithubActions {
                 request_url,
                 request_token,

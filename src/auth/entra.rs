@@ -322,17 +322,18 @@ impl TokenSource {
         })
     }
 
-    fn read_token_file(&self, path: &PathBuf) -> Result<Secret, ProviderError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ProviderError::new(
-                ErrorKind::Auth,
-                format!(
-                    "could not read the federated token file {}: {e}",
-                    path.display()
-                ),
-            )
-            .hint("Check federated-token-file (AZURE_FEDERATED_TOKEN_FILE)")
-        })?;
+    fn read_token_file(&self, path: &std::path::Path) -> Result<Secret, ProviderError> {
+        let text =
+            crate::files::read_regular_string(path, crate::files::MAX_TOKEN_FILE).map_err(|e| {
+                ProviderError::new(
+                    ErrorKind::Auth,
+                    format!(
+                        "could not read the federated token file {}: {e}",
+                        path.display()
+                    ),
+                )
+                .hint("Check federated-token-file (AZURE_FEDERATED_TOKEN_FILE)")
+            })?;
         let token = text.trim();
         self.redactor.add(token);
         if token.is_empty() {

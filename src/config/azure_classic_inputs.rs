@@ -4,7 +4,7 @@
 use chrono::Utc;
 use url::Url;
 
-use super::{ConfigError, Raw, endpoint, missing};
+use super::{ConfigError, Raw, endpoint, has_userinfo, missing};
 use crate::provider::azure_classic::{self, PublishSubscription, Settings};
 use crate::tls::{self, CertError, ClientCert};
 
@@ -34,13 +34,14 @@ pub(super) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError>
         }
         ["certificate-file"] => {
             let path = raw.get("certificate-file").expect("given");
-            let data = std::fs::read(path).map_err(|e| {
-                raw.invalid(
-                    "certificate-file",
-                    &format!("could not be read ({})", io_reason(&e)),
-                    "Check the path (in a container, the file must be inside the workspace).",
-                )
-            })?;
+            let data = crate::files::read_regular(path.as_ref(), crate::files::MAX_CERT_FILE)
+                .map_err(|e| {
+                    raw.invalid(
+                        "certificate-file",
+                        &format!("could not be read ({})", io_reason(&e)),
+                        "Check the path (in a container, the file must be inside the workspace).",
+                    )
+                })?;
             let cert = ClientCert::parse(&data, password)
                 .map_err(|e| cert_error(raw, "certificate-file", e))?;
             (cert, raw.guid("subscription-id")?, None)
@@ -80,11 +81,11 @@ pub(super) fn azure_classic_settings(raw: &Raw) -> Result<Settings, ConfigError>
     // publishsettings URL.
     let default = match (publish_url, raw.given("environment")) {
         (Some(url), None) => {
-            let ok = Url::parse(&url).is_ok_and(|u| u.scheme() == "https");
+            let ok = Url::parse(&url).is_ok_and(|u| u.scheme() == "https" && !has_userinfo(&u));
             if !ok {
                 return Err(raw.invalid(
                     "publish-settings-file",
-                    "has a ServiceManagementUrl that is not an https URL",
+                    "has a ServiceManagementUrl that is not an https URL without a user name or password",
                     "Set endpoint to the Service Management URL.",
                 ));
             }
@@ -143,13 +144,14 @@ fn api_version(raw: &Raw) -> Result<String, ConfigError> {
 /// the only one.
 fn publish_subscription(raw: &Raw) -> Result<PublishSubscription, ConfigError> {
     let path = raw.get("publish-settings-file").expect("given");
-    let data = std::fs::read(path).map_err(|e| {
-        raw.invalid(
-            "publish-settings-file",
-            &format!("could not be read ({})", io_reason(&e)),
-            "Check the path (in a container, the file must be inside the workspace).",
-        )
-    })?;
+    let data =
+        crate::files::read_regular(path.as_ref(), crate::files::MAX_CERT_FILE).map_err(|e| {
+            raw.invalid(
+                "publish-settings-file",
+                &format!("could not be read ({})", io_reason(&e)),
+                "Check the path (in a container, the file must be inside the workspace).",
+            )
+        })?;
     let subs = azure_classic::parse_publish_settings(&data).map_err(|why| {
         raw.invalid(
             "publish-settings-file",
@@ -224,13 +226,14 @@ pub(super) fn ca_roots(raw: &Raw) -> Result<Vec<Vec<u8>>, ConfigError> {
     let Some(path) = raw.get("ca-file") else {
         return Ok(Vec::new());
     };
-    let data = std::fs::read(path).map_err(|e| {
-        raw.invalid(
-            "ca-file",
-            &format!("could not be read ({})", io_reason(&e)),
-            "Give the path of a PEM file of CA certificates.",
-        )
-    })?;
+    let data =
+        crate::files::read_regular(path.as_ref(), crate::files::MAX_CERT_FILE).map_err(|e| {
+            raw.invalid(
+                "ca-file",
+                &format!("could not be read ({})", io_reason(&e)),
+                "Give the path of a PEM file of CA certificates.",
+            )
+        })?;
     tls::read_ca_bundle(&data).map_err(|why| {
         raw.invalid(
             "ca-file",

@@ -883,3 +883,26 @@ fn alibaba_inputs_are_validated() {
     ]);
     assert_eq!(err(&[], &e).input, Some("role-arn"));
 }
+
+#[test]
+fn any_user_name_or_password_in_a_url_counts_as_userinfo() {
+    use super::has_userinfo;
+    let u = |s: &str| Url::parse(s).unwrap();
+    for with in [
+        "http://:pw@127.0.0.1:9",
+        "http://user@127.0.0.1:9",
+        "http://user:@127.0.0.1:9",
+        "https://user:pw@example.com/x",
+    ] {
+        assert!(has_userinfo(&u(with)), "{with}");
+    }
+    // An empty userinfo is dropped by the URL parser: nothing to send.
+    for without in [
+        "http://@127.0.0.1:9",
+        "http://:@127.0.0.1:9",
+        "https://example.com",
+    ] {
+        assert!(!has_userinfo(&u(without)), "{without}");
+        assert!(!u(without).as_str().contains('@'), "{without}");
+    }
+}

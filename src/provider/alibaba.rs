@@ -583,7 +583,26 @@ pub fn interpret_submit(resp: Response) -> SubmitResult {
         .hint(format!("body starts: {}", http::snippet(&resp.body)));
         return Err(with_response(e, &resp, None, request_id));
     }
+    // A RefreshTaskId is digits (`704222904`; the status API answers
+    // InvalidTaskId.Malformed for anything else): another id is a malformed answer, refused
+    // without echoing it raw. Not re-sent: the refresh was accepted.
+    if let Some(bad) = ids.iter().find(|i| !is_task_id(i)) {
+        let e = ProviderError::new(
+            ErrorKind::Invalid,
+            format!(
+                "the refresh was accepted but its answer is malformed: RefreshTaskId {} is not a task id (digits)",
+                super::quoted(bad)
+            ),
+        )
+        .code("MalformedRefreshTaskId");
+        return Err(with_response(e, &resp, None, request_id));
+    }
     Ok(ids)
+}
+
+/// Whether `id` has the form of a task id: 1 to 20 ASCII digits.
+pub fn is_task_id(id: &str) -> bool {
+    (1..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn classify_submit_or_status(code: &str) -> Option<(ErrorKind, &'static str)> {
@@ -697,7 +716,7 @@ pub fn interpret(ids: &[String], resp: Response) -> PollResult {
         e = with_response(e, &resp, None, request_id);
         e
     };
-    let answer: Answer = serde_json::from_slice(&resp.body)
+    let answer: Answer = super::json_object(&resp.body)
         .map_err(|_| malformed("the status answer is not the JSON expected", None))?;
     let Some(tasks) = answer.tasks else {
         return Err(malformed(
@@ -1437,6 +1456,48 @@ mod tests {
             let e = ok(body).unwrap_err();
             assert_eq!(e.kind, ErrorKind::Malformed, "{body}");
             assert!(e.ambiguous(), "an unreadable answer may hide created tasks");
+        }
+    }
+
+    #[test]
+    fn refresh_task_ids_that_are_not_digits_are_refused_escaped() {
+        let ok = |body: &str| interpret_submit(resp(200, body));
+        for (body, shown) in [
+            (
+                r#"{"RefreshTaskId":"704222904\n::error::forged"}"#,
+                r#""704222904\n::error::forged""#,
+            ),
+            (r#"{"RefreshTaskId":"101,abc"}"#, r#""abc""#),
+            (r#"{"RefreshTaskId":"-5"}"#, r#""-5""#),
+            (r#"{"RefreshTaskId":1.5}"#, r#""1.5""#),
+            (
+                r#"{"RefreshTaskId":"123456789012345678901"}"#,
+                "123456789012345678901",
+            ),
+        ] {
+            let e = ok(body).unwrap_err();
+            assert_eq!(
+                (e.kind, e.code.as_deref()),
+                (ErrorKind::Invalid, Some("MalformedRefreshTaskId")),
+                "{body}"
+            );
+            assert!(!e.kind.is_retryable(), "accepted: not sent again");
+            assert!(e.message.contains(shown), "{}", e.message);
+            assert!(!e.message.contains('\n'), "{}", e.message);
+        }
+        assert!(is_task_id("704222904"));
+        assert!(!is_task_id(""));
+    }
+
+    #[test]
+    fn status_bodies_with_a_key_twice_or_not_an_object_are_malformed() {
+        for body in [
+            r#"{"Tasks":[{"TaskId":"1","Status":"Refreshing","Status":"Complete"}]}"#,
+            r#"{"Tasks":[{"TaskId":"1","Status":"Complete"}],"Tasks":[]}"#,
+            r#"[null,[{"TaskId":"1","Status":"Complete"}]]"#,
+        ] {
+            let e = interpret(&ids(&["1"]), resp(200, body)).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Malformed, "{body}");
         }
     }
 

@@ -190,8 +190,24 @@ pub enum Style {
     AsyncOperation,
     /// `202` while running, `200`/`204` when done (`Location`).
     Location,
-    /// A URL given by the user: learnt from the first answer.
+    /// A URL given by the user: learnt from the first answer, and until then never taken
+    /// for done without a status.
     Unknown,
+}
+
+impl Style {
+    /// The `operation-url-kind` input: `auto` (learn it), `location`, `async-operation`
+    /// (any case; `azure-asyncoperation` too).
+    pub fn from_kind(text: &str) -> Option<Style> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Style::Unknown,
+            "location" => Style::Location,
+            "async-operation" | "azure-asyncoperation" | "azure-async-operation" => {
+                Style::AsyncOperation
+            }
+            _ => return None,
+        })
+    }
 }
 
 /// One operation to wait on.
@@ -234,6 +250,41 @@ pub fn is_under(base: &Url, url: &Url) -> bool {
             || url.path().starts_with(&format!("{prefix}/")))
 }
 
+/// The longest monitor URL accepted. ARM's clients "must accept a minimum URL size of 4 KB"
+/// (Learn, "Track asynchronous Azure operations"); four times that is plenty.
+pub const MAX_MONITOR_URL: usize = 16 * 1024;
+
+/// Checks a monitor URL before a token goes to it or it becomes an operation id: under the
+/// ARM base `arm` ([`is_under`]: same scheme, host and port, no user name or password), no
+/// fragment, at most [`MAX_MONITOR_URL`] long, and no control character (nor a Unicode line
+/// separator) once percent-decoded, since its decoded segments become the id that reports
+/// show. `Err` says what is wrong, with the URL quoted and escaped, never raw.
+pub fn check_monitor_url(arm: &Url, url: &Url) -> Result<(), String> {
+    if !is_under(arm, url) {
+        return Err(format!("is on {}, outside {}", origin(url), origin(arm)));
+    }
+    if url.as_str().len() > MAX_MONITOR_URL {
+        return Err(format!(
+            "is {} bytes long, more than the {MAX_MONITOR_URL} a monitor URL may be",
+            url.as_str().len()
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err("has a #fragment, which no monitor URL has".into());
+    }
+    let decoded = percent_decode(url.as_str());
+    if decoded
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
+        return Err(format!(
+            "holds control characters once percent-decoded ({})",
+            super::quoted(&decoded)
+        ));
+    }
+    Ok(())
+}
+
 /// A readable id for a monitor URL: the segment after `operationStatuses`,
 /// `operationResults`, `operations`, `asyncoperations` … (case-insensitive), else the last
 /// segment.
@@ -262,17 +313,28 @@ pub fn readable_id(url: &Url) -> String {
         .unwrap_or_else(|| url.as_str().to_string())
 }
 
+/// `%XX` sequences decoded (a `+` stays a `+`); invalid UTF-8 becomes U+FFFD.
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| s.to_string())
-}
-
-/// Whether a path has the `operationResults` segment of ARM's Location URLs.
-fn looks_like_location(url: &Url) -> bool {
-    url.path_segments()
-        .is_some_and(|mut s| s.any(|seg| seg.eq_ignore_ascii_case("operationResults")))
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = bytes
+            .get(i + 1..i + 3)
+            .and_then(|p| Some(hex(p[0])? * 16 + hex(p[1])?));
+        match (bytes[i], pair) {
+            (b'%', Some(v)) => {
+                out.push(v as u8);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 struct Monitor {
@@ -377,6 +439,17 @@ impl AzureArm {
                         &resp,
                     ));
                 }
+                // Not re-sent (it would purge again): the answer is malformed, not the call.
+                check_monitor_url(&self.arm, &monitor).map_err(|why| {
+                    with_response(
+                        ProviderError::new(
+                            ErrorKind::Invalid,
+                            format!("the purge was accepted but its answer is malformed: the monitor URL {why}"),
+                        )
+                        .code("MalformedMonitorUrl"),
+                        &resp,
+                    )
+                })?;
                 (monitor, style, false)
             }
             Accepted::Done => (target.url.clone(), Style::Location, true),
@@ -456,7 +529,18 @@ impl AzureArm {
                         &resp,
                     ));
                 }
-                Some(next) => next,
+                Some(next) => {
+                    check_monitor_url(&self.arm, &next).map_err(|why| {
+                        with_response(
+                            ProviderError::new(
+                                ErrorKind::Malformed,
+                                format!("the 202 answer's Location header is malformed: it {why}"),
+                            ),
+                            &resp,
+                        )
+                    })?;
+                    next
+                }
                 None => url,
             };
             if let Some(m) = self.monitors.borrow_mut().get_mut(id) {
@@ -512,19 +596,22 @@ pub enum Accepted {
 
 /// Turns a purge answer into the operation to wait on: `Azure-AsyncOperation` if present
 /// (the Learn page: "use this value only when Azure-AsyncOperation isn't returned" of
-/// `Location`), else `Location`. A refusal keeps ARM's code and request ids.
+/// `Location`), else `Location`, whether the answer is `202` or `200`; a `200` or `204`
+/// with neither finished at once. A refusal keeps ARM's code and request ids.
 pub fn interpret_submit(url: &Url, resp: &Response) -> Result<Accepted, ProviderError> {
+    let header = |name: &str, style: Style| {
+        resp.header(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (url.join(v.trim()), style))
+    };
+    let monitor = header("azure-asyncoperation", Style::AsyncOperation)
+        .or_else(|| header("location", Style::Location));
     match resp.status {
-        200 | 204 => Ok(Accepted::Done),
-        201 | 202 => {
-            let header = |name: &str, style: Style| {
-                resp.header(name)
-                    .filter(|v| !v.trim().is_empty())
-                    .map(|v| (url.join(v.trim()), style))
-            };
-            let Some((monitor, style)) = header("azure-asyncoperation", Style::AsyncOperation)
-                .or_else(|| header("location", Style::Location))
-            else {
+        // A 200 that still names a monitor URL is polled like a 202 (as the Go and Python
+        // SDKs do): only a 200 without one finished at once.
+        200 | 204 if monitor.is_none() => Ok(Accepted::Done),
+        200..=202 | 204 => {
+            let Some((monitor, style)) = monitor else {
                 // Accepted but nothing to wait on: not re-sent (it would purge again).
                 return Err(with_response(
                     ProviderError::new(
@@ -632,13 +719,65 @@ pub fn map_status(raw: &str) -> State {
     }
 }
 
+/// The fields of a status body purge-wait reads, parsed with [`super::json_object`]: a key
+/// given twice (two `status` keys, say) makes the body malformed, as for every provider.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusBody {
+    /// `Some(Value::Null)` for `"status": null`, `None` when absent.
+    #[serde(default, deserialize_with = "present")]
+    status: Option<Value>,
+    percent_complete: Option<Value>,
+    start_time: Option<Value>,
+    end_time: Option<Value>,
+    error: Option<Value>,
+}
+
+/// A field that is present, even as `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 /// Turns one answer of a monitor URL into what it says.
+///
+/// How the URL answers decides what an answer without a status means (the Go SDK's `async`
+/// and `loc` pollers, Python's `AzureAsyncOperationPolling` and `LocationPolling`): only a
+/// URL known to be a `Location` URL — from a purge's `Location` header, one that answered
+/// `202` before, or declared so by `operation-url-kind` — succeeds on a `204` or a `200`
+/// without a status. An Azure-AsyncOperation URL (or one not known yet) must answer a
+/// status; a `204`, an empty `200` or a `200` without `status` from it is malformed, never
+/// success. The path does not tell: Microsoft.Cdn serves both kinds under `operationresults`.
+/// A known style never changes; [`Style::Unknown`] is learnt from the first `202` (Location)
+/// or the first status (Azure-AsyncOperation).
 pub fn interpret(
     id: &str,
     style: Style,
     url: &Url,
     resp: &Response,
 ) -> Result<Read, ProviderError> {
+    let learnt = |seen: Style| if style == Style::Unknown { seen } else { style };
+    let malformed = |what: &str| {
+        with_response(
+            ProviderError::new(ErrorKind::Malformed, what.to_string())
+                .hint(format!("body starts: {}", http::snippet(&resp.body))),
+            resp,
+        )
+    };
+    let no_status = |what: &str| {
+        let hint = match style {
+            Style::AsyncOperation => {
+                "An Azure-AsyncOperation URL always answers a status; this answer is not taken for success"
+            }
+            _ => {
+                "Only a Location URL may answer without a status when done: if this URL came from a Location header, set operation-url-kind: location"
+            }
+        };
+        with_response(
+            ProviderError::new(ErrorKind::Malformed, what.to_string()).hint(hint),
+            resp,
+        )
+    };
+    let body = resp.body.trim_ascii();
     match resp.status {
         202 => {
             let next = resp.header("location").map(|l| url.join(&l)).transpose();
@@ -653,80 +792,59 @@ pub fn interpret(
             })?;
             let mut obs = Observation::new(id, State::Pending, "Accepted");
             // Some services send a status body with the 202; use its progress if so.
-            if let Ok(body) = serde_json::from_slice::<Value>(&resp.body) {
-                obs.progress = progress(&body);
+            if let Ok(parsed) = super::json_object::<StatusBody>(body) {
+                obs.progress = progress(&parsed);
             }
             Ok(Read {
                 observation: obs,
-                style: Style::Location,
+                style: learnt(Style::Location),
                 next,
             })
         }
-        204 => Ok(Read {
-            observation: Observation::new(id, State::Succeeded, "Succeeded"),
-            style: Style::Location,
-            next: None,
-        }),
-        200 | 201 => {
-            let body = resp.body.trim_ascii();
-            let parsed: Option<Value> = if body.is_empty() {
-                Some(Value::Object(Default::default()))
-            } else {
-                serde_json::from_slice(body).ok()
-            };
-            let malformed = |what: &str| {
-                with_response(
-                    ProviderError::new(ErrorKind::Malformed, what.to_string())
-                        .hint(format!("body starts: {}", http::snippet(&resp.body))),
-                    resp,
-                )
-            };
-            let Some(Value::Object(map)) = parsed else {
-                return Err(malformed("the status answer is not the JSON expected"));
-            };
-            match map.get("status") {
-                Some(Value::String(raw)) if !raw.trim().is_empty() => {
-                    let body = Value::Object(map.clone());
-                    Ok(Read {
-                        observation: observation(id, raw, &body),
-                        style: if style == Style::Unknown {
-                            Style::AsyncOperation
-                        } else {
-                            style
-                        },
-                        next: None,
-                    })
-                }
+        200 | 201 | 204 if body.is_empty() => {
+            if style == Style::Location {
+                return Ok(Read {
+                    observation: Observation::new(id, State::Succeeded, "Succeeded"),
+                    style,
+                    next: None,
+                });
+            }
+            Err(no_status(&format!(
+                "the status answer (HTTP {}) has no body, so no status",
+                resp.status
+            )))
+        }
+        200 | 201 | 204 => {
+            let parsed: StatusBody = super::json_object(body).map_err(|why| {
+                malformed(&format!(
+                    "the status answer is not the JSON expected ({why})"
+                ))
+            })?;
+            match &parsed.status {
+                Some(Value::String(raw)) if !raw.trim().is_empty() => Ok(Read {
+                    observation: observation(id, raw, &parsed),
+                    style: learnt(Style::AsyncOperation),
+                    next: None,
+                }),
                 Some(_) => Err(malformed(
                     "the status answer has an empty or non-text status",
                 )),
-                None => {
-                    // A Location URL answers the operation's own result when done: `200 {}`, or
-                    // the resource. An Azure-AsyncOperation URL must always carry a status.
-                    let location = match style {
-                        Style::Location => true,
-                        Style::AsyncOperation => false,
-                        Style::Unknown => looks_like_location(url),
-                    };
-                    if location {
-                        Ok(Read {
-                            observation: Observation::new(id, State::Succeeded, "Succeeded"),
-                            style: Style::Location,
-                            next: None,
-                        })
-                    } else {
-                        Err(malformed("the status answer has no status field")
-                            .hint("An Azure-AsyncOperation URL always answers a status; if this is a Location URL, its path should contain operationResults"))
-                    }
-                }
+                // A Location URL answers the operation's own result when done: `200 {}`,
+                // or the resource.
+                None if style == Style::Location => Ok(Read {
+                    observation: Observation::new(id, State::Succeeded, "Succeeded"),
+                    style,
+                    next: None,
+                }),
+                None => Err(no_status("the status answer has no status field")),
             }
         }
         _ => Err(status_error(resp)),
     }
 }
 
-fn progress(body: &Value) -> Option<f64> {
-    let p = match body.get("percentComplete")? {
+fn progress(body: &StatusBody) -> Option<f64> {
+    let p = match body.percent_complete.as_ref()? {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
@@ -734,22 +852,23 @@ fn progress(body: &Value) -> Option<f64> {
     p.is_finite().then(|| p.clamp(0.0, 100.0))
 }
 
-fn time(body: &Value, key: &str) -> Option<DateTime<Utc>> {
-    let s = body.get(key)?.as_str()?;
+fn time(value: Option<&Value>) -> Option<DateTime<Utc>> {
+    let s = value?.as_str()?;
     DateTime::parse_from_rfc3339(s)
         .map(|d| d.with_timezone(&Utc))
         .ok()
 }
 
-fn observation(id: &str, raw: &str, body: &Value) -> Observation {
+fn observation(id: &str, raw: &str, body: &StatusBody) -> Observation {
     let state = map_status(raw);
     let mut obs = Observation::new(id, state.clone(), raw.trim());
     obs.progress = progress(body);
-    obs.started_at = time(body, "startTime");
-    obs.finished_at = time(body, "endTime");
+    obs.started_at = time(body.start_time.as_ref());
+    obs.finished_at = time(body.end_time.as_ref());
     if matches!(state, State::Failed | State::Cancelled) {
         let error: ErrorDetail = body
-            .get("error")
+            .error
+            .as_ref()
             .and_then(|e| serde_json::from_value(e.clone()).ok())
             .unwrap_or_default();
         let line = error.one_line();
@@ -1035,9 +1154,140 @@ mod tests {
             .unwrap();
             assert_eq!(r.observation.state, State::Succeeded, "{status} {body}");
         }
-        // First answer already 200 {}: a Location-shaped path is taken as done.
-        let r = read(Style::Unknown, CDN_LOCATION, resp(200, "{}", &[])).unwrap();
-        assert_eq!(r.observation.state, State::Succeeded);
+        // First answer already 200 {} from a URL not known to be a Location URL: the path
+        // does not tell (Microsoft.Cdn serves both kinds under operationresults), so it is
+        // malformed, never success.
+        let e = read(Style::Unknown, CDN_LOCATION, resp(200, "{}", &[])).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed);
+        assert!(e.hint.unwrap().contains("operation-url-kind: location"));
+    }
+
+    #[test]
+    fn only_a_known_location_url_succeeds_without_a_status() {
+        for (status, body) in [(204, ""), (200, ""), (200, "  \n"), (201, ""), (200, "{}")] {
+            for u in [CDN_ASYNC, SEED_URL, CDN_LOCATION] {
+                for style in [Style::AsyncOperation, Style::Unknown] {
+                    let e = read(style, u, resp(status, body, &[])).unwrap_err();
+                    assert_eq!(
+                        e.kind,
+                        ErrorKind::Malformed,
+                        "{style:?} {u} {status} {body:?}"
+                    );
+                    assert_eq!(e.http_status, Some(status));
+                }
+                let r = read(Style::Location, u, resp(status, body, &[])).unwrap();
+                assert_eq!(r.observation.state, State::Succeeded, "{u} {status}");
+                assert_eq!(r.style, Style::Location);
+            }
+        }
+        // A 202 teaches an unknown URL that it is a Location URL; a declared style stays.
+        let r = read(Style::Unknown, CDN_ASYNC, resp(202, "", &[])).unwrap();
+        assert_eq!(r.style, Style::Location);
+        let r = read(Style::AsyncOperation, CDN_ASYNC, resp(202, "", &[])).unwrap();
+        assert_eq!(
+            (r.observation.state, r.style),
+            (State::Pending, Style::AsyncOperation)
+        );
+        let r = read(
+            Style::Location,
+            CDN_ASYNC,
+            resp(200, r#"{"status":"InProgress"}"#, &[]),
+        )
+        .unwrap();
+        assert_eq!(
+            r.style,
+            Style::Location,
+            "a status does not turn a Location URL"
+        );
+        assert_eq!(Style::from_kind("auto"), Some(Style::Unknown));
+        assert_eq!(Style::from_kind("Location"), Some(Style::Location));
+        assert_eq!(
+            Style::from_kind("async-operation"),
+            Some(Style::AsyncOperation)
+        );
+        assert_eq!(Style::from_kind("operationStatuses"), None);
+    }
+
+    #[test]
+    fn duplicate_status_keys_are_malformed_in_every_style() {
+        for body in [
+            r#"{"status":"InProgress","status":"Succeeded"}"#,
+            r#"{"status":"Succeeded","percentComplete":100,"status":"Succeeded"}"#,
+            r#"{"status":"Failed","error":{"code":"x"},"status":"Succeeded"}"#,
+            r#"{"status":null,"status":"Succeeded"}"#,
+        ] {
+            for style in [Style::AsyncOperation, Style::Unknown, Style::Location] {
+                let e = read(style, CDN_ASYNC, resp(200, body, &[])).unwrap_err();
+                assert_eq!(e.kind, ErrorKind::Malformed, "{style:?} {body}");
+                assert!(e.message.contains("duplicate field"), "{}", e.message);
+            }
+        }
+        // Other duplicated keys the status is read with are refused too.
+        let e = read(
+            Style::AsyncOperation,
+            CDN_ASYNC,
+            resp(200, r#"{"status":"Succeeded","error":{},"error":{}}"#, &[]),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed);
+        // A null status is no status: malformed even on a Location URL.
+        let e = read(
+            Style::Location,
+            CDN_LOCATION,
+            resp(200, r#"{"status":null}"#, &[]),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed);
+    }
+
+    #[test]
+    fn monitor_urls_are_checked_decoded() {
+        let arm = url("https://management.azure.com");
+        assert_eq!(check_monitor_url(&arm, &url(CDN_ASYNC)), Ok(()));
+        assert_eq!(check_monitor_url(&arm, &url(SEED_URL)), Ok(()));
+        for (bad, why) in [
+            ("https://evil.example/x?api-version=1", "outside"),
+            ("https://u@management.azure.com/x?api-version=1", "outside"),
+            (
+                "https://:pw@management.azure.com/x?api-version=1",
+                "outside",
+            ),
+            ("http://management.azure.com/x?api-version=1", "outside"),
+            (
+                "https://management.azure.com/op%0A::error::x?api-version=1",
+                "control",
+            ),
+            (
+                "https://management.azure.com/op?api-version=1%0D%0A",
+                "control",
+            ),
+            (
+                "https://management.azure.com/op%E2%80%A8x?api-version=1",
+                "control",
+            ),
+            (
+                "https://management.azure.com/op%C2%85x?api-version=1",
+                "control",
+            ),
+            (
+                "https://management.azure.com/op?api-version=1#frag",
+                "fragment",
+            ),
+        ] {
+            let e = check_monitor_url(&arm, &url(bad)).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+            assert!(!e.contains('\n') && !e.contains('\r'), "escaped: {e}");
+        }
+        let long = format!(
+            "https://management.azure.com/{}?api-version=1",
+            "a".repeat(MAX_MONITOR_URL)
+        );
+        assert!(
+            check_monitor_url(&arm, &url(&long))
+                .unwrap_err()
+                .contains("long")
+        );
+        assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
     }
 
     #[test]
@@ -1297,6 +1547,25 @@ mod tests {
         assert_eq!(
             interpret_submit(&purge, &resp(200, "{}", &[])).unwrap(),
             Accepted::Done
+        );
+        // A 200 that carries a monitor URL is polled, not taken as done.
+        assert_eq!(
+            interpret_submit(
+                &purge,
+                &resp(200, "{}", &[("azure-asyncoperation", CDN_ASYNC)])
+            )
+            .unwrap(),
+            Accepted::Running {
+                monitor: url(CDN_ASYNC),
+                style: Style::AsyncOperation
+            }
+        );
+        assert_eq!(
+            interpret_submit(&purge, &resp(204, "", &[("location", CDN_LOCATION)])).unwrap(),
+            Accepted::Running {
+                monitor: url(CDN_LOCATION),
+                style: Style::Location
+            }
         );
         let e = interpret_submit(&purge, &resp(202, "", &[])).unwrap_err();
         assert_eq!(

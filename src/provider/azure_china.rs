@@ -223,7 +223,27 @@ fn interpret_submit(resp: Response) -> SubmitResult {
                 task_track_id: Some(id),
             }),
             ..
-        }) if ok && !id.trim().is_empty() => Ok(vec![id]),
+        }) if ok && !id.trim().is_empty() => {
+            // The TaskTrackId is a GUID (notes: `b520c544-ec34-…`; operation-ids takes
+            // nothing else): anything else is a malformed answer, refused without echoing it
+            // raw. Not re-sent: the purge was accepted, and would be purged again.
+            let id = id.trim();
+            if crate::config::is_guid(id) {
+                Ok(vec![id.to_string()])
+            } else {
+                Err(with_response(
+                    ProviderError::new(
+                        ErrorKind::Invalid,
+                        format!(
+                            "the purge was accepted but its answer is malformed: AsyncInfo.TaskTrackId {} is not a GUID",
+                            super::quoted(id)
+                        ),
+                    )
+                    .code("MalformedTaskTrackId"),
+                    &resp,
+                ))
+            }
+        }
         _ if ok => Err(with_response(
             ProviderError::new(
                 ErrorKind::Malformed,
@@ -261,7 +281,7 @@ struct ErrorInfo {
 
 /// Turns one response into an observation or an error.
 fn interpret(id: &str, resp: Response) -> Result<Observation, ProviderError> {
-    let parsed: Result<Wire, _> = serde_json::from_slice(&resp.body);
+    let parsed: Result<Wire, _> = super::json_object(&resp.body);
     let ok = (200..300).contains(&resp.status);
     match parsed {
         Ok(Wire {
@@ -473,6 +493,46 @@ mod tests {
         ] {
             let e = interpret(ID, resp(200, body, None)).unwrap_err();
             assert_eq!(e.kind, ErrorKind::Malformed, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_key_twice_or_an_array_is_malformed() {
+        for body in [
+            format!(r#"{{"Id":"{ID}","Status":"Processing","Status":"Succeeded"}}"#),
+            format!(r#"["{ID}","Succeeded"]"#),
+            r#"[null,"Succeeded"]"#.to_string(),
+        ] {
+            let e = interpret(ID, resp(200, &body, None)).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Malformed, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_task_track_id_that_is_not_a_guid_is_refused_escaped() {
+        let submit = |id: &str| {
+            interpret_submit(resp(
+                202,
+                &serde_json::json!({"Succeeded": true, "IsAsync": true,
+                    "AsyncInfo": {"TaskTrackId": id, "TaskStatus": "Processing"}})
+                .to_string(),
+                Some("corr-1"),
+            ))
+        };
+        assert_eq!(submit(ID).unwrap(), vec![ID.to_string()]);
+        for bad in [
+            "b520c544-ec34-4ac4-86f5-5394363919c3\n::error::forged",
+            "../../operations",
+            "b520c544ec344ac486f55394363919c3",
+        ] {
+            let e = submit(bad).unwrap_err();
+            assert_eq!(
+                (e.kind, e.code.as_deref()),
+                (ErrorKind::Invalid, Some("MalformedTaskTrackId")),
+                "{bad}"
+            );
+            assert!(!e.message.contains('\n'), "{}", e.message);
+            assert_eq!(e.request_id, Some((CORRELATION_HEADER, "corr-1".into())));
         }
     }
 

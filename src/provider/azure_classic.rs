@@ -68,16 +68,18 @@ pub struct Settings {
     pub certificate: ClientCert,
 }
 
-/// The classic CDN operation-status client. Its HTTP client must carry the management
-/// certificate as its TLS identity ([`crate::config::Config::tls`] arranges that).
+/// The classic CDN operation-status client. Its HTTP client is the OpenSSL one (Service
+/// Management asks for the certificate by TLS renegotiation, see [`crate::tls::ossl`]) and
+/// must carry the management certificate as its TLS identity
+/// ([`crate::config::Config::tls`] arranges that).
 pub struct AzureClassic {
     settings: Settings,
-    http: reqwest::Client,
+    http: http::openssl_client::Client,
 }
 
 impl AzureClassic {
     /// A client for `settings`, over `http`.
-    pub fn new(settings: Settings, http: reqwest::Client) -> Self {
+    pub fn new(settings: Settings, http: http::openssl_client::Client) -> Self {
         AzureClassic { settings, http }
     }
 
@@ -93,13 +95,12 @@ impl AzureClassic {
     }
 
     async fn get(&self, id: &str) -> Result<Observation, ProviderError> {
-        let request = self
-            .http
-            .get(self.operation_url(id))
-            .header(reqwest::header::CONTENT_TYPE, "application/xml")
-            .header(reqwest::header::ACCEPT, "application/xml")
-            .header("x-ms-version", &self.settings.api_version);
-        let resp = http::send(request).await?;
+        let headers = [
+            ("content-type", "application/xml"),
+            ("accept", "application/xml"),
+            ("x-ms-version", self.settings.api_version.as_str()),
+        ];
+        let resp = self.http.get(&self.operation_url(id), &headers).await?;
         interpret(id, &resp).map_err(|e| with_response(e, &resp, &self.settings.certificate))
     }
 }
@@ -148,6 +149,9 @@ pub enum Body {
     },
     /// Well-formed XML with another root element (its local name).
     Other(String),
+    /// A `CdnOperation` with one of its elements more than once (its name): two `<Status>`
+    /// elements make the status ambiguous, so the body is malformed, never read.
+    Duplicate(String),
 }
 
 /// One element of a parsed document: its local name, attributes and direct children.
@@ -321,6 +325,27 @@ pub fn parse_body(body: &[u8]) -> Result<Body, String> {
     if !root.ours {
         return Ok(Body::Other(root.name));
     }
+    const FIELDS: [&str; 7] = [
+        "Id",
+        "Name",
+        "SubscriberId",
+        "Status",
+        "HttpStatusCode",
+        "CdnErrorCode",
+        "Message",
+    ];
+    if root.name == "CdnOperation" {
+        let twice = FIELDS.into_iter().find(|f| {
+            root.children
+                .iter()
+                .filter(|c| c.ours && c.name == *f)
+                .count()
+                > 1
+        });
+        if let Some(name) = twice {
+            return Ok(Body::Duplicate(name.to_string()));
+        }
+    }
     Ok(match root.name.as_str() {
         "CdnOperation" => Body::Operation(CdnOperation {
             id: root.child_text("Id"),
@@ -346,6 +371,11 @@ fn interpret(id: &str, resp: &Response) -> Result<Observation, ProviderError> {
     match parse_body(&resp.body) {
         Ok(Body::Error { code, message }) => Err(api_error(resp.status, code, message)),
         Ok(Body::Operation(op)) if ok => observation(id, op),
+        Ok(Body::Duplicate(name)) if ok => Err(ProviderError::new(
+            ErrorKind::Malformed,
+            format!("the <CdnOperation> answer has <{name}> more than once, so it is ambiguous"),
+        )
+        .hint(format!("body starts: {}", http::snippet(&resp.body)))),
         Ok(Body::Other(root)) if ok => Err(ProviderError::new(
             ErrorKind::Malformed,
             format!("the status answer is <{root}>, not the <CdnOperation> expected"),

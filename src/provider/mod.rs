@@ -49,6 +49,90 @@ pub fn check_same_operation(asked: &str, answered: Option<&str>) -> Result<(), P
     }
 }
 
+/// Parses a JSON answer into `T` the strict way every provider reads status bodies: a key
+/// given twice is an error (serde's derived structs refuse a duplicate field instead of
+/// keeping the last one, so `{"status":"InProgress","status":"Succeeded"}` is malformed,
+/// never success), and so is any top-level value but an object (a derived struct would also
+/// take an array, field by field in order).
+pub fn json_object<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        Some(_) => Err("the body is not a JSON object".into()),
+        None => Err("the body is empty".into()),
+    }
+}
+
+/// A server-sent id or word for a message: quoted and escaped (a newline shows as `\n`,
+/// never as a line break) and cut to 80 characters, so that a hostile value can neither
+/// forge a CI command nor flood the log.
+pub fn quoted(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{:?}… ({} characters)", &text[..i], text.chars().count()),
+        None => format!("{text:?}"),
+    }
+}
+
+/// Characters no server text may carry into a log line, a CI command, Markdown or XML: C0
+/// and C1 controls and DEL (line breaks, escape sequences), the Unicode line and paragraph
+/// separators, bidirectional marks, embeddings, overrides and isolates (they reorder what a
+/// reader sees), the byte-order mark, and noncharacters (XML 1.0 forbids U+FFFE and U+FFFF).
+/// [`crate::report::clean`] shows them escaped; [`check_created_id`] refuses ids holding one.
+pub fn is_hostile_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+                | '\u{FDD0}'..='\u{FDEF}'
+        )
+        || (c as u32 & 0xFFFE) == 0xFFFE
+}
+
+/// The longest operation id a purge answer may return. Real ids are far shorter (a GUID, a
+/// number, a 32-digit request id, an ARM operation name); anything longer is not an id.
+pub const MAX_CREATED_ID: usize = 1024;
+
+/// The check every id a purge answer created passes before it is shown, output or polled
+/// (whatever the provider): not empty, at most [`MAX_CREATED_ID`] characters, no
+/// [`is_hostile_char`], no white space and no comma (the `operation-ids` output lists ids
+/// separated by commas, and the input splits on white space too, so such an id could not be
+/// waited on again). Refused as malformed: such an answer is never taken for success.
+/// Providers add the format checks of their own ids.
+pub fn check_created_id(id: &str) -> Result<(), ProviderError> {
+    let why = if id.is_empty() {
+        Some("is empty")
+    } else if id.chars().count() > MAX_CREATED_ID {
+        Some("is longer than 1024 characters")
+    } else if id.chars().any(is_hostile_char) {
+        Some("holds control characters (line breaks, escape sequences or bidirectional marks)")
+    } else if id.chars().any(|c| c.is_whitespace() || c == ',') {
+        Some("holds white space or a comma")
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => {
+            let shown: String = id.chars().take(60).flat_map(char::escape_debug).collect();
+            let more = if id.chars().count() > 60 { "…" } else { "" };
+            Err(ProviderError::new(
+                ErrorKind::Malformed,
+                format!(
+                    "the purge answer names an operation id that {why} (\"{shown}{more}\"); it is not shown, output or waited on"
+                ),
+            )
+            .code("MalformedOperationId"))
+        }
+    }
+}
+
 /// One cloud's operation-status API.
 ///
 /// `poll` is called with at most [`Provider::max_batch`] ids. An id missing from a
@@ -404,6 +488,45 @@ mod tests {
             ErrorKind::ClockSkew,
         ] {
             assert!(!k.is_retryable(), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn created_ids_with_control_characters_or_no_shape_are_malformed() {
+        for ok in [
+            "704224242",
+            "00000000-0000-4000-8000-000000000001",
+            "0123456789abcdef0123456789abcdef",
+            "op-1_2.3~Ünïcode",
+        ] {
+            assert_eq!(check_created_id(ok), Ok(()), "{ok}");
+        }
+        let long = "a".repeat(MAX_CREATED_ID + 1);
+        for bad in [
+            "",
+            "1\n::error::x",
+            "1\r##[endgroup]",
+            "1\u{1b}[0Ksection_end:1:x",
+            "1\u{85}x",
+            "1\u{7f}",
+            "1\u{2028}x",
+            "1\u{202e}gnp.exe",
+            "1\u{2066}x",
+            "1\u{feff}",
+            "1\u{fffe}",
+            "1\u{ffff}",
+            "1 2",
+            "1,2",
+            "1\tx",
+            long.as_str(),
+        ] {
+            let e = check_created_id(bad).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Malformed, "{bad:?}");
+            assert!(
+                !e.to_string().chars().any(is_hostile_char),
+                "the message shows the id escaped: {e}"
+            );
+            assert!(e.to_string().chars().count() < 300, "the message is short");
         }
     }
 

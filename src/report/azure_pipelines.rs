@@ -3,7 +3,8 @@
 //! Rules followed (microsoft/azure-pipelines-agent `Command.cs`, `CommandStringConvertor.cs`;
 //! docs `logging-commands.md`):
 //! - `##vso[area.action key=value;key=value]data`; the agent finds `##vso[` anywhere in a
-//!   line, so provider text on ordinary lines is defused ([`defuse`]);
+//!   line (and a bare `\r` ends a line), so provider text on ordinary lines is defused line by
+//!   line ([`defuse`]);
 //! - property values and data escape `%` → `%AZP25` first, then `;` → `%3B`, `\r` → `%0D`,
 //!   `\n` → `%0A`, `]` → `%5D` (the agent decodes `%AZP25` by default, `DECODE_PERCENTS`);
 //! - `##vso[task.setsecret]` for every secret before anything else is printed;
@@ -16,7 +17,10 @@
 
 use std::io::{self, Write};
 
-use super::{Out, Outputs, Reporter, event_line, headline, notices, result_line};
+use super::{
+    Out, Outputs, Reporter, clean, event_line, headline, notices, redacted, redacted_config_error,
+    result_line,
+};
 use crate::config::ConfigError;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, Status, Summary};
@@ -42,36 +46,40 @@ impl AzurePipelines {
             escaped: Some(escape),
         };
         AzurePipelines {
-            out: Out::masking(writer, redactor, masking),
+            out: Out::masking(writer, redactor, masking).with_forms(&[|s| escape(&clean(s))]),
             in_group: false,
         }
     }
 
     fn log(&mut self, text: &str) {
-        self.out.line(&defuse(text));
+        self.out.log(text);
     }
 
     fn issue(&mut self, kind: &str, message: &str) {
-        self.out.line(&format!(
-            "##vso[task.logissue type={kind}]{}",
-            escape(message)
-        ));
+        self.out.command(
+            &format!("##vso[task.logissue type={kind}]"),
+            &escape(&defuse(message)),
+        );
     }
 
     fn end_group(&mut self) {
         if self.in_group {
-            self.out.line("##[endgroup]");
+            self.out.command("##[endgroup]", "");
             self.in_group = false;
         }
     }
 
+    /// Each value redacted on its own, then escaped: redaction never rewrites
+    /// `variable=NAME`.
     fn set_outputs(&mut self, outputs: &Outputs) {
-        for (name, value) in &outputs.0 {
-            self.out.line(&format!(
-                "##vso[task.setvariable variable={};isOutput=true]{}",
-                escape(&variable_name(name)),
-                escape(value)
-            ));
+        for (name, value) in &outputs.redacted(self.out.redactor()).0 {
+            self.out.command(
+                &format!(
+                    "##vso[task.setvariable variable={};isOutput=true]",
+                    escape(&variable_name(name))
+                ),
+                &escape(value),
+            );
         }
     }
 }
@@ -90,14 +98,10 @@ pub fn escape(s: &str) -> String {
         .replace(']', "%5D")
 }
 
-/// An ordinary log line that cannot be taken for a command: `##vso[` anywhere and `##[` at
-/// the start are broken up.
+/// An ordinary log line that cannot be taken for a command: [`super::defuse`], which breaks
+/// up `##vso[` and `##[` anywhere in every line of the text.
 pub fn defuse(line: &str) -> String {
-    let line = line.replace("##vso[", "# #vso[");
-    match line.strip_prefix("##[") {
-        Some(rest) => format!("# #[{rest}"),
-        None => line,
-    }
+    super::defuse(line)
 }
 
 impl Observer for AzurePipelines {
@@ -106,7 +110,7 @@ impl Observer for AzurePipelines {
             return;
         };
         if let Event::Started { .. } = event {
-            self.out.line(&format!("##[group]{}", defuse(&line)));
+            self.out.command("##[group]", &defuse(&line));
             self.in_group = true;
         } else {
             self.log(&line);
@@ -116,6 +120,7 @@ impl Observer for AzurePipelines {
 
 impl Reporter for AzurePipelines {
     fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()> {
+        let summary = &redacted(summary, self.out.redactor());
         self.end_group();
         for n in notices(summary, fail_on_timeout, "the task succeeds with issues") {
             self.issue(n.level.as_str(), &format!("{}: {}", n.title, n.message));
@@ -126,15 +131,16 @@ impl Reporter for AzurePipelines {
         self.log(&headline(summary));
         self.set_outputs(&Outputs::from_summary(summary));
         if summary.status == Status::TimedOut && !fail_on_timeout {
-            self.out.line(&format!(
-                "##vso[task.complete result=SucceededWithIssues;]{}",
-                escape(&headline(summary))
-            ));
+            self.out.command(
+                "##vso[task.complete result=SucceededWithIssues;]",
+                &escape(&defuse(&headline(summary))),
+            );
         }
         Ok(())
     }
 
     fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()> {
+        let error = &redacted_config_error(error, self.out.redactor());
         self.end_group();
         self.issue(
             "error",

@@ -14,7 +14,7 @@ use crate::secret::Redactor;
 use crate::wait::{OperationResult, Outcome, Status, Summary};
 
 #[path = "../../tests/util/ci_parsers.rs"]
-mod parsers;
+pub(super) mod parsers;
 use parsers::*;
 
 const SECRET: &str = "s3cret;value]%x";

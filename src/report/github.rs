@@ -11,15 +11,18 @@
 //!   Annotation messages are cut to the runner's 4096 characters.
 
 use std::collections::HashMap;
-use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::{Out, Outputs, Reporter, clean, event_line, headline, notices, result_line};
+use super::{
+    Out, Outputs, Reporter, both, clean, event_line, headline, notices, plural, redacted,
+    redacted_config_error, result_line,
+};
 use crate::config::ConfigError;
 use crate::duration;
+use crate::provider::is_hostile_char;
 use crate::secret::Redactor;
-use crate::wait::{Event, Observer, Outcome, Status, Summary};
+use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
 
 /// The runner truncates annotation messages to this many characters.
 const MAX_ANNOTATION: usize = 4096;
@@ -63,9 +66,10 @@ impl Github {
                 redactor,
                 super::Masking {
                     announce: |line| format!("::add-mask::{}", escape_data(line)),
-                    escaped: None,
+                    escaped: Some(escape_data),
                 },
-            ),
+            )
+            .with_forms(&[|s| escape_data(&clean(s))]),
             output_file,
             summary_file,
             debug,
@@ -75,16 +79,15 @@ impl Github {
 
     fn annotate(&mut self, level: &str, title: &str, message: &str) {
         let message: String = message.chars().take(MAX_ANNOTATION).collect();
-        self.out.line(&format!(
-            "::{level} title={}::{}",
-            escape_property(title),
-            escape_data(&message)
-        ));
+        self.out.command(
+            &format!("::{level} title={}::", escape_property(title)),
+            &escape_data(&message),
+        );
     }
 
     fn end_group(&mut self) {
         if self.in_group {
-            self.out.line("::endgroup::");
+            self.out.command("::endgroup::", "");
             self.in_group = false;
         }
     }
@@ -93,16 +96,13 @@ impl Github {
         let Some(path) = self.output_file.clone() else {
             return Ok(());
         };
-        let text = self
-            .out
-            .redactor()
-            .clean(&output_file_text(outputs))
-            .into_owned();
+        // Each value redacted on its own: never a name or a delimiter.
+        let text = output_file_text(&outputs.redacted(self.out.redactor()));
         append(&path, &text).inspect_err(|e| {
             self.annotate(
                 "error",
                 "purge-wait could not write step outputs",
-                &format!("{}: {e}", path.display()),
+                &e.to_string(),
             )
         })
     }
@@ -111,12 +111,16 @@ impl Github {
         let Some(path) = self.summary_file.clone() else {
             return Ok(());
         };
-        let text = self.out.redactor().clean(markdown).into_owned();
+        let text = self
+            .out
+            .redactor()
+            .clean_escaped(markdown, &[md_cell])
+            .into_owned();
         append(&path, &text).inspect_err(|e| {
             self.annotate(
                 "warning",
                 "purge-wait could not write the job summary",
-                &format!("{}: {e}", path.display()),
+                &e.to_string(),
             )
         })
     }
@@ -126,14 +130,17 @@ impl Observer for Github {
     fn event(&mut self, event: &Event<'_>) {
         if let Event::Started { .. } = event {
             if let Some(line) = event_line(event) {
-                self.out.line(&format!("::group::{}", escape_data(&line)));
+                self.out.command("::group::", &escape_data(&line));
                 self.in_group = true;
             }
             return;
         }
         if self.debug {
             let debug = match event {
-                Event::Request { ids } => Some(format!("status request for {}", ids.join(","))),
+                Event::Request { ids } => Some(format!(
+                    "status request for {}",
+                    ids.iter().map(|id| clean(id)).collect::<Vec<_>>().join(",")
+                )),
                 Event::Observed {
                     observation: o,
                     changed: false,
@@ -142,39 +149,42 @@ impl Observer for Github {
                 } => Some(format!(
                     "{} {}: {} (unchanged; next poll in {})",
                     super::stamp(*elapsed),
-                    o.id,
+                    clean(&o.id),
                     clean(&o.raw_status),
                     next_in.map_or("-".into(), duration::format)
                 )),
                 _ => None,
             };
             if let Some(d) = debug {
-                self.out.line(&format!("::debug::{}", escape_data(&d)));
+                self.out.command("::debug::", &escape_data(&d));
             }
         }
         if let Some(line) = event_line(event) {
-            self.out.line(&line);
+            self.out.log(&line);
         }
     }
 }
 
 impl Reporter for Github {
     fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()> {
+        let summary = &redacted(summary, self.out.redactor());
         self.end_group();
         for n in notices(summary, fail_on_timeout, "the step succeeds") {
             self.annotate(n.level.as_str(), n.title, &n.message);
         }
         for r in &summary.operations {
-            self.out.line(&result_line(r));
+            self.out.log(&result_line(r));
         }
-        self.out.line(&headline(summary));
+        self.out.log(&headline(summary));
         let outputs = Outputs::from_summary(summary);
         let written = self.write_outputs(&outputs);
-        let summarised = self.write_summary(&markdown(summary));
-        written.and(summarised)
+        let chart = super::gantt::section(summary, chrono::Utc::now(), self.out.redactor());
+        let summarised = self.write_summary(&(markdown(summary) + &chart));
+        both(written, summarised)
     }
 
     fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()> {
+        let error = &redacted_config_error(error, self.out.redactor());
         self.end_group();
         self.annotate("error", "purge-wait: invalid input", &error.message);
         let written = self.write_outputs(&Outputs::from_config_error(error, ids));
@@ -183,7 +193,7 @@ impl Reporter for Github {
             md_cell(&error.message)
         );
         let summarised = self.write_summary(&md);
-        written.and(summarised)
+        both(written, summarised)
     }
 }
 
@@ -260,23 +270,83 @@ pub fn parse_output_file(text: &str) -> Result<HashMap<String, String>, String> 
     Ok(out)
 }
 
-fn append(path: &PathBuf, text: &str) -> io::Result<()> {
-    let mut f = OpenOptions::new().append(true).create(true).open(path)?;
-    f.write_all(text.as_bytes())
+/// Appends to a regular file without ever blocking ([`crate::files`]); the error names the
+/// file.
+fn append(path: &std::path::Path, text: &str) -> io::Result<()> {
+    crate::files::append_regular(path, text.as_bytes())
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-/// A Markdown table cell: no line breaks, `|` escaped, HTML neutralised.
+/// GitHub refuses a job summary of more than 1 MiB per step (`AttachmentSizeLimit`); the
+/// summary stays under this many bytes, with a note when operations were left out.
+pub const MAX_SUMMARY_BYTES: usize = 1024 * 1024 - 16 * 1024;
+
+/// A Markdown cell holds at most this many characters of server text (before escaping).
+const MAX_CELL: usize = 1000;
+
+/// Server text as a Markdown table cell (GitHub-flavoured): shown as text and never as
+/// markup. Line breaks become `<br>`; control characters are escaped ([`clean`]); `&`, `<`,
+/// `>` become entities (no raw HTML, no `<…>` autolinks); `\`, `` ` ``, `*`, `_`, `[`, `]`,
+/// `~`, `|` are backslash-escaped (no links, images, emphasis, code or cell breaks); and the
+/// extended autolinks GitHub makes of bare text are broken up: the `:` of `scheme://`, the
+/// `.` after `www` and `@` become entities.
 pub fn md_cell(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace('`', "\\`")
-        .replace("\r\n", "<br>")
-        .replace(['\n', '\r'], "<br>")
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    let mut prev: Vec<char> = Vec::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => out.push_str("<br>"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => out.push_str("&#64;"),
+            ':' if chars.clone().take(2).eq(['/', '/']) => out.push_str("&#58;"),
+            '.' if prev.len() >= 3
+                && prev[prev.len() - 3..]
+                    .iter()
+                    .all(|p| p.eq_ignore_ascii_case(&'w')) =>
+            {
+                out.push_str("&#46;")
+            }
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if is_hostile_char(c) => {
+                // `\u{1b}`, with its backslash escaped.
+                out.push_str("\\\\");
+                out.extend(c.escape_unicode().skip(1));
+            }
+            c => out.push(c),
+        }
+        prev.push(c);
+        if prev.len() > 3 {
+            prev.remove(0);
+        }
+    }
+    out
 }
 
-/// The job summary: a headline and one table row per operation.
+/// [`md_cell`] of at most [`MAX_CELL`] characters of `text`.
+fn cell(text: &str) -> String {
+    if text.chars().count() <= MAX_CELL {
+        return md_cell(text);
+    }
+    let cut: String = text.chars().take(MAX_CELL).collect();
+    format!("{}… (cut; the `result` output has it all)", md_cell(&cut))
+}
+
+/// An id in a code span: shown as is, except that `|` must still be escaped in a table and a
+/// backtick cannot appear.
+fn id_cell(id: &str) -> String {
+    let id: String = clean(id).chars().take(MAX_CELL).collect();
+    format!("`{}`", id.replace('`', "").replace('|', "\\|"))
+}
+
+/// The job summary: a headline and one table row per operation, under
+/// [`MAX_SUMMARY_BYTES`] (the rows and warnings that do not fit are counted in a note).
 pub fn markdown(s: &Summary) -> String {
     let icon = match s.status {
         Status::Succeeded => "✅",
@@ -285,53 +355,80 @@ pub fn markdown(s: &Summary) -> String {
         Status::TimedOut => "⏱️",
         Status::Interrupted => "🛑",
     };
-    let mut md = format!("### {icon} CDN purge: {}\n\n", md_cell(&headline(s)));
+    let mut md = format!("### {icon} CDN purge: {}\n\n", cell(&headline(s)));
     md.push_str(
         "| Operation | Result | Provider status | Details | Started | Finished | Polls |\n",
     );
     md.push_str("|---|---|---|---|---|---|---|\n");
-    for r in &s.operations {
-        let (status, message, started, finished) = match &r.last {
-            Some(o) => (
-                o.raw_status.clone(),
-                o.message.clone().unwrap_or_default(),
-                o.started_at
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
-                o.finished_at
-                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
-            ),
-            None => (String::new(), String::new(), None, None),
-        };
-        let mut details = vec![message];
-        if let Some(o) = &r.last {
-            if r.outcome == Outcome::Failed {
-                details.extend(o.details.iter().map(|(k, v)| format!("{k}: {v}")));
-            }
-        }
-        if let Some(e) = &r.error {
-            details.push(e.to_string());
-        }
-        let details: Vec<String> = details.into_iter().filter(|d| !d.is_empty()).collect();
-        md.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
-            r.id.replace('`', ""),
-            r.outcome.as_str(),
-            md_cell(&status),
-            md_cell(&details.join("; ")),
-            started.unwrap_or_default(),
-            finished.unwrap_or_default(),
-            r.polls
-        ));
-    }
-    for w in &s.warnings {
-        md.push_str(&format!("\n> **Warning:** {}\n", md_cell(w)));
-    }
-    md.push_str(&format!(
+    let footer = format!(
         "\n{} · {} elapsed · {} status requests · timeout {}\n",
         s.provider,
         duration::format(s.elapsed),
         s.polls,
         duration::format(s.timeout)
-    ));
+    );
+    // Room for the footer and the note about what was left out.
+    let budget = MAX_SUMMARY_BYTES.saturating_sub(footer.len() + 512);
+    let mut rows_left_out = 0usize;
+    for r in &s.operations {
+        let row = row(r);
+        if rows_left_out > 0 || md.len() + row.len() > budget {
+            rows_left_out += 1;
+            continue;
+        }
+        md.push_str(&row);
+    }
+    let mut warnings_left_out = 0usize;
+    for w in &s.warnings {
+        let line = format!("\n> **Warning:** {}\n", cell(w));
+        if warnings_left_out > 0 || md.len() + line.len() > budget {
+            warnings_left_out += 1;
+            continue;
+        }
+        md.push_str(&line);
+    }
+    if rows_left_out + warnings_left_out > 0 {
+        md.push_str(&format!(
+            "\n> **Note:** {} and {} are not listed here: GitHub shows at most 1 MiB of job summary per step. The `result` output lists every operation.\n",
+            plural(rows_left_out, "more operation"),
+            plural(warnings_left_out, "more warning"),
+        ));
+    }
+    md.push_str(&footer);
     md
+}
+
+/// One table row.
+fn row(r: &OperationResult) -> String {
+    let (status, message, started, finished) = match &r.last {
+        Some(o) => (
+            o.raw_status.clone(),
+            o.message.clone().unwrap_or_default(),
+            o.started_at
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+            o.finished_at
+                .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+        ),
+        None => (String::new(), String::new(), None, None),
+    };
+    let mut details = vec![message];
+    if let Some(o) = &r.last {
+        if r.outcome == Outcome::Failed {
+            details.extend(o.details.iter().map(|(k, v)| format!("{k}: {v}")));
+        }
+    }
+    if let Some(e) = &r.error {
+        details.push(e.to_string());
+    }
+    let details: Vec<String> = details.into_iter().filter(|d| !d.is_empty()).collect();
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} |\n",
+        id_cell(&r.id),
+        r.outcome.as_str(),
+        cell(&status),
+        cell(&details.join("; ")),
+        started.unwrap_or_default(),
+        finished.unwrap_or_default(),
+        r.polls
+    )
 }

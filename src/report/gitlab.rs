@@ -20,7 +20,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::{Out, Outputs, Reporter, event_line, headline, result_line};
+use super::{
+    Out, Outputs, Reporter, clean, event_line, headline, redacted, redacted_config_error,
+    result_line,
+};
 use crate::config::ConfigError;
 use crate::provider::State;
 use crate::secret::Redactor;
@@ -91,7 +94,7 @@ impl Gitlab {
 
     fn end_section(&mut self) {
         if self.in_section {
-            self.out.line(&section_end(unix_now(), SECTION));
+            self.out.command(&section_end(unix_now(), SECTION), "");
             self.in_section = false;
         }
     }
@@ -100,15 +103,8 @@ impl Gitlab {
         let Some(path) = self.dotenv_file.clone() else {
             return Ok(());
         };
-        let redactor = self.out.redactor();
-        let outputs = Outputs(
-            outputs
-                .0
-                .iter()
-                .map(|(n, v)| (*n, redactor.clean(v).into_owned()))
-                .collect(),
-        );
-        let (text, cut) = dotenv_text(&outputs);
+        // Each value redacted on its own: never a variable name.
+        let (text, cut) = dotenv_text(&outputs.redacted(self.out.redactor()));
         if cut > 0 {
             let note = format!(
                 "note: PURGE_WAIT_OPERATION_IDS lists the first ids only ({cut} left out) to keep {} under GitLab's 5 KB dotenv limit",
@@ -116,13 +112,13 @@ impl Gitlab {
             );
             self.out.line(&self.paint(YELLOW, &note));
         }
-        let text = self.out.redactor().clean(&text).into_owned();
-        std::fs::write(&path, text).inspect_err(|e| {
+        crate::files::write_regular(&path, text.as_bytes()).map_err(|e| {
             let msg = format!(
                 "error: purge-wait could not write the dotenv report {}: {e}",
                 path.display()
             );
             self.out.line(&self.paint(RED, &msg));
+            io::Error::new(e.kind(), format!("dotenv report {}: {e}", path.display()))
         })
     }
 }
@@ -218,7 +214,8 @@ impl Observer for Gitlab {
         match event {
             Event::Started { .. } => {
                 let header = self.paint(BOLD, &line);
-                self.out.line(&section_start(unix_now(), SECTION, &header));
+                self.out
+                    .command(&section_start(unix_now(), SECTION, ""), &header);
                 self.in_section = true;
             }
             Event::Observed { observation, .. } => {
@@ -228,16 +225,17 @@ impl Observer for Gitlab {
                     State::Unrecognized => YELLOW,
                     State::Pending => "",
                 };
-                self.out.line(&self.paint(color, &line));
+                self.out.log(&self.paint(color, &line));
             }
-            Event::ReadFailed { .. } => self.out.line(&self.paint(YELLOW, &line)),
-            _ => self.out.line(&line),
+            Event::ReadFailed { .. } => self.out.log(&self.paint(YELLOW, &line)),
+            _ => self.out.log(&line),
         }
     }
 }
 
 impl Reporter for Gitlab {
     fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()> {
+        let summary = &redacted(summary, self.out.redactor());
         self.end_section();
         for r in &summary.operations {
             let color = match r.outcome {
@@ -245,7 +243,7 @@ impl Reporter for Gitlab {
                 Outcome::Failed | Outcome::Cancelled | Outcome::Error => RED,
                 Outcome::Pending => YELLOW,
             };
-            self.out.line(&self.paint(color, &result_line(r)));
+            self.out.log(&self.paint(color, &result_line(r)));
         }
         let color = match summary.status {
             Status::Succeeded => GREEN,
@@ -257,14 +255,16 @@ impl Reporter for Gitlab {
         if summary.status == Status::TimedOut && !fail_on_timeout {
             head.push_str(" (fail-on-timeout is false: the job succeeds)");
         }
-        self.out.line(&self.paint(&format!("{BOLD}{color}"), &head));
+        self.out.log(&self.paint(&format!("{BOLD}{color}"), &head));
         for w in &summary.warnings {
-            self.out.line(&self.paint(YELLOW, &format!("warning: {w}")));
+            self.out
+                .log(&self.paint(YELLOW, &format!("warning: {}", clean(w))));
         }
         self.write_dotenv(&Outputs::from_summary(summary))
     }
 
     fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()> {
+        let error = &redacted_config_error(error, self.out.redactor());
         self.end_section();
         let msg = format!("error: {}", error.message);
         self.out.line(&self.paint(RED, &msg));

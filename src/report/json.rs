@@ -14,7 +14,7 @@ use std::io;
 
 use serde_json::{Map, Value, json};
 
-use super::{Out, Reporter, event_line};
+use super::{Out, Reporter, clean, event_line, redacted, redacted_config_error};
 use crate::config::ConfigError;
 use crate::provider::ProviderError;
 use crate::secret::Redactor;
@@ -39,23 +39,25 @@ impl Json {
 impl Observer for Json {
     fn event(&mut self, event: &Event<'_>) {
         if let Some(line) = event_line(event) {
-            self.log.line(&line);
+            self.log.log(&line);
         }
     }
 }
 
 impl Reporter for Json {
     fn finish(&mut self, summary: &Summary, _fail_on_timeout: bool) -> io::Result<()> {
+        let summary = &redacted(summary, self.log.redactor());
         for w in &summary.warnings {
-            self.log.line(&format!("warning: {w}"));
+            self.log.log(&format!("warning: {}", clean(w)));
         }
-        self.result.line(&result(summary).to_string());
+        self.result.json(&result(summary));
         Ok(())
     }
 
     fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()> {
-        self.log.line(&format!("error: {}", error.message));
-        self.result.line(&config_error(error, ids).to_string());
+        let error = &redacted_config_error(error, self.log.redactor());
+        self.log.log(&format!("error: {}", error.message));
+        self.result.json(&config_error(error, ids));
         Ok(())
     }
 }

@@ -13,18 +13,21 @@
 //!   job, `<skipped>` when `fail-on-timeout` is false; at an interruption `<skipped>`.
 //!
 //! A configuration error gives one `<error type="ConfigError">` per id (or one test case
-//! named `configuration` when no id was given). Text passes through [`clean`] (no control
-//! characters, which XML 1.0 forbids) and XML escaping; the file through the redactor.
+//! named `configuration` when no id was given). Text is redacted, then passes through
+//! [`clean`] (no control characters or noncharacters, which XML 1.0 forbids) and XML
+//! escaping.
 
 use std::io;
 use std::path::PathBuf;
 
-use super::{Reporter, clean, detail, headline};
+use super::{Reporter, both, clean, detail, headline, redacted, redacted_config_error};
 use crate::config::ConfigError;
 use crate::secret::Redactor;
 use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
 
-/// Escapes text for XML content and attribute values.
+/// Escapes text for XML content and attribute values: well-formed XML 1.0 for any text, as
+/// [`clean`] shows every character XML forbids (C0 controls, U+FFFE, U+FFFF) and every other
+/// control character escaped.
 pub fn escape(s: &str) -> String {
     let s = clean(s);
     let mut out = String::with_capacity(s.len());
@@ -219,12 +222,10 @@ pub struct WithJunit {
 }
 
 impl WithJunit {
-    /// Wraps `inner`; the report goes to `path`. The file is redacted after escaping, so
-    /// the redactor also learns each secret's escaped form.
+    /// Wraps `inner`; the report goes to `path`. Secrets are redacted from the text before
+    /// it is escaped (so no escaped form of one is written, and no tag or attribute name is
+    /// ever redacted).
     pub fn new(inner: Box<dyn Reporter>, path: PathBuf, redactor: Redactor) -> Self {
-        for s in redactor.secrets().to_vec() {
-            redactor.add(&escape(&s));
-        }
         WithJunit {
             inner,
             path,
@@ -233,8 +234,7 @@ impl WithJunit {
     }
 
     fn write(&self, xml: &str) -> io::Result<()> {
-        let text = self.redactor.clean(xml);
-        std::fs::write(&self.path, text.as_bytes()).map_err(|e| {
+        crate::files::write_regular(&self.path, xml.as_bytes()).map_err(|e| {
             io::Error::new(
                 e.kind(),
                 format!("JUnit report {}: {e}", self.path.display()),
@@ -252,13 +252,18 @@ impl Observer for WithJunit {
 impl Reporter for WithJunit {
     fn finish(&mut self, summary: &Summary, fail_on_timeout: bool) -> io::Result<()> {
         let inner = self.inner.finish(summary, fail_on_timeout);
-        let written = self.write(&xml(summary, fail_on_timeout));
-        inner.and(written)
+        let written = self.write(&xml(&redacted(summary, &self.redactor), fail_on_timeout));
+        both(inner, written)
     }
 
     fn config_error(&mut self, error: &ConfigError, ids: &[String]) -> io::Result<()> {
         let inner = self.inner.config_error(error, ids);
-        let written = self.write(&config_error_xml(error, ids));
-        inner.and(written)
+        let error = redacted_config_error(error, &self.redactor);
+        let ids: Vec<String> = ids
+            .iter()
+            .map(|id| self.redactor.clean(id).into_owned())
+            .collect();
+        let written = self.write(&config_error_xml(&error, &ids));
+        both(inner, written)
     }
 }

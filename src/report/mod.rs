@@ -10,6 +10,7 @@
 //! provider produced the observations.
 
 pub mod azure_pipelines;
+pub mod gantt;
 pub mod github;
 pub mod gitlab;
 pub mod json;
@@ -23,8 +24,8 @@ use std::time::Duration;
 
 use crate::config::ConfigError;
 use crate::duration;
-use crate::provider::State;
-use crate::secret::Redactor;
+use crate::provider::{ProviderError, State, is_hostile_char};
+use crate::secret::{Escape, Redactor};
 use crate::wait::{Event, Observer, OperationResult, Outcome, Status, Summary};
 
 /// Where results go.
@@ -109,9 +110,17 @@ pub fn new(
 }
 
 /// A line writer that redacts secrets and ignores a closed pipe.
+///
+/// Lines are redacted after they were built, so the redactor is given every form a secret can
+/// take in them: raw, as [`clean`] shows it, and as the CI system's command escaping writes it
+/// ([`Out::with_forms`]). Command lines are written with [`Out::command`], which redacts the
+/// data and never the command itself (a secret equal to `status` or `error` must not rewrite
+/// `variable=status` or `::error`).
 pub struct Out {
     writer: Box<dyn Write>,
     redactor: Redactor,
+    /// The forms besides the raw one in which a secret may appear in a line.
+    forms: Vec<Escape>,
     /// With a CI system that masks secrets in its logs: how, and how many of the redactor's
     /// secrets were already announced. Secrets registered later (tokens fetched mid-wait)
     /// are announced before the next line.
@@ -124,8 +133,8 @@ pub struct Masking {
     /// The command that registers one line of a secret (`::add-mask::…`).
     pub announce: fn(&str) -> String,
     /// The form a secret takes once escaped for the system's commands, when it differs:
-    /// registered with the redactor too, since lines are redacted after escaping.
-    pub escaped: Option<fn(&str) -> String>,
+    /// redacted in that form too, since lines are redacted after escaping.
+    pub escaped: Option<Escape>,
 }
 
 impl Out {
@@ -134,6 +143,7 @@ impl Out {
         Out {
             writer,
             redactor,
+            forms: vec![clean],
             masking: None,
         }
     }
@@ -141,13 +151,19 @@ impl Out {
     /// Like [`Out::new`], and announces every secret with `masking` now and, for secrets
     /// registered later, before the next line.
     pub fn masking(writer: Box<dyn Write>, redactor: Redactor, masking: Masking) -> Self {
-        let mut out = Out {
-            writer,
-            redactor,
-            masking: Some((masking, 0)),
-        };
+        let mut out = Out::new(writer, redactor).with_forms(masking.escaped.as_slice());
+        out.masking = Some((masking, 0));
         out.mask_new();
         out
+    }
+
+    /// Also redacts secrets in the forms `forms` make of them (a CI system's escaping of
+    /// command data, alone and after [`clean`]).
+    pub fn with_forms(mut self, forms: &[Escape]) -> Self {
+        for f in forms {
+            self.forms.push(*f);
+        }
+        self
     }
 
     fn mask_new(&mut self) {
@@ -159,22 +175,43 @@ impl Out {
             return;
         }
         for s in &new {
-            if let Some(escaped) = masking.escaped {
-                self.redactor.add(&escaped(s));
-            }
             for line in s.lines().filter(|l| !l.trim().is_empty()) {
                 self.raw_line(&(masking.announce)(line));
             }
         }
-        // The escaped forms just registered are redacted, not announced.
-        self.masking = Some((masking, self.redactor.len()));
+        self.masking = Some((masking, done + new.len()));
     }
 
-    /// Writes one line, secrets replaced by `***`.
+    /// Writes one line, secrets (in every form) replaced by `***`.
     pub fn line(&mut self, text: &str) {
         self.mask_new();
-        let text = self.redactor.clean(text);
+        let text = self.redactor.clean_escaped(text, &self.forms);
         let _ = writeln!(self.writer, "{text}");
+        let _ = self.writer.flush();
+    }
+
+    /// Writes an ordinary log line: [`defuse`]d, so that no text in it can be taken for a
+    /// command, then as [`Out::line`].
+    pub fn log(&mut self, text: &str) {
+        self.line(&defuse(text));
+    }
+
+    /// Writes a command line: `head` (the command, built by the reporter from its own words)
+    /// as is, then `data` redacted.
+    pub fn command(&mut self, head: &str, data: &str) {
+        self.mask_new();
+        let data = self.redactor.clean_escaped(data, &self.forms);
+        let _ = writeln!(self.writer, "{head}{data}");
+        let _ = self.writer.flush();
+    }
+
+    /// Writes a JSON document on one line, every string in it redacted and nothing else:
+    /// never a key or the document's structure.
+    pub fn json(&mut self, value: &serde_json::Value) {
+        self.mask_new();
+        let mut value = value.clone();
+        self.redactor.clean_json(&mut value);
+        let _ = writeln!(self.writer, "{value}");
         let _ = self.writer.flush();
     }
 
@@ -190,8 +227,11 @@ impl Out {
     }
 }
 
-/// Provider text made safe for one log line: control characters (line breaks, escape
-/// sequences that could drive a terminal or start a workflow command) are shown escaped.
+/// The one sanitiser of server text (status words, messages, ids, URLs from answers) for
+/// every sink: made safe for one log line, a CI command's data, a Markdown cell, a dotenv
+/// value or XML. Line breaks and every [`is_hostile_char`] (escape sequences that could drive
+/// a terminal or start a command, bidirectional overrides, characters XML forbids) are shown
+/// escaped; a tab becomes a space.
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -199,9 +239,50 @@ pub fn clean(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push(' '),
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
+            c if is_hostile_char(c) => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
+    }
+    out
+}
+
+/// An ordinary log line that no CI system can take for a command, checked line by line (a
+/// bare `\r` ends a line for the runners): `##` before `[` or `vso[` (any case) is broken up
+/// (`##vso[` is an Azure Pipelines command anywhere in a line, `##[` a formatting command
+/// there and a legacy GitHub command anywhere), and a line that would start with `::` after
+/// its leading white space (a GitHub workflow command) gets a space between the colons.
+pub fn defuse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive(['\n', '\r']) {
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        out.push_str(indent);
+        let body = match body.strip_prefix("::") {
+            Some(rest) => {
+                out.push_str(": :");
+                rest
+            }
+            None => body,
+        };
+        let mut rest = body;
+        while let Some(i) = rest.find("##") {
+            let after = &rest[i + 2..];
+            let command = after.starts_with('[')
+                || after
+                    .get(..4)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("vso["));
+            if command {
+                out.push_str(&rest[..i]);
+                out.push_str("# #");
+            } else {
+                out.push_str(&rest[..i + 1]);
+                // Look again from the second `#` (`###[` holds `##[`).
+                rest = &rest[i + 1..];
+                continue;
+            }
+            rest = after;
+        }
+        out.push_str(rest);
     }
     out
 }
@@ -237,7 +318,10 @@ pub fn event_line(event: &Event<'_>) -> Option<String> {
             "{} purge accepted: {} {}",
             stamp(*elapsed),
             noun(ids.len(), "operation"),
-            ids.join(", ")
+            ids.iter()
+                .map(|id| clean(id))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         Event::SubmitFailed {
             error,
@@ -264,7 +348,12 @@ pub fn event_line(event: &Event<'_>) -> Option<String> {
             if !changed {
                 return None;
             }
-            let mut line = format!("{} {}: {}", stamp(*elapsed), o.id, clean(&o.raw_status));
+            let mut line = format!(
+                "{} {}: {}",
+                stamp(*elapsed),
+                clean(&o.id),
+                clean(&o.raw_status)
+            );
             if let Some(p) = o.progress {
                 line.push_str(&format!(" {p:.0}%"));
             }
@@ -297,7 +386,7 @@ pub fn event_line(event: &Event<'_>) -> Option<String> {
                 }
                 None => error,
             };
-            Some(format!("{} {id}: {what}", stamp(*elapsed)))
+            Some(format!("{} {}: {what}", stamp(*elapsed), clean(id)))
         }
         Event::Heartbeat {
             pending,
@@ -317,7 +406,7 @@ pub fn result_line(r: &OperationResult) -> String {
 
 /// What to say about an operation's end: status word, message, error.
 pub fn detail(r: &OperationResult) -> String {
-    let mut parts = vec![r.id.clone()];
+    let mut parts = vec![clean(&r.id)];
     if let Some(last) = &r.last {
         parts.push(clean(&last.raw_status));
         if let Some(m) = &last.message {
@@ -432,7 +521,7 @@ pub fn notices(s: &Summary, fail_on_timeout: bool, soft: &str) -> Vec<Notice> {
         _ => {}
     }
     for w in &s.warnings {
-        out.push(notice(Level::Warning, "purge-wait", w.clone()));
+        out.push(notice(Level::Warning, "purge-wait", clean(w)));
     }
     out
 }
@@ -466,9 +555,17 @@ pub fn headline(s: &Summary) -> String {
             "could not read the status of {} of {total} {when}",
             s.count(Outcome::Error)
         ),
+        // Why it stopped, when not simply at the deadline: a Retry-After beyond it, a purge
+        // call not answered before it.
+        Status::TimedOut if total == 0 && s.reason.is_some() => {
+            clean(s.reason.as_deref().unwrap_or_default())
+        }
         Status::TimedOut => format!(
-            "timed out after {}: {} of {total} still pending ({})",
-            duration::format(s.timeout),
+            "{}: {} of {total} still pending ({})",
+            match &s.reason {
+                Some(reason) => clean(reason),
+                None => format!("timed out after {}", duration::format(s.timeout)),
+            },
             s.count(Outcome::Pending),
             plural(s.polls as usize, "request")
         ),
@@ -518,7 +615,7 @@ impl Outputs {
 
     /// Outputs of a finished wait.
     pub fn from_summary(s: &Summary) -> Self {
-        let ids: Vec<&str> = s.operations.iter().map(|o| o.id.as_str()).collect();
+        let ids: Vec<String> = s.operations.iter().map(|o| clean(&o.id)).collect();
         Self::from_values([
             s.status.as_str().to_string(),
             ids.join(","),
@@ -535,6 +632,7 @@ impl Outputs {
 
     /// Outputs when the inputs were refused: `status=error`, nothing polled.
     pub fn from_config_error(error: &ConfigError, ids: &[String]) -> Self {
+        let ids: Vec<String> = ids.iter().map(|id| clean(id)).collect();
         Self::from_values([
             Status::Error.as_str().to_string(),
             ids.join(","),
@@ -545,8 +643,89 @@ impl Outputs {
             "0".into(),
             "false".into(),
             "0".into(),
-            json::config_error(error, ids).to_string(),
+            json::config_error(error, &ids).to_string(),
         ])
+    }
+}
+
+impl Outputs {
+    /// The outputs with each value redacted on its own (the JSON `result` string by string),
+    /// so that redaction never touches a name, a delimiter or a JSON key.
+    pub fn redacted(&self, redactor: &Redactor) -> Outputs {
+        Outputs(
+            self.0
+                .iter()
+                .map(|(name, value)| {
+                    let json = (*name == "result")
+                        .then(|| serde_json::from_str::<serde_json::Value>(value).ok())
+                        .flatten();
+                    let value = match json {
+                        Some(mut v) => {
+                            redactor.clean_json(&mut v);
+                            v.to_string()
+                        }
+                        None => redactor.clean(value).into_owned(),
+                    };
+                    (*name, value)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// `s` with every secret redacted from the text in it (ids, status words, messages, details,
+/// errors, warnings) before any format is made of it: what a format then escapes holds no
+/// secret, so no escaped form of one (JSON, XML, Markdown, command data) can be written, and
+/// nothing of the format's own structure is ever redacted.
+pub fn redacted(s: &Summary, redactor: &Redactor) -> Summary {
+    let text = |t: &str| redactor.clean(t).into_owned();
+    let mut s = s.clone();
+    for r in &mut s.operations {
+        r.id = text(&r.id);
+        if let Some(o) = &mut r.last {
+            o.id = text(&o.id);
+            o.raw_status = text(&o.raw_status);
+            o.message = o.message.as_deref().map(text);
+            for (k, v) in &mut o.details {
+                *k = text(k);
+                *v = text(v);
+            }
+        }
+        if let Some(e) = &mut r.error {
+            redact_error(e, redactor);
+        }
+    }
+    for w in &mut s.warnings {
+        *w = text(w);
+    }
+    if let Some(e) = s.purge.as_mut().and_then(|p| p.error.as_mut()) {
+        redact_error(e, redactor);
+    }
+    s
+}
+
+/// A configuration error with its message redacted (see [`redacted`]).
+pub fn redacted_config_error(e: &ConfigError, redactor: &Redactor) -> ConfigError {
+    let mut e = e.clone();
+    e.message = redactor.clean(&e.message).into_owned();
+    e
+}
+
+fn redact_error(e: &mut ProviderError, redactor: &Redactor) {
+    let text = |t: &str| redactor.clean(t).into_owned();
+    e.message = text(&e.message);
+    e.code = e.code.as_deref().map(text);
+    e.hint = e.hint.as_deref().map(text);
+    for (_, v) in e.request_id.iter_mut().chain(e.correlation_id.iter_mut()) {
+        *v = text(v);
+    }
+}
+
+/// Both results of two writes: when both fail, one error that says both.
+pub fn both(first: io::Result<()>, second: io::Result<()>) -> io::Result<()> {
+    match (first, second) {
+        (Err(a), Err(b)) => Err(io::Error::new(a.kind(), format!("{a}; and {b}"))),
+        (a, b) => a.and(b),
     }
 }
 
@@ -567,3 +746,6 @@ mod tests;
 
 #[cfg(test)]
 mod ci_tests;
+
+#[cfg(test)]
+mod hostile_tests;

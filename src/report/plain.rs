@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{Out, Reporter, clean, event_line, headline, result_line};
+use super::{
+    Out, Reporter, clean, event_line, headline, redacted, redacted_config_error, result_line,
+};
 use crate::config::ConfigError;
 use crate::provider::State;
 use crate::secret::Redactor;
@@ -66,9 +68,9 @@ impl Plain {
             let _ = bars.multi.clear();
         }
         for r in &summary.operations {
-            self.result.line(&result_line(r));
+            self.result.log(&result_line(r));
         }
-        self.result.line(&headline(summary));
+        self.result.log(&headline(summary));
     }
 }
 
@@ -82,7 +84,7 @@ impl Bars {
                 for id in ids.iter() {
                     let bar = self.multi.add(ProgressBar::new_spinner());
                     bar.set_style(style.clone());
-                    bar.set_prefix(id.clone());
+                    bar.set_prefix(self.redactor.clean(&clean(id)).into_owned());
                     bar.set_message("waiting for the first answer");
                     bar.enable_steady_tick(Duration::from_millis(120));
                     self.by_id.insert(id.clone(), bar);
@@ -140,22 +142,24 @@ impl Observer for Plain {
             }
         }
         if let Some(line) = event_line(event) {
-            self.log.line(&line);
+            self.log.log(&line);
         }
     }
 }
 
 impl Reporter for Plain {
     fn finish(&mut self, summary: &Summary, _fail_on_timeout: bool) -> io::Result<()> {
+        let summary = &redacted(summary, self.log.redactor());
         self.finish_lines(summary);
         for w in &summary.warnings {
-            self.log.line(&format!("warning: {w}"));
+            self.log.log(&format!("warning: {}", clean(w)));
         }
         Ok(())
     }
 
     fn config_error(&mut self, error: &ConfigError, _ids: &[String]) -> io::Result<()> {
-        self.log.line(&format!("error: {}", error.message));
+        let error = &redacted_config_error(error, self.log.redactor());
+        self.log.log(&format!("error: {}", error.message));
         Ok(())
     }
 }

@@ -95,6 +95,7 @@ pub(super) fn summary(status: Status, operations: Vec<OperationResult>) -> Summa
         timeout: Duration::from_secs(900),
         warnings: Vec::new(),
         purge: None,
+        reason: None,
     }
 }
 

@@ -66,6 +66,11 @@ pub const X_ACS_SIGNATURE_NONCE: &str = "x-acs-signature-nonce";
 pub const X_ACS_CONTENT_SHA256: &str = "x-acs-content-sha256";
 /// STS security token, when the credentials are temporary.
 pub const X_ACS_SECURITY_TOKEN: &str = "x-acs-security-token";
+/// The AccessKey id again, sent (and signed) beside [`X_ACS_SECURITY_TOKEN`] with STS
+/// credentials, as the official SDKs do (Darabonba `alibabacloud-tea-openapi` `doRequest`:
+/// `if (!empty(securityToken)) { headers["x-acs-accesskey-id"] = accessKeyId;
+/// headers["x-acs-security-token"] = securityToken; }`, before the signature).
+pub const X_ACS_ACCESSKEY_ID: &str = "x-acs-accesskey-id";
 
 /// Prefix of the Alibaba headers that must all be signed.
 const X_ACS_PREFIX: &str = "x-acs-";
@@ -251,8 +256,8 @@ pub fn authorization(access_key_id: &str, signed_headers: &str, signature: &str)
 
 /// Signs one request at `now` with `nonce` and returns every header to add, in this order:
 /// `host`, `x-acs-action`, `x-acs-version`, `x-acs-date`, `x-acs-signature-nonce`,
-/// `x-acs-content-sha256`, `x-acs-security-token` (only with an STS token) and
-/// `Authorization`.
+/// `x-acs-content-sha256`, `x-acs-accesskey-id` and `x-acs-security-token` (both only with
+/// an STS token, as the SDKs send them) and `Authorization`.
 ///
 /// The signed headers are these plus `content-type` and any `x-acs-*` header already in
 /// `req.headers`. A caller header with the name of one of the added headers is left out of
@@ -276,6 +281,10 @@ pub fn sign(
         (X_ACS_CONTENT_SHA256.to_owned(), hashed_payload(req.body)),
     ];
     if let Some(token) = creds.security_token {
+        added.push((
+            X_ACS_ACCESSKEY_ID.to_owned(),
+            creds.access_key_id.to_owned(),
+        ));
         added.push((X_ACS_SECURITY_TOKEN.to_owned(), token.to_owned()));
     }
     let mut headers: Vec<(&str, &str)> = req
@@ -322,6 +331,9 @@ pub enum VerifyError {
     CredentialMismatch,
     /// `x-acs-security-token` is missing, unexpected or different from the credentials'.
     SecurityTokenMismatch,
+    /// `x-acs-accesskey-id` names another AccessKey than `Credential=` (or, with an STS
+    /// token, is missing).
+    AccessKeyIdMismatch,
     /// `x-acs-content-sha256` is not the SHA-256 of the body received.
     PayloadHashMismatch,
     /// `host` or an `x-acs-*` header is sent but not in `SignedHeaders` (lower-case name).
@@ -339,6 +351,12 @@ impl fmt::Display for VerifyError {
             VerifyError::CredentialMismatch => write!(f, "unknown AccessKey id in Credential"),
             VerifyError::SecurityTokenMismatch => {
                 write!(f, "`{X_ACS_SECURITY_TOKEN}` does not match the credentials")
+            }
+            VerifyError::AccessKeyIdMismatch => {
+                write!(
+                    f,
+                    "`{X_ACS_ACCESSKEY_ID}` is missing beside an STS token or names another AccessKey"
+                )
             }
             VerifyError::PayloadHashMismatch => {
                 write!(f, "`{X_ACS_CONTENT_SHA256}` is not the SHA-256 of the body")
@@ -414,6 +432,7 @@ pub fn parse_authorization(value: &str) -> Result<Authorization<'_>, VerifyError
 /// Authorization parses; Credential == AccessKeyId
 /// host, x-acs-action, x-acs-version, x-acs-date, x-acs-signature-nonce, x-acs-content-sha256 present
 /// x-acs-date is yyyy-MM-ddTHH:mm:ssZ; x-acs-security-token == the credentials' token (absent without one)
+/// with a token, x-acs-accesskey-id == AccessKeyId (when sent without one, equal too)
 /// x-acs-content-sha256 == HexEncode(SHA256(body))
 /// host and every x-acs-* header received are in SignedHeaders; every listed header was received
 /// Signature == HMAC-SHA256(AccessKeySecret, StringToSign over the listed headers), in constant time
@@ -453,6 +472,11 @@ pub fn verify(req: &SignableRequest<'_>, creds: &Credentials<'_>) -> Result<(), 
     }
     if header(req.headers, X_ACS_SECURITY_TOKEN) != creds.security_token {
         return Err(VerifyError::SecurityTokenMismatch);
+    }
+    match header(req.headers, X_ACS_ACCESSKEY_ID) {
+        None if creds.security_token.is_some() => return Err(VerifyError::AccessKeyIdMismatch),
+        Some(id) if id != creds.access_key_id => return Err(VerifyError::AccessKeyIdMismatch),
+        _ => {}
     }
     let payload_hash = hashed_payload(req.body);
     if header(req.headers, X_ACS_CONTENT_SHA256) != Some(payload_hash.as_str()) {
@@ -742,6 +766,7 @@ mod tests {
 
     #[test]
     fn dcdn_b_security_token_is_signed() {
+        // The stages over the headers of vector (b) (the token, no x-acs-accesskey-id).
         let query = refresh_query();
         let req = SignableRequest::rpc(DCDN_HOST, &query);
         let out = sign(
@@ -753,7 +778,10 @@ mod tests {
             DCDN_NONCE,
         );
         assert_eq!(value(&out, X_ACS_SECURITY_TOKEN), "STS.tokenvalue");
-        let headers = signed_view(&out);
+        let headers: Vec<(&str, &str)> = signed_view(&out)
+            .into_iter()
+            .filter(|(n, _)| *n != X_ACS_ACCESSKEY_ID)
+            .collect();
         let (canonical, signed_headers) = canonical_request(&SignableRequest {
             headers: &headers,
             ..req
@@ -779,7 +807,95 @@ mod tests {
         );
         let sig = "65b9cc30764b14b43181583f5df9ea048ed88d57a42efea4ee82e546151f8772";
         assert_eq!(signature("testsecret", &sts), sig);
-        assert!(value(&out, AUTHORIZATION).ends_with(&format!(",Signature={sig}")));
+        // `sign` itself also sends x-acs-accesskey-id beside the token, so its signature is
+        // vector (b2)'s.
+        assert!(value(&out, AUTHORIZATION).contains("x-acs-accesskey-id"));
+    }
+
+    /// Vector (b) as the SDKs send it: with an STS token, `x-acs-accesskey-id` too, signed.
+    /// The signature is the official `alibabacloud_openapi_util` 0.2.4
+    /// `Client.get_authorization` over these headers (its vector (b) without the header gives
+    /// `65b9cc30…`, the one above).
+    #[test]
+    fn dcdn_b2_sts_sends_and_signs_the_access_key_id() {
+        let query = refresh_query();
+        let req = SignableRequest::rpc(DCDN_HOST, &query);
+        let out = sign(
+            &req,
+            &DCDN_STS_CREDS,
+            "RefreshDcdnObjectCaches",
+            DCDN_VERSION,
+            dcdn_now(),
+            DCDN_NONCE,
+        );
+        let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "host",
+                "x-acs-action",
+                "x-acs-version",
+                "x-acs-date",
+                "x-acs-signature-nonce",
+                "x-acs-content-sha256",
+                "x-acs-accesskey-id",
+                "x-acs-security-token",
+                "Authorization"
+            ]
+        );
+        assert_eq!(value(&out, X_ACS_ACCESSKEY_ID), "testid");
+        assert_eq!(
+            value(&out, AUTHORIZATION),
+            concat!(
+                "ACS3-HMAC-SHA256 Credential=testid,",
+                "SignedHeaders=host;x-acs-accesskey-id;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-security-token;x-acs-signature-nonce;x-acs-version,",
+                "Signature=0025da386f4abdab6ae0621a38a92bb72313ca1d4f0fa9cf338d5c7b94676ca0",
+            )
+        );
+        // Without a token: neither header, and neither signed.
+        let out = sign(
+            &req,
+            &DCDN_CREDS,
+            "RefreshDcdnObjectCaches",
+            DCDN_VERSION,
+            dcdn_now(),
+            DCDN_NONCE,
+        );
+        assert!(
+            out.iter()
+                .all(|(n, _)| n != X_ACS_ACCESSKEY_ID && n != X_ACS_SECURITY_TOKEN)
+        );
+        assert!(!value(&out, AUTHORIZATION).contains("x-acs-accesskey-id"));
+    }
+
+    #[test]
+    fn verify_wants_the_access_key_id_beside_an_sts_token() {
+        assert_eq!(
+            Received::signed(&DCDN_STS_CREDS).verify(&DCDN_STS_CREDS),
+            Ok(())
+        );
+        // Sent without it (as before the SDKs' header): refused.
+        let mut r = Received::signed(&DCDN_STS_CREDS);
+        r.remove(X_ACS_ACCESSKEY_ID);
+        assert_eq!(
+            r.verify(&DCDN_STS_CREDS),
+            Err(VerifyError::AccessKeyIdMismatch)
+        );
+        // Another id in it, even if signed: refused.
+        let other = Credentials {
+            access_key_id: "otherid",
+            ..DCDN_STS_CREDS
+        };
+        let mut r = Received::signed(&DCDN_STS_CREDS);
+        r.set(X_ACS_ACCESSKEY_ID, "otherid");
+        assert_eq!(
+            r.verify(&DCDN_STS_CREDS),
+            Err(VerifyError::AccessKeyIdMismatch)
+        );
+        assert_eq!(
+            Received::signed(&other).verify(&DCDN_STS_CREDS),
+            Err(VerifyError::CredentialMismatch)
+        );
     }
 
     #[test]

@@ -8,14 +8,16 @@
 //!   keys, not expired (`InvalidSecurityToken.Expired`), `x-acs-date` well formed
 //!   (`InvalidTimeStamp.Format`) and within 15 minutes (`InvalidTimeStamp.Expired`), the
 //!   ACS3 signature over every signed header ([`acs3::verify`]: `SignatureDoesNotMatch`,
-//!   `MissingSecurityToken`, `InvalidSecurityToken.MismatchWithAccessKey`), the nonce not
+//!   `MissingSecurityToken`, `InvalidSecurityToken.MismatchWithAccessKey`; with an STS
+//!   token also `x-acs-accesskey-id`, signed and equal to the AccessKey, as the SDKs send
+//!   it: `IncompleteSignature` when absent), the nonce not
 //!   seen before (`SignatureNonceUsed`), the action and version (`InvalidAction.NotFound`,
 //!   `InvalidVersion`), 30 calls in any second (`Throttling.User`, HTTP 400 as users report
 //!   it), then the `TaskId` list (`InvalidParameters`, `InvalidTaskId` above 10,
 //!   `InvalidTaskId.Malformed` for an id that is not digits).
 //! - Tasks follow their [`Scenario`]: `Pending`, then `Refreshing` with `Process` climbing,
 //!   then `Complete` or `Failed` (with a `Description`) at 100%; `missing` tasks are left out
-//!   of the answer, as expired ones are; `throttle=N` answers `Throttling.User` (with
+//!   of the answer, as expired ones are (and `unlisted=…` ones until then, as new ones may be); `throttle=N` answers `Throttling.User` (with
 //!   `x-acs-retry-after` in milliseconds when `retry-after` is set) and `errors=N` answers
 //!   503 `ServiceUnavailable` for any call that includes the task.
 //! - `RefreshDcdnObjectCaches` (`2018-01-15`) / `RefreshObjectCaches` (`2018-05-10`), ACS3
@@ -102,6 +104,9 @@ pub struct Setup {
     pub reset_purges: u32,
     /// Refresh calls answered `Throttling.User` before any is accepted.
     pub throttle_purges: u32,
+    /// The `RefreshTaskId` an accepted refresh answers instead of the ids it created (a
+    /// broken or hostile answer: a client must refuse ids that are not digits).
+    pub refresh_task_id: Option<String>,
 }
 
 /// A daily refresh quota, by `ObjectType` (the defaults are the documented ones).
@@ -145,6 +150,7 @@ impl Default for Setup {
             domains: Vec::new(),
             reset_purges: 0,
             throttle_purges: 0,
+            refresh_task_id: None,
         }
     }
 }
@@ -367,6 +373,21 @@ impl AlibabaSim {
                     )
                 };
             }
+            Err(acs3::VerifyError::AccessKeyIdMismatch) => {
+                return if req.header(acs3::X_ACS_ACCESSKEY_ID).is_none() {
+                    refuse(
+                        400,
+                        "IncompleteSignature",
+                        "The request signature does not conform to Aliyun standards.",
+                    )
+                } else {
+                    refuse(
+                        400,
+                        "InvalidSecurityToken.MismatchWithAccessKey",
+                        "Specified SecurityToken mismatch with the AccessKey.",
+                    )
+                };
+            }
             Err(acs3::VerifyError::MissingHeader(_) | acs3::VerifyError::BadAuthorization(_)) => {
                 return refuse(
                     400,
@@ -562,6 +583,9 @@ impl AlibabaSim {
             } else {
                 ((elapsed.as_secs_f64() / s.after.as_secs_f64()) * 100.0).min(99.0) as u32
             };
+            if s.unknown(elapsed) {
+                continue;
+            }
             let status = match (&s.ending, done) {
                 (Ending::Missing, _) => continue,
                 (Ending::Malformed, true) => {
@@ -778,7 +802,12 @@ impl AlibabaSim {
             ids.push(id);
         }
         let request_id = random_guid().to_ascii_uppercase();
-        let body = json!({ "RefreshTaskId": ids.join(","), "RequestId": request_id });
+        let task_ids = self
+            .setup
+            .refresh_task_id
+            .clone()
+            .unwrap_or_else(|| ids.join(","));
+        let body = json!({ "RefreshTaskId": task_ids, "RequestId": request_id });
         let mut answer = self.answer(
             200,
             body.to_string(),

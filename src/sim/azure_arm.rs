@@ -30,6 +30,12 @@
 //!     [`Setup::reset_purges`] (the operation is created, then the connection is reset).
 //!
 //!   Every ARM answer carries `x-ms-request-id` and `x-ms-correlation-request-id`.
+//!
+//!   Malformed answers, scripted by [`Setup::done_answer`]: an Azure-AsyncOperation URL that
+//!   answers an empty `200` or a `204` once done, or a body with `status` twice; by
+//!   [`Setup::purge_status`], [`Setup::purge_monitors`] and [`Setup::purge_monitor_id`]: a
+//!   purge answered `200` with its monitor URL, with only one of the two headers, or naming a
+//!   hostile monitor URL.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -115,6 +121,42 @@ pub struct Setup {
     pub reset_purges: u32,
     /// Purge calls answered `429 TooManyRequests` (nothing created) before any is accepted.
     pub throttle_purges: u32,
+    /// How an Azure-AsyncOperation URL answers once its operation has succeeded.
+    pub done_answer: DoneAnswer,
+    /// The HTTP status of an accepted purge: `202`, or `200` (still with its monitor URLs,
+    /// which must then be polled, not taken as done).
+    pub purge_status: u16,
+    /// Which monitor URLs an accepted purge names.
+    pub purge_monitors: PurgeMonitors,
+    /// Put in the monitor URLs of purges in place of the operation id, as is (percent-encoded
+    /// text such as `x%0A::error::forged` makes a hostile URL).
+    pub purge_monitor_id: Option<String>,
+}
+
+/// How an Azure-AsyncOperation URL answers once its operation has succeeded. All but
+/// [`DoneAnswer::Status`] are malformed answers that a client must never take for success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoneAnswer {
+    /// `200` with `"status":"Succeeded"` (the real service).
+    Status,
+    /// `200` with an empty body.
+    EmptyOk,
+    /// `204 No Content`.
+    NoContent,
+    /// `200` with `"status"` twice, `InProgress` then `Succeeded`, on every answer (running
+    /// or not): a parser that keeps the last key reports success at once.
+    DuplicateStatus,
+}
+
+/// The monitor URL headers of an accepted purge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeMonitors {
+    /// `Azure-AsyncOperation` and `Location`, as Microsoft.Cdn sends.
+    Both,
+    /// `Azure-AsyncOperation` only.
+    AsyncOperation,
+    /// `Location` only.
+    Location,
 }
 
 impl Setup {
@@ -142,6 +184,10 @@ impl Setup {
             afd_domains: vec![DEMO_AFD_DOMAIN.into(), "www.example.com".into()],
             reset_purges: 0,
             throttle_purges: 0,
+            done_answer: DoneAnswer::Status,
+            purge_status: 202,
+            purge_monitors: PurgeMonitors::Both,
+            purge_monitor_id: None,
         }
     }
 }
@@ -289,22 +335,31 @@ impl AzureArmSim {
         let (sub, rg, profile) = (segments[1], segments[3], segments[7]);
         let host = req.header("host").unwrap_or("127.0.0.1");
         let version = query_value(req, "api-version").unwrap_or_default();
+        let shown_id = self.setup.purge_monitor_id.as_deref().unwrap_or(&id);
         let base = format!(
-            "http://{host}/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Cdn/operationresults/{id}"
+            "http://{host}/subscriptions/{sub}/resourcegroups/{rg}/providers/Microsoft.Cdn/operationresults/{shown_id}"
         );
+        let mut headers = Vec::new();
+        if self.setup.purge_monitors != PurgeMonitors::Location {
+            headers.push((
+                "azure-asyncoperation",
+                format!("{base}?api-version={version}"),
+            ));
+        }
+        if self.setup.purge_monitors != PurgeMonitors::AsyncOperation {
+            headers.push((
+                "location",
+                format!("{base}/profileresults/{profile}?api-version={version}"),
+            ));
+        }
         let mut a = Self::arm_headers(Answer {
-            status: 202,
-            headers: vec![
-                (
-                    "azure-asyncoperation",
-                    format!("{base}?api-version={version}"),
-                ),
-                (
-                    "location",
-                    format!("{base}/profileresults/{profile}?api-version={version}"),
-                ),
-            ],
-            body: String::new(),
+            status: self.setup.purge_status,
+            headers,
+            body: if self.setup.purge_status == 200 {
+                "{}".into()
+            } else {
+                String::new()
+            },
             label: "purge accepted".into(),
             reset: false,
         });
@@ -657,7 +712,7 @@ impl AzureArmSim {
             a.label = "503".into();
             return a;
         }
-        if s.ending == Ending::Missing {
+        if s.unknown(state.first_seen.elapsed()) {
             return Self::arm_error(
                 404,
                 "ResourceNotFound",
@@ -702,6 +757,31 @@ impl AzureArmSim {
                     headers: vec![],
                     body: String::new(),
                     label: "204".into(),
+                    reset: false,
+                });
+            }
+        }
+        if self.setup.done_answer == DoneAnswer::DuplicateStatus {
+            return Self::arm_headers(Answer {
+                status: 200,
+                headers: vec![("content-type", "application/json".into())],
+                body: r#"{"status":"InProgress","percentComplete":50,"status":"Succeeded"}"#.into(),
+                label: "duplicate status".into(),
+                reset: false,
+            });
+        }
+        if done && matches!(s.ending, Ending::Succeeded | Ending::Regress) {
+            let (status, label) = match self.setup.done_answer {
+                DoneAnswer::EmptyOk => (200, "200 empty"),
+                DoneAnswer::NoContent => (204, "204"),
+                DoneAnswer::Status | DoneAnswer::DuplicateStatus => (0, ""),
+            };
+            if status != 0 {
+                return Self::arm_headers(Answer {
+                    status,
+                    headers: vec![],
+                    body: String::new(),
+                    label: label.into(),
                     reset: false,
                 });
             }

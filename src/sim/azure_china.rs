@@ -59,6 +59,9 @@ pub struct Setup {
     pub reset_purges: u32,
     /// Purge calls answered `RequestThrottled` (Retry-After: 1) before any is accepted.
     pub throttle_purges: u32,
+    /// The `TaskTrackId` an accepted purge answers instead of the GUID it created (a broken
+    /// or hostile answer: a client must refuse an id that is not a GUID).
+    pub purge_task_track_id: Option<String>,
 }
 
 impl Default for Setup {
@@ -75,6 +78,7 @@ impl Default for Setup {
             quota: (2000, 500),
             reset_purges: 0,
             throttle_purges: 0,
+            purge_task_track_id: None,
         }
     }
 }
@@ -215,7 +219,9 @@ impl AzureChinaSim {
         let mut answer = self.answer(
             202,
             json!({"Succeeded": true, "IsAsync": true,
-                   "AsyncInfo": {"TaskTrackId": id, "TaskStatus": "Processing"}})
+                   "AsyncInfo": {
+                       "TaskTrackId": self.setup.purge_task_track_id.as_deref().unwrap_or(&id),
+                       "TaskStatus": "Processing"}})
             .to_string(),
             "purge accepted",
         );
@@ -315,7 +321,7 @@ impl AzureChinaSim {
                 "503",
             );
         }
-        if s.ending == Ending::Missing {
+        if s.unknown(state.first_seen.elapsed()) {
             return self.error(404, "ParameterInvalid", "The operation does not exist.");
         }
         let done = s.finished(state.first_seen.elapsed(), &mut state.terminal_answers);

@@ -62,6 +62,9 @@ pub struct Scenario {
     pub throttle: u32,
     /// `Retry-After` seconds sent with throttling errors.
     pub retry_after: Option<u64>,
+    /// For this long after it was created (or first asked about), the service does not
+    /// list it yet, as `missing` (a new task the status API has not caught up with).
+    pub unlisted: Duration,
 }
 
 impl Scenario {
@@ -74,7 +77,14 @@ impl Scenario {
             errors: 0,
             throttle: 0,
             retry_after: None,
+            unlisted: Duration::ZERO,
         }
+    }
+
+    /// Whether the service answers as if it did not know the operation, `elapsed` after it
+    /// was created: `missing`, or not listed yet.
+    pub fn unknown(&self, elapsed: Duration) -> bool {
+        self.ending == Ending::Missing || elapsed < self.unlisted
     }
 
     /// The scenario scripted for `id` (compared case-insensitively) among `ops`, else
@@ -100,7 +110,7 @@ impl Scenario {
     }
 
     /// Parses `ID` or `ID:key=value,…` (keys: `after`, `outcome`, `message`, `errors`,
-    /// `throttle`, `retry-after`); unspecified keys come from `default`.
+    /// `throttle`, `retry-after`, `unlisted`); unspecified keys come from `default`.
     pub fn parse(spec: &str, default: &Scenario) -> Result<(String, Scenario), String> {
         let (id, rest) = spec.split_once(':').unwrap_or((spec, ""));
         let id = id.trim();
@@ -138,6 +148,10 @@ impl Scenario {
                 "errors" => s.errors = number()?,
                 "throttle" => s.throttle = number()?,
                 "retry-after" => s.retry_after = Some(number()? as u64),
+                "unlisted" => {
+                    s.unlisted = duration::parse(value)
+                        .ok_or_else(|| format!("--op {spec:?}: unlisted takes a duration"))?
+                }
                 _ => return Err(format!("--op {spec:?}: unknown key {key:?}")),
             }
         }
@@ -229,6 +243,15 @@ pub enum Fault {
     Slow(Duration),
     /// The API's answer, its body cut in half.
     Truncated,
+    /// The request is read and never answered (the connection stays open), as a server
+    /// that accepts but hangs.
+    Hang,
+    /// `429` with this one delay header and value, e.g. `("retry-after", "1e300")`: how
+    /// absurd server-sent delays are tested.
+    TooManyRequestsWith(&'static str, String),
+    /// `307 Temporary Redirect` to this URL (another origin, say), as a misconfigured or
+    /// hostile front end answers; the API is not asked.
+    Redirect(String),
 }
 
 /// A provider's simulated API.
@@ -456,10 +479,25 @@ async fn faulty(api: &dyn Api, req: &SimRequest, fault: Fault) -> Answer {
             reset: true,
             ..bare(0, "", "fault: reset")
         },
+        Fault::Hang => std::future::pending().await,
+        Fault::TooManyRequestsWith(name, value) => {
+            let mut a = bare(
+                429,
+                "<html><body>429 Too Many Requests</body></html>",
+                "fault: 429",
+            );
+            a.headers.push((name, value));
+            a
+        }
         Fault::Slow(delay) => {
             tokio::time::sleep(delay).await;
             let mut a = api.answer(req);
             a.label = format!("fault: slow, then {}", a.label);
+            a
+        }
+        Fault::Redirect(to) => {
+            let mut a = bare(307, "", "fault: redirect");
+            a.headers.push(("location", to));
             a
         }
         Fault::Truncated => {
@@ -503,6 +541,12 @@ mod tests {
         assert_eq!(s.ending, Ending::Failed);
         assert_eq!(s.message.as_deref(), Some("Origin down"));
         assert_eq!((s.throttle, s.retry_after, s.errors), (2, Some(1), 3));
+        let (_, s) = Scenario::parse("x:unlisted=2s,outcome=missing", &d).unwrap();
+        assert_eq!(s.unlisted, Duration::from_secs(2));
+        assert!(s.unknown(Duration::from_secs(3)), "missing: never listed");
+        let (_, s) = Scenario::parse("x:unlisted=2s", &d).unwrap();
+        assert!(s.unknown(Duration::from_secs(1)));
+        assert!(!s.unknown(Duration::from_secs(2)));
         let (_, s) = Scenario::parse("x:outcome=Completed", &d).unwrap();
         assert_eq!(s.ending, Ending::Word("Completed".into()));
         assert!(Scenario::parse(":after=1s", &d).is_err());

@@ -1,6 +1,11 @@
 //! The simulator over HTTPS with client certificates, and the throwaway certificates the
 //! demo and the tests use.
 //!
+//! Two servers: rustls ([`Simulator::start_tls`]), which asks for the client certificate in
+//! the first handshake, and OpenSSL ([`Simulator::start_openssl`]), which by default asks the
+//! way Service Management (IIS / HTTP.sys) does: it reads the request line, then requests the
+//! certificate by a TLS 1.2 renegotiation ([`AskCert`]).
+//!
 //! Like Service Management, the server asks every client for a certificate but accepts any
 //! (or none) at the TLS layer: which certificate is allowed is the API's decision, so that a
 //! missing or unknown certificate gets the API's own error body (`ForbiddenError`), not a
@@ -9,7 +14,13 @@
 //! the way a TLS-terminating front end forwards it.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use openssl::ssl::{Ssl, SslAcceptor, SslMethod, SslOptions, SslVerifyMode, SslVersion};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::DistinguishedName;
@@ -19,7 +30,7 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 
 use super::{Api, Simulator};
-use crate::tls::{pem_block, thumbprint};
+use crate::tls::{ossl, pem_block, thumbprint};
 
 /// The request header that carries the client certificate's thumbprint to the API.
 pub const CLIENT_CERT_HEADER: &str = "x-sim-client-cert-thumbprint";
@@ -191,6 +202,231 @@ impl Pki {
                 PrivateKeyDer::Pkcs8(self.server.key_der.clone().into()),
             )?;
         Ok(Arc::new(config))
+    }
+}
+
+impl Pki {
+    /// An OpenSSL server presenting the server certificate, for [`Simulator::start_openssl`].
+    pub fn openssl_acceptor(&self) -> Result<Arc<SslAcceptor>, openssl::error::ErrorStack> {
+        self.openssl_acceptor_for(&self.server)
+    }
+
+    /// An OpenSSL server presenting `server` (another name, expired, a CA…).
+    pub fn openssl_acceptor_for(
+        &self,
+        server: &Issued,
+    ) -> Result<Arc<SslAcceptor>, openssl::error::ErrorStack> {
+        let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())?;
+        let cert = openssl::x509::X509::from_der(&server.cert_der)?;
+        let key = openssl::pkey::PKey::private_key_from_der(&server.key_der)?;
+        b.set_certificate(&cert)?;
+        b.set_private_key(&key)?;
+        b.check_private_key()?;
+        // A renegotiation asking for a certificate must be a full handshake, as HTTP.sys's.
+        b.set_options(SslOptions::NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+        b.set_session_id_context(b"purge-wait-sim")?;
+        Ok(Arc::new(b.build()))
+    }
+
+    /// A server certificate for `names` with the given `validity`, signed by the CA; with
+    /// `ca`, it carries CA basic constraints (a CA certificate used as a server's).
+    pub fn server_cert(
+        &self,
+        names: &[&str],
+        validity: Option<(Ymd, Ymd)>,
+        ca: bool,
+    ) -> Result<Issued, rcgen::Error> {
+        let key = KeyPair::generate()?;
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())?;
+        params.distinguished_name.push(
+            DnType::CommonName,
+            names.first().copied().unwrap_or("server"),
+        );
+        if let Some(((y1, m1, d1), (y2, m2, d2))) = validity {
+            params.not_before = rcgen::date_time_ymd(y1, m1, d1);
+            params.not_after = rcgen::date_time_ymd(y2, m2, d2);
+        }
+        if ca {
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        let cert = params.signed_by(&key, &self.ca, &self.ca_key)?;
+        Ok(Issued {
+            cert_der: cert.der().to_vec(),
+            key_der: key.serialize_der(),
+        })
+    }
+
+    /// A rustls server configuration presenting `server`, without client authentication.
+    pub fn server_config_for(
+        &self,
+        server: &Issued,
+    ) -> Result<Arc<rustls::ServerConfig>, rustls::Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(server.cert_der.clone())],
+                PrivateKeyDer::Pkcs8(server.key_der.clone().into()),
+            )?;
+        Ok(Arc::new(config))
+    }
+}
+
+/// When the OpenSSL simulator asks for the client certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AskCert {
+    /// After reading the request line, by a TLS 1.2 renegotiation, as IIS / HTTP.sys does
+    /// for per-path client certificates (Service Management). The default.
+    #[default]
+    Renegotiate,
+    /// In the first handshake.
+    InHandshake,
+    /// By renegotiation, twice: a client that renegotiates only once must refuse.
+    RenegotiateTwice,
+    /// Never.
+    Never,
+}
+
+impl Simulator {
+    /// Serves `api` over HTTPS with OpenSSL on `listen`, asking for the client certificate
+    /// as `ask` says. The client certificate's thumbprint reaches the API in
+    /// [`CLIENT_CERT_HEADER`].
+    pub async fn start_openssl(
+        api: impl Api,
+        listen: SocketAddr,
+        echo: bool,
+        acceptor: Arc<SslAcceptor>,
+        ask: AskCert,
+    ) -> std::io::Result<Self> {
+        Simulator::spawn(api, listen, echo, "https", move |tcp, conn| {
+            let acceptor = acceptor.clone();
+            async move {
+                // A failed handshake is the client's problem; the server goes on.
+                let Some((stream, head)) = openssl_accept(&acceptor, ask, tcp).await else {
+                    return;
+                };
+                let peer = stream
+                    .ssl()
+                    .peer_certificate()
+                    .and_then(|c| c.to_der().ok())
+                    .map(|der| thumbprint(&der));
+                let stream = Replay {
+                    head,
+                    at: 0,
+                    inner: stream,
+                };
+                conn.serve(stream, Some((CLIENT_CERT_HEADER, peer))).await
+            }
+        })
+        .await
+    }
+}
+
+/// The handshake, and for the renegotiating modes the request line read (returned, to be
+/// replayed to the HTTP server) and the certificate asked for.
+async fn openssl_accept(
+    acceptor: &SslAcceptor,
+    ask: AskCert,
+    tcp: TcpStream,
+) -> Option<(tokio_openssl::SslStream<TcpStream>, Vec<u8>)> {
+    let mut ssl = Ssl::new(acceptor.context()).ok()?;
+    let renegotiations = match ask {
+        AskCert::Renegotiate => 1,
+        AskCert::RenegotiateTwice => 2,
+        AskCert::InHandshake | AskCert::Never => 0,
+    };
+    if ask == AskCert::InHandshake {
+        ssl.set_verify_callback(SslVerifyMode::PEER, |_, _| true);
+    }
+    if renegotiations > 0 {
+        // TLS 1.3 has no renegotiation: HTTP.sys's per-path certificates need TLS 1.2.
+        ssl.set_max_proto_version(Some(SslVersion::TLS1_2)).ok()?;
+    }
+    let mut stream = tokio_openssl::SslStream::new(ssl, tcp).ok()?;
+    Pin::new(&mut stream).accept().await.ok()?;
+    let mut head = Vec::new();
+    if renegotiations > 0 {
+        let mut buf = [0u8; 4096];
+        while !head.windows(2).any(|w| w == b"\r\n") {
+            if head.len() > 64 * 1024 {
+                return None;
+            }
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        for _ in 0..renegotiations {
+            renegotiate(&mut stream).await.ok()?;
+        }
+    }
+    Some((stream, head))
+}
+
+/// Asks for the client certificate by renegotiating: HelloRequest, then the client's new
+/// handshake, read until OpenSSL says it is done (as Apache's mod_ssl does, with a peek).
+async fn renegotiate(stream: &mut tokio_openssl::SslStream<TcpStream>) -> Result<(), String> {
+    ossl::start_renegotiation(stream.ssl())?;
+    Pin::new(&mut *stream)
+        .do_handshake()
+        .await
+        .map_err(|e| e.to_string())?;
+    std::future::poll_fn(|cx| {
+        let mut byte = [0u8; 1];
+        match Pin::new(&mut *stream).poll_peek(cx, &mut byte) {
+            Poll::Ready(Ok(0)) => Poll::Ready(Err("the client closed the connection".into())),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e.to_string())),
+            _ if !ossl::renegotiation_pending(stream.ssl()) => Poll::Ready(Ok(())),
+            Poll::Ready(Ok(_)) => {
+                Poll::Ready(Err("application data during the renegotiation".into()))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// A stream that first gives back the bytes already read from it.
+struct Replay<S> {
+    head: Vec<u8>,
+    at: usize,
+    inner: S,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Replay<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.at < this.head.len() {
+            let n = buf.remaining().min(this.head.len() - this.at);
+            buf.put_slice(&this.head[this.at..this.at + n]);
+            this.at += n;
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Replay<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 

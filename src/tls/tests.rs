@@ -196,3 +196,73 @@ fn ca_bundles() {
     assert!(read_ca_bundle(pem_block("CERTIFICATE", b"not x509").as_bytes()).is_err());
     assert!(read_ca_bundle(b"-----BEGIN CERTIFICATE-----\nAAAA\n").is_err());
 }
+
+/// The OpenSSL stack (azure-classic) takes every identity the checks accept: PEM with a
+/// PKCS#8, PKCS#1 RSA or SEC1 EC key, and PKCS#12.
+#[test]
+fn openssl_takes_every_accepted_identity() {
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::BigNum;
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::{X509, X509NameBuilder};
+
+    let p = pki();
+    let self_signed = |key: &PKey<openssl::pkey::Private>| {
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", "openssl-made").unwrap();
+        let name = name.build();
+        let mut b = X509::builder().unwrap();
+        b.set_version(2).unwrap();
+        b.set_serial_number(&BigNum::from_u32(7).unwrap().to_asn1_integer().unwrap())
+            .unwrap();
+        b.set_subject_name(&name).unwrap();
+        b.set_issuer_name(&name).unwrap();
+        b.set_pubkey(key).unwrap();
+        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        b.set_not_after(&Asn1Time::days_from_now(30).unwrap())
+            .unwrap();
+        b.sign(key, MessageDigest::sha256()).unwrap();
+        String::from_utf8(b.build().to_pem().unwrap()).unwrap()
+    };
+    let rsa = Rsa::generate(2048).unwrap();
+    let rsa_pkcs1 = String::from_utf8(rsa.private_key_to_pem().unwrap()).unwrap();
+    assert!(rsa_pkcs1.contains("BEGIN RSA PRIVATE KEY"));
+    let rsa_cert = self_signed(&PKey::from_rsa(rsa).unwrap());
+    let ec = EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap();
+    let ec_sec1 = String::from_utf8(ec.private_key_to_pem().unwrap()).unwrap();
+    assert!(ec_sec1.contains("BEGIN EC PRIVATE KEY"));
+    let ec_cert = self_signed(&PKey::from_ec_key(ec).unwrap());
+    let inputs: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+        ("PEM, PKCS#8", p.client.pem().into_bytes(), None),
+        (
+            "PEM, PKCS#1 RSA",
+            (rsa_cert + &rsa_pkcs1).into_bytes(),
+            None,
+        ),
+        ("PEM, SEC1 EC", (ec_cert + &ec_sec1).into_bytes(), None),
+        ("PKCS#12", p.client.pkcs12("pw"), Some("pw")),
+        (
+            "PEM with its chain",
+            (p.client.pem() + &p.ca_pem()).into_bytes(),
+            None,
+        ),
+    ];
+    for (what, data, password) in inputs {
+        let cert = ClientCert::parse(&data, password).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let id = cert.identity_pem();
+        ossl::client_connector(&[p.ca_der().to_vec()], Some(id.expose()))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+    }
+    // A key that does not match is refused by OpenSSL too (the checks refuse it first).
+    let other = p.client_cert("other", None).unwrap();
+    let mixed = p.client.cert_pem() + &pem_block("PRIVATE KEY", &other.key_der);
+    assert!(ossl::client_connector(&[], Some(&mixed)).is_err());
+    // Without an identity, and with a bad extra root.
+    assert!(ossl::client_connector(&[], None).is_ok());
+    assert!(ossl::client_connector(&[b"not a certificate".to_vec()], None).is_err());
+}

@@ -31,10 +31,19 @@ use futures_util::StreamExt;
 use futures_util::stream;
 use tokio::time::{Instant, sleep_until};
 
+use crate::duration::after;
 use crate::provider::{ErrorKind, Observation, Provider, ProviderError, State};
 
-/// How long the last poll, made at the deadline, may take.
-pub const FINAL_GRACE: Duration = Duration::from_secs(2);
+/// How long a request in flight at the deadline (the last poll, made at the deadline itself)
+/// may still take: every status call is cut at `deadline + FINAL_GRACE`.
+pub const FINAL_GRACE: Duration = Duration::from_secs(1);
+
+/// The longest `timeout` (a week): far beyond any CI job, and far from overflowing anything.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The `raw_status` of an operation this run created that the status API does not list yet
+/// (within `not-found-grace`): pending, in purge-wait's words, not the provider's.
+pub const NOT_LISTED_YET: &str = "not listed yet";
 
 /// The engine's knobs, validated by [`crate::config`].
 #[derive(Debug, Clone)]
@@ -55,6 +64,9 @@ pub struct Settings {
     pub heartbeat: Duration,
     /// Calls per second at most, on top of the provider's own limit.
     pub rate_limit: Option<f64>,
+    /// How long after its creation an operation this run created may be unknown to the
+    /// status API (not found, or missing from the answer) and still count as pending.
+    pub not_found_grace: Duration,
 }
 
 impl Default for Settings {
@@ -68,6 +80,7 @@ impl Default for Settings {
             retries: 10,
             heartbeat: Duration::from_secs(30),
             rate_limit: None,
+            not_found_grace: Duration::from_secs(60),
         }
     }
 }
@@ -165,6 +178,9 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// The purge submitted before the wait, when `paths` were given.
     pub purge: Option<PurgeInfo>,
+    /// Why a timed-out wait stopped, when it was not simply the deadline passing: a
+    /// `Retry-After` beyond it, a rate limit that left no call before it.
+    pub reason: Option<String>,
 }
 
 /// What happened to the purge submitted before the wait.
@@ -300,6 +316,11 @@ struct Op {
     last: Option<Observation>,
     error: Option<ProviderError>,
     seen_done_after: Option<Duration>,
+    /// For an operation this run created: until when "not found" means "not listed yet".
+    fresh_until: Option<Instant>,
+    /// Why it will not be asked again before the deadline, when that is not simply the
+    /// deadline: a `Retry-After` beyond it, a rate limit that leaves no call before it.
+    stopped: Option<String>,
 }
 
 impl Op {
@@ -314,6 +335,10 @@ impl Op {
 /// server counts them; 5% leaves 50 ms for that.
 pub const RATE_HEADROOM: f64 = 1.05;
 
+/// How late after the deadline a call planned for it may still start: a timer's wake-up
+/// latency, never a planned delay.
+pub const START_SLACK: Duration = Duration::from_millis(50);
+
 /// Spaces calls at least `RATE_HEADROOM/rate` apart.
 struct RateLimiter {
     gap: Option<Duration>,
@@ -324,20 +349,36 @@ impl RateLimiter {
     fn new(rate: Option<f64>) -> Self {
         let gap = rate
             .filter(|r| r.is_finite() && *r > 0.0)
-            .map(|r| Duration::from_secs_f64(RATE_HEADROOM / r));
+            .map(|r| crate::duration::secs_f64(RATE_HEADROOM / r));
         RateLimiter {
             gap,
             next: Cell::new(None),
         }
     }
 
-    async fn acquire(&self) {
-        let Some(gap) = self.gap else { return };
+    /// Waits for the next call slot. A slot to wait for past `deadline` is not taken:
+    /// `false`, at once. (A slot free now is taken: the caller decides whether it is late.)
+    async fn acquire(&self, deadline: Instant) -> bool {
+        let Some(gap) = self.gap else { return true };
         let now = Instant::now();
         let slot = self.next.get().map_or(now, |n| n.max(now));
-        self.next.set(Some(slot + gap));
+        if slot > now && slot > deadline {
+            return false;
+        }
+        self.next.set(Some(after(slot, gap)));
         sleep_until(slot).await;
+        true
     }
+}
+
+/// What became of one planned status call.
+enum Call {
+    /// It was made (or cut at its time budget).
+    Made(Result<Vec<Observation>, ProviderError>),
+    /// The rate limit had no slot left before the deadline.
+    NoSlot,
+    /// It could not start before the deadline (it waited for a free connection).
+    Late,
 }
 
 /// Waits until every operation is terminal, the deadline passes or `cancel` completes.
@@ -348,11 +389,30 @@ pub async fn run(
     observer: &mut dyn Observer,
     cancel: impl Future<Output = ()>,
 ) -> Summary {
+    run_created(provider, ids, &[], settings, observer, cancel).await
+}
+
+/// [`run`] for operations this run just created (purge, then wait): `created[i]` is when
+/// `ids[i]` was created. A status API may not list a new operation at once, so until
+/// `not-found-grace` after its creation, "not found" (an error or an id missing from the
+/// answer) counts as pending ([`NOT_LISTED_YET`]); after it, as not found.
+pub async fn run_created(
+    provider: &dyn Provider,
+    ids: &[String],
+    created: &[Instant],
+    settings: &Settings,
+    observer: &mut dyn Observer,
+    cancel: impl Future<Output = ()>,
+) -> Summary {
     let start = Instant::now();
-    let deadline = start + settings.timeout;
+    let deadline = after(start, settings.timeout);
+    // No call outlives this: one made at the deadline itself still gets FINAL_GRACE.
+    let hard_end = after(deadline, FINAL_GRACE);
+    let may_start = |now: Instant| now <= after(deadline, START_SLACK);
     let mut ops: Vec<Op> = ids
         .iter()
-        .map(|id| Op {
+        .enumerate()
+        .map(|(i, id)| Op {
             id: id.clone(),
             due: provider
                 .not_before(id)
@@ -365,6 +425,8 @@ pub async fn run(
             last: None,
             error: None,
             seen_done_after: None,
+            fresh_until: created.get(i).map(|t| after(*t, settings.not_found_grace)),
+            stopped: None,
         })
         .collect();
     let rate = match (provider.max_rate(), settings.rate_limit) {
@@ -376,7 +438,7 @@ pub async fn run(
     let coalesce = (settings.interval / 4).min(Duration::from_secs(1));
     let mut polls = 0u32;
     let mut interrupted = false;
-    let mut next_heartbeat = start + settings.heartbeat;
+    let mut next_heartbeat = after(start, settings.heartbeat);
     tokio::pin!(cancel);
 
     observer.event(&Event::Started {
@@ -403,21 +465,22 @@ pub async fn run(
                     total: ops.len(),
                     elapsed: start.elapsed(),
                 });
-                next_heartbeat += settings.heartbeat;
+                next_heartbeat = after(next_heartbeat, settings.heartbeat);
             }
             continue;
         }
+        if !may_start(now) {
+            // Due before the deadline, but a slow sweep ran past it: nothing more starts.
+            break;
+        }
 
         let due: Vec<usize> = (0..ops.len())
-            .filter(|&i| ops[i].active() && ops[i].due <= now + coalesce)
+            .filter(|&i| ops[i].active() && ops[i].due <= after(now, coalesce))
             .collect();
         let batches: Vec<Vec<String>> = due
             .chunks(batch_size)
             .map(|c| c.iter().map(|&i| ops[i].id.clone()).collect())
             .collect();
-        let call_timeout = settings
-            .request_timeout
-            .min(deadline.saturating_duration_since(now) + FINAL_GRACE);
         for batch in &batches {
             observer.event(&Event::Request { ids: batch });
         }
@@ -425,11 +488,29 @@ pub async fn run(
         // stay full), while separate jobs still drift apart.
         let unit = fastrand::f64();
         let limiter = &limiter;
+        let may_start = &may_start;
         let mut calls = stream::iter(batches)
             .map(|batch| async move {
-                limiter.acquire().await;
-                let result = tokio::time::timeout(call_timeout, provider.poll(&batch)).await;
-                (batch, result)
+                if !limiter.acquire(deadline).await {
+                    return (batch, Call::NoSlot);
+                }
+                let now = Instant::now();
+                if !may_start(now) {
+                    return (batch, Call::Late);
+                }
+                // Cut to the time left: no call outlives the deadline (plus FINAL_GRACE).
+                let budget = settings
+                    .request_timeout
+                    .min(hard_end.saturating_duration_since(now));
+                let result = tokio::time::timeout(budget, provider.poll(&batch))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(ProviderError::new(
+                            ErrorKind::Transient,
+                            format!("no answer within {}", crate::duration::format(budget)),
+                        ))
+                    });
+                (batch, Call::Made(result))
             })
             .buffer_unordered(settings.concurrency.max(1));
         loop {
@@ -438,21 +519,34 @@ pub async fn run(
                 _ = &mut cancel => { interrupted = true; break 'wait; }
                 item = calls.next() => item,
             };
-            let Some((batch, result)) = item else { break };
-            polls += 1;
-            let result = result.unwrap_or_else(|_| {
-                Err(ProviderError::new(
-                    ErrorKind::Transient,
-                    format!("no answer within {}", crate::duration::format(call_timeout)),
-                ))
-            });
+            let Some((batch, call)) = item else { break };
             let ctx = Ctx {
                 settings,
+                provider: provider.name(),
                 start,
                 deadline,
                 now: Instant::now(),
                 unit,
             };
+            let result = match call {
+                Call::Made(result) => result,
+                Call::NoSlot | Call::Late => {
+                    let why = matches!(call, Call::NoSlot).then(|| {
+                        format!(
+                            "the deadline came before the rate limit ({} calls/s) allowed another call",
+                            rate.unwrap_or_default()
+                        )
+                    });
+                    for id in &batch {
+                        if let Some(op) = ops.iter_mut().find(|o| &o.id == id && o.active()) {
+                            op.due = hard_end;
+                            op.stopped = op.stopped.take().or(why.clone());
+                        }
+                    }
+                    continue;
+                }
+            };
+            polls += 1;
             match result {
                 Ok(observations) => {
                     for id in &batch {
@@ -491,6 +585,10 @@ pub async fn run(
         }
     }
 
+    let reason = ops
+        .iter()
+        .filter(|o| o.active())
+        .find_map(|o| o.stopped.clone());
     let operations: Vec<OperationResult> = ops
         .into_iter()
         .map(|op| OperationResult {
@@ -512,6 +610,7 @@ pub async fn run(
         timeout: settings.timeout,
         warnings: Vec::new(),
         purge: None,
+        reason: (status == Status::TimedOut).then_some(reason).flatten(),
     }
 }
 
@@ -537,6 +636,7 @@ pub fn overall(ops: &[OperationResult], interrupted: bool) -> Status {
 /// What applying a result needs to know.
 struct Ctx<'a> {
     settings: &'a Settings,
+    provider: &'static str,
     start: Instant,
     deadline: Instant,
     now: Instant,
@@ -582,7 +682,7 @@ impl Ctx<'_> {
                     &hints,
                     self.unit,
                 );
-                op.due = self.next_poll(self.now + delay);
+                op.due = self.next_poll(after(self.now, delay));
                 next_in = (op.due <= self.deadline).then(|| op.due - self.now);
             }
         }
@@ -598,7 +698,33 @@ impl Ctx<'_> {
         op.last = Some(obs);
     }
 
-    fn failed(&self, op: &mut Op, error: ProviderError, observer: &mut dyn Observer) {
+    /// An operation this run created that the status API does not know yet: pending.
+    fn not_listed(&self, op: &mut Op, observer: &mut dyn Observer) {
+        let mut obs = Observation::new(op.id.clone(), State::Pending, NOT_LISTED_YET);
+        obs.message = Some(format!(
+            "created by this run; the {} status API does not list it yet, so it counts as pending for up to {} after its creation (not-found-grace)",
+            self.provider,
+            crate::duration::format(self.settings.not_found_grace)
+        ));
+        self.observed(op, obs, observer);
+    }
+
+    fn failed(&self, op: &mut Op, mut error: ProviderError, observer: &mut dyn Observer) {
+        // Not found, in the provider's words or by HTTP status (Azure China answers an
+        // unknown operation with 404 ParameterInvalid).
+        if error.kind == ErrorKind::NotFound || error.http_status == Some(404) {
+            match op.fresh_until {
+                Some(until) if self.now < until => return self.not_listed(op, observer),
+                Some(_) => {
+                    error.message = format!(
+                        "{} (created by this run, and still not listed {} after its creation)",
+                        error.message,
+                        crate::duration::format(self.settings.not_found_grace)
+                    )
+                }
+                None => {}
+            }
+        }
         op.polls += 1;
         op.failures += 1;
         let s = self.settings;
@@ -613,10 +739,25 @@ impl Ctx<'_> {
                 error.retry_after,
                 self.unit,
             );
-            let backoff_due = self.next_poll(self.now + delay);
-            // The server's Retry-After is honoured even when it reaches past the deadline.
-            let floor = self.now + error.retry_after.unwrap_or(Duration::ZERO);
+            let backoff_due = self.next_poll(after(self.now, delay));
+            // The server's Retry-After is honoured even when it reaches past the deadline:
+            // then the operation is not asked again, and the timeout says why.
+            let asked = error.retry_after.unwrap_or(Duration::ZERO);
+            let floor = after(self.now, asked);
             op.due = backoff_due.max(floor);
+            if error.retry_after.is_some() && self.now < self.deadline && floor > self.deadline {
+                let left = self.deadline.saturating_duration_since(self.now);
+                let who = if error.kind == ErrorKind::Throttled {
+                    "throttled by the provider"
+                } else {
+                    "the provider asked to wait"
+                };
+                op.stopped = Some(format!(
+                    "{who}; Retry-After {} is beyond the deadline ({} left)",
+                    crate::duration::format(asked),
+                    crate::duration::format(left)
+                ));
+            }
             retry_in = (op.due <= self.deadline).then(|| op.due - self.now);
         }
         observer.event(&Event::ReadFailed {

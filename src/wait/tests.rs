@@ -118,6 +118,7 @@ fn settings() -> Settings {
         retries: 3,
         heartbeat: Duration::from_secs(30),
         rate_limit: None,
+        not_found_grace: Duration::from_secs(60),
     }
 }
 
@@ -566,4 +567,287 @@ async fn a_provider_can_hold_back_the_first_poll_but_not_past_the_deadline() {
         ],
         "held back until asked, and polled at the deadline at the latest"
     );
+}
+
+fn many(n: usize, steps: Vec<Step>) -> (Vec<String>, Fake) {
+    let list: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+    let script: Vec<(&str, Vec<Step>)> =
+        list.iter().map(|id| (id.as_str(), steps.clone())).collect();
+    (list.clone(), Fake::new(&script))
+}
+
+#[tokio::test(start_paused = true)]
+async fn many_calls_that_never_answer_end_at_the_deadline_not_after_each_round() {
+    let (list, fake) = many(40, vec![Hang]);
+    let s = Settings {
+        timeout: Duration::from_secs(3),
+        request_timeout: Duration::from_secs(30),
+        concurrency: 8,
+        ..settings()
+    };
+    let summary = run(&fake, &list, &s, &mut Ignore, pending()).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert!(
+        summary.elapsed <= s.timeout + FINAL_GRACE,
+        "{:?}",
+        summary.elapsed
+    );
+    let calls = fake.calls.borrow();
+    assert_eq!(
+        calls.len(),
+        8,
+        "only the first round started before the deadline"
+    );
+    assert!(calls.iter().all(|(t, _)| *t - calls[0].0 <= s.timeout));
+    assert!(
+        summary
+            .operations
+            .iter()
+            .all(|o| o.outcome == Outcome::Pending)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_call_starts_after_the_deadline_even_when_a_sweep_runs_past_it() {
+    // "a" answers at once and is due again at the deadline; "b" keeps the sweep busy past it.
+    let fake = Fake::new(&[("a", vec![P]), ("b", vec![Hang])]);
+    let s = Settings {
+        timeout: Duration::from_secs(3),
+        interval: Duration::from_secs(1),
+        max_interval: Duration::from_secs(1),
+        ..settings()
+    };
+    let t0 = Instant::now();
+    let summary = run(&fake, &ids(&["a", "b"]), &s, &mut Ignore, pending()).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    let deadline = t0 + s.timeout;
+    for (t, batch) in fake.calls.borrow().iter() {
+        assert!(*t <= deadline, "{batch:?} started at {:?}", *t - t0);
+    }
+    assert!(summary.elapsed <= s.timeout + FINAL_GRACE);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_rate_limit_wait_is_cut_at_the_deadline() {
+    let (list, fake) = many(40, vec![P]);
+    let s = Settings {
+        timeout: Duration::from_secs(3),
+        rate_limit: Some(0.1),
+        ..settings()
+    };
+    let summary = run(&fake, &list, &s, &mut Ignore, pending()).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert_eq!(fake.calls.borrow().len(), 1, "the next slot is 10.5 s away");
+    assert!(summary.elapsed <= s.timeout, "{:?}", summary.elapsed);
+    let reason = summary.reason.unwrap();
+    assert_eq!(
+        reason,
+        "the deadline came before the rate limit (0.1 calls/s) allowed another call"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_beyond_the_deadline_is_the_stated_reason() {
+    let fake = Fake::new(&[(
+        "a",
+        vec![
+            Fails(ErrorKind::Throttled, Some(Duration::from_secs(600))),
+            OK,
+        ],
+    )]);
+    let summary = wait(&fake, &["a"], &settings()).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert_eq!(
+        summary.reason.as_deref(),
+        Some("throttled by the provider; Retry-After 10m00s is beyond the deadline (1m00s left)")
+    );
+    // A plain timeout has no reason: the deadline says it all.
+    let fake = Fake::new(&[("a", vec![P])]);
+    assert_eq!(wait(&fake, &["a"], &settings()).await.reason, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn extreme_settings_and_delays_never_panic() {
+    let fake = Fake::new(&[(
+        "a",
+        vec![Fails(ErrorKind::Throttled, Some(Duration::MAX)), OK],
+    )]);
+    let s = Settings {
+        timeout: Duration::MAX,
+        interval: Duration::MAX,
+        max_interval: Duration::MAX,
+        request_timeout: Duration::MAX,
+        heartbeat: Duration::MAX,
+        rate_limit: Some(1e-300),
+        not_found_grace: Duration::MAX,
+        ..settings()
+    };
+    // Both saturate at duration::FAR: the retry comes at the (virtual) end of time.
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    assert_eq!(summary.polls, 2);
+    for rate in [f64::NAN, f64::INFINITY, -1.0, 0.0, f64::MIN_POSITIVE] {
+        let fake = Fake::new(&[("a", vec![OK])]);
+        let s = Settings {
+            rate_limit: Some(rate),
+            ..settings()
+        };
+        assert_eq!(
+            wait(&fake, &["a"], &s).await.status,
+            Status::Succeeded,
+            "{rate}"
+        );
+    }
+}
+
+async fn wait_created(fake: &Fake, list: &[&str], s: &Settings) -> Summary {
+    let now = Instant::now();
+    let created = vec![now; list.len()];
+    run_created(fake, &ids(list), &created, s, &mut Ignore, pending()).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_created_operation_not_listed_yet_is_pending_within_the_grace() {
+    let mut fake = Fake::new(&[
+        ("a", vec![Omit, Omit, Omit, P, OK]),
+        ("b", vec![Fails(ErrorKind::NotFound, None), OK]),
+    ]);
+    fake.batch = 1;
+    let summary = wait_created(&fake, &["a", "b"], &settings()).await;
+    assert_eq!(
+        summary.status,
+        Status::Succeeded,
+        "{:?}",
+        summary.operations
+    );
+    assert!(summary.operations.iter().all(|o| o.error.is_none()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_created_operation_never_listed_is_not_found_after_the_grace() {
+    let mut fake = Fake::new(&[
+        ("a", vec![Omit]),
+        ("b", vec![Fails(ErrorKind::NotFound, None)]),
+    ]);
+    fake.batch = 1;
+    let s = Settings {
+        not_found_grace: Duration::from_secs(20),
+        ..settings()
+    };
+    let summary = wait_created(&fake, &["a", "b"], &s).await;
+    assert_eq!(summary.status, Status::Error);
+    for op in &summary.operations {
+        assert_eq!(op.outcome, Outcome::Error);
+        let e = op.error.as_ref().unwrap();
+        assert_eq!(e.kind, ErrorKind::NotFound);
+        assert!(
+            e.message
+                .contains("still not listed 20s after its creation"),
+            "{}",
+            e.message
+        );
+        assert_eq!(op.last.as_ref().unwrap().raw_status, NOT_LISTED_YET);
+    }
+    let last = fake.call_times().last().copied().unwrap();
+    assert!(
+        last >= Duration::from_secs(20) && last < Duration::from_secs(40),
+        "{last:?}"
+    );
+    // Ids given by the user are not new: not found at once.
+    let fake = Fake::new(&[("a", vec![Fails(ErrorKind::NotFound, None)])]);
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::Error);
+    assert_eq!(summary.polls, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_grace_is_cut_to_the_deadline() {
+    let fake = Fake::new(&[("a", vec![Omit])]);
+    let s = Settings {
+        timeout: Duration::from_secs(10),
+        not_found_grace: Duration::from_secs(60),
+        ..settings()
+    };
+    let summary = wait_created(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::TimedOut, "pending at the deadline");
+    assert!(summary.elapsed <= s.timeout + FINAL_GRACE);
+    assert_eq!(
+        summary.operations[0].last.as_ref().unwrap().raw_status,
+        NOT_LISTED_YET
+    );
+}
+
+/// An Alibaba refresh task as the simulator scripts it: it starts at the first poll,
+/// `Process` climbs linearly in whole percents (truncated, at most 99 % until done), and each
+/// call takes 5–40 ms, the task read halfway through.
+struct Quantised {
+    done_at: Duration,
+    start: Cell<Option<Instant>>,
+    calls: Cell<u32>,
+    latency: Duration,
+}
+
+impl Provider for Quantised {
+    fn name(&self) -> &'static str {
+        "quantised"
+    }
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
+        async move {
+            self.calls.set(self.calls.get() + 1);
+            tokio::time::sleep(self.latency / 2).await;
+            let now = Instant::now();
+            let start = *self.start.get().get_or_insert(now);
+            self.start.set(Some(start));
+            let elapsed = now - start;
+            let mut obs = if elapsed >= self.done_at {
+                let mut o = Observation::new(ids[0].clone(), State::Succeeded, "Complete");
+                o.progress = Some(100.0);
+                o
+            } else {
+                let mut o = Observation::new(ids[0].clone(), State::Pending, "Refreshing");
+                o.progress = Some(
+                    (elapsed.as_secs_f64() / self.done_at.as_secs_f64() * 100.0)
+                        .floor()
+                        .min(99.0),
+                );
+                o
+            };
+            obs.id = ids[0].clone();
+            tokio::time::sleep(self.latency - self.latency / 2).await;
+            Ok(vec![obs])
+        }
+        .boxed_local()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hinted_wait_is_three_polls_the_last_just_after_the_end() {
+    // Tasks of 6–34 s (beyond, max-interval caps the aimed delay), default settings: the
+    // immediate poll, one at `interval` to measure the rate, one just after the end.
+    let s = Settings {
+        timeout: Duration::from_secs(600),
+        ..Settings::default()
+    };
+    let mut lags = Vec::new();
+    let mut rng = fastrand::Rng::with_seed(13);
+    for i in 0..=56 {
+        let done_at = Duration::from_millis(6_000 + i * 500);
+        let p = Quantised {
+            done_at,
+            start: Cell::new(None),
+            calls: Cell::new(0),
+            latency: Duration::from_millis(rng.u64(5..=40)),
+        };
+        let t0 = Instant::now();
+        let summary = run(&p, &ids(&["a"]), &s, &mut Ignore, pending()).await;
+        assert_eq!(summary.status, Status::Succeeded);
+        assert_eq!(p.calls.get(), 3, "{done_at:?}: {} polls", p.calls.get());
+        let end = p.start.get().unwrap() + done_at;
+        let seen = t0 + summary.operations[0].seen_done_after.unwrap();
+        assert!(seen >= end);
+        lags.push((seen - end).as_secs_f64());
+    }
+    let mean = lags.iter().sum::<f64>() / lags.len() as f64;
+    assert!(mean < 1.0, "mean lag {mean:.2} s: {lags:?}");
+    assert!(lags.iter().all(|l| *l < 3.0), "{lags:?}");
 }

@@ -330,16 +330,20 @@ impl Credentials {
 
     async fn web_identity_token(&self, source: &TokenSource) -> Result<Secret, ProviderError> {
         let token = match source {
-            TokenSource::File(path) => std::fs::read_to_string(path).map_err(|e| {
-                ProviderError::new(
-                    ErrorKind::Auth,
-                    format!(
-                        "could not read the web identity token file {}: {e}",
-                        path.display()
-                    ),
-                )
-                .hint("Check web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE)")
-            })?,
+            TokenSource::File(path) => {
+                crate::files::read_regular_string(path, crate::files::MAX_TOKEN_FILE).map_err(
+                    |e| {
+                        ProviderError::new(
+                            ErrorKind::Auth,
+                            format!(
+                                "could not read the web identity token file {}: {e}",
+                                path.display()
+                            ),
+                        )
+                        .hint("Check web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE)")
+                    },
+                )?
+            }
             TokenSource::Value(t) => t.expose().to_string(),
             TokenSource::GithubActions {
                 request_url,
@@ -377,18 +381,20 @@ impl Credentials {
         if let Some(token) = &c.token {
             let value = match token {
                 ContainerToken::Value(v) => v.expose().to_string(),
-                ContainerToken::File(path) => std::fs::read_to_string(path)
-                    .map_err(|e| {
-                        ProviderError::new(
-                            ErrorKind::Auth,
-                            format!(
-                                "could not read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {e}",
-                                path.display()
-                            ),
-                        )
-                    })?
-                    .trim()
-                    .to_string(),
+                ContainerToken::File(path) => {
+                    crate::files::read_regular_string(path, crate::files::MAX_TOKEN_FILE)
+                        .map_err(|e| {
+                            ProviderError::new(
+                                ErrorKind::Auth,
+                                format!(
+                                    "could not read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}: {e}",
+                                    path.display()
+                                ),
+                            )
+                        })?
+                        .trim()
+                        .to_string()
+                }
             };
             self.redactor.add(&value);
             request = request.header(reqwest::header::AUTHORIZATION, value);

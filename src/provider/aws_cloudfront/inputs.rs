@@ -120,6 +120,18 @@ impl Partition {
     }
 }
 
+/// Why a token file cannot be read, checked the way every file input is
+/// ([`crate::files::check_readable`]): missing, or not a regular file (a FIFO would block).
+fn file_problem(file: &str) -> Option<String> {
+    crate::files::check_readable(Path::new(file))
+        .err()
+        .map(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "is not a file: no such file".to_string(),
+            std::io::ErrorKind::InvalidInput => format!("is {e}"),
+            _ => format!("could not be read ({e})"),
+        })
+}
+
 fn bad(input: &'static str, message: String) -> ConfigError {
     ConfigError::new(Some(input), message)
 }
@@ -432,10 +444,10 @@ fn web_identity(
     let token = if let Some(t) = raw.get("web-identity-token") {
         TokenSource::Value(Secret::new(t))
     } else if let Some(file) = raw.get("web-identity-token-file") {
-        if !Path::new(file).is_file() {
+        if let Some(problem) = file_problem(file) {
             return Err(raw.invalid(
                 "web-identity-token-file",
-                "is not a readable file",
+                &problem,
                 "Give the path of the file holding the token (AWS_WEB_IDENTITY_TOKEN_FILE); in a container, the file must be inside it.",
             ));
         }
@@ -516,7 +528,7 @@ fn profile(
     };
     let read = |p: Option<PathBuf>| -> Result<Option<(PathBuf, String)>, ConfigError> {
         let Some(p) = p else { return Ok(None) };
-        match std::fs::read_to_string(&p) {
+        match crate::files::read_regular_string(&p, crate::files::MAX_TOKEN_FILE) {
             Ok(text) => Ok(Some((p, text))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(bad(
@@ -588,9 +600,9 @@ fn profile(
             if !is_role_arn(role) {
                 return refuse(format!("{from}: role_arn {role:?} is not an IAM role ARN"));
             }
-            if !Path::new(file).is_file() {
+            if let Some(problem) = file_problem(file) {
                 return refuse(format!(
-                    "{from}: web_identity_token_file {file:?} is not a readable file"
+                    "{from}: web_identity_token_file {file:?} {problem}"
                 ));
             }
             let session = match get("role_session_name") {
@@ -666,9 +678,9 @@ fn container(env: &HashMap<String, String>) -> Result<Option<Container>, ConfigE
         return Ok(None);
     };
     let token = if let Some(file) = var(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
-        if !Path::new(file).is_file() {
+        if let Some(problem) = file_problem(file) {
             return refuse(format!(
-                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {file:?} is not a readable file"
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {file:?} {problem}"
             ));
         }
         Some(ContainerToken::File(file.into()))

@@ -234,6 +234,16 @@ impl AwsCloudFront {
             let page = wire::parse_list(&resp.body)
                 .map_err(|why| wire::malformed(&resp, "ListInvalidations", why))?;
             listed += page.items.len();
+            if let Some(bad) = page.items.iter().find(|i| !wire::is_invalidation_id(&i.id)) {
+                return Err(wire::malformed(
+                    &resp,
+                    "ListInvalidations",
+                    format!(
+                        "Id {} is not an invalidation id (uppercase letters and digits)",
+                        crate::provider::quoted(&bad.id)
+                    ),
+                ));
+            }
             for item in page.items {
                 match wire::map_status(&item.status) {
                     State::Pending => running.push(item.id),
@@ -247,7 +257,10 @@ impl AwsCloudFront {
                     return Err(wire::malformed(
                         &resp,
                         "ListInvalidations",
-                        format!("NextMarker {next:?} was given before: the pages go round"),
+                        format!(
+                            "NextMarker {} was given before: the pages go round",
+                            crate::provider::quoted(&next)
+                        ),
                     ));
                 }
                 Some(next) => {
@@ -294,6 +307,20 @@ impl AwsCloudFront {
             .await?;
         let inv = wire::parse_invalidation(&resp.body)
             .map_err(|why| wire::malformed(&resp, "CreateInvalidation", why))?;
+        // An invalidation id is uppercase letters and digits (`I2J0I21PCUYOIK`): another id
+        // is a malformed answer, refused without echoing it raw. Not re-sent: the
+        // invalidation was accepted.
+        if !wire::is_invalidation_id(&inv.id) {
+            let e = ProviderError::new(
+                ErrorKind::Invalid,
+                format!(
+                    "the invalidation was accepted but its answer is malformed: Id {} is not an invalidation id (uppercase letters and digits)",
+                    crate::provider::quoted(&inv.id)
+                ),
+            )
+            .code("MalformedInvalidationId");
+            return Err(wire::with_response(e, &resp, None));
+        }
         if let Some(location) = resp.header("location") {
             let last = location.trim_end_matches('/').rsplit('/').next();
             check_same_operation(&inv.id, last).map_err(|e| wire::with_response(e, &resp, None))?;
@@ -321,7 +348,8 @@ impl AwsCloudFront {
                 .unwrap_or_default();
             self.notes.borrow_mut().push(format!(
                 "CloudFront answered with invalidation {} ({}), created at {created} by an earlier run of this step with the same paths (CallerReference {reference}); it was not invalidated again. Set caller-reference to force a new invalidation.",
-                inv.id, inv.status
+                inv.id,
+                crate::provider::quoted(&inv.status)
             ));
         }
         Ok(vec![inv.id])
@@ -342,7 +370,7 @@ fn in_progress_observation(
                 unknown.len(),
                 unknown
                     .iter()
-                    .map(|(id, w)| format!("{id} {w}"))
+                    .map(|(id, w)| format!("{id} {}", crate::provider::quoted(w)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ));

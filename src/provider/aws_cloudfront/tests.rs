@@ -1186,3 +1186,19 @@ fn urls_follow_the_target() {
         "https://cloudfront.amazonaws.com/2020-05-31/distribution-tenant/dt_1/invalidation"
     );
 }
+
+#[test]
+fn invalidation_ids_are_uppercase_letters_and_digits() {
+    assert!(wire::is_invalidation_id("I2J0I21PCUYOIK"));
+    assert!(wire::is_invalidation_id("IDFDVBD632BHDS5"));
+    for bad in [
+        "",
+        "i2j0",
+        "I2J0\n::error::x",
+        "I2J0 I21",
+        "I2J0,I21",
+        &"A".repeat(65),
+    ] {
+        assert!(!wire::is_invalidation_id(bad), "{bad:?}");
+    }
+}

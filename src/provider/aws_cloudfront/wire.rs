@@ -359,6 +359,15 @@ pub struct Invalidation {
     pub paths: Vec<String>,
 }
 
+/// Whether `id` has the form of an invalidation id: 1 to 64 uppercase ASCII letters and
+/// digits (`I2J0I21PCUYOIK`).
+pub fn is_invalidation_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
 /// Reads an `Invalidation` document.
 pub fn parse_invalidation(body: &[u8]) -> Result<Invalidation, String> {
     let root = parse_xml(body)?;

@@ -300,7 +300,11 @@ fn url_keeps_the_endpoint_prefix() {
             api_version: DEFAULT_API_VERSION.into(),
             certificate: cert,
         },
-        reqwest::Client::new(),
+        crate::http::openssl_client::Client::new(
+            std::time::Duration::from_secs(5),
+            &crate::http::Tls::default(),
+        )
+        .unwrap(),
     );
     assert_eq!(
         p.operation_url(ID).as_str(),
@@ -308,4 +312,33 @@ fn url_keeps_the_endpoint_prefix() {
             "https://127.0.0.1:9/proxy/cccccccc-1111-4222-8333-444444444444/services/cdn/operations/{ID}"
         )
     );
+}
+
+#[test]
+fn an_element_twice_is_malformed_never_the_last_one_read() {
+    for (extra, twice) in [
+        ("<Status>Succeeded</Status>", "Status"),
+        ("<Id>other</Id>", "Id"),
+        ("<Message>a</Message><Message>b</Message>", "Message"),
+    ] {
+        let body = op("InProgress", extra);
+        let e = interpret(ID, &resp(200, body.as_bytes())).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed, "{extra}");
+        assert!(
+            e.message.contains(&format!("<{twice}> more than once")),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            parse_body(body.as_bytes()),
+            Ok(Body::Duplicate(twice.into()))
+        );
+    }
+    // A Status of another namespace is not ours, so not a second one.
+    let body = op(
+        "InProgress",
+        r#"<x:Status xmlns:x="urn:other">Succeeded</x:Status>"#,
+    );
+    let obs = interpret(ID, &resp(200, body.as_bytes())).unwrap();
+    assert_eq!(obs.state, State::Pending);
 }
