@@ -13,6 +13,10 @@
 //!    the rate, one just after the end) and lag. `--hints-only` runs just this.
 //! 3. **The real process**: start to first request (spawn → the simulator sees the first
 //!    signed request), peak RSS of a whole demo wait, release binary size.
+//! 3. **AWS CloudFront against `aws cloudfront wait invalidation-completed`** (20 s × 30,
+//!    exit 255 after 10 minutes, stops at the first throttling error), on invalidations of
+//!    1 to 40 minutes in virtual time, and the real binary against the CloudFront simulator.
+//!    `cargo run --release --example bench -- cloudfront` runs this part alone.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -554,16 +558,180 @@ fn throttling_episode() {
     );
 }
 
+/// purge-wait on CloudFront timelines: its defaults but `max_interval`, `timeout: 60m`.
+fn cf_row(ts: &[Duration], max_interval: Duration) -> Row {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let mut pw = Row {
+        requests: 0.0,
+        lags: Vec::new(),
+        missed: 0,
+    };
+    for &done_at in ts {
+        let p = Timeline {
+            start: Cell::new(None),
+            done_at,
+            hints: false,
+        };
+        let settings = Settings {
+            timeout: Duration::from_secs(60 * 60),
+            max_interval,
+            ..Settings::default()
+        };
+        let s = rt.block_on(wait::run(
+            &p,
+            &["I1".into()],
+            &settings,
+            &mut Ignore,
+            pending(),
+        ));
+        pw.requests += f64::from(s.polls) / RUNS as f64;
+        match s.operations[0].seen_done_after {
+            Some(seen) => pw.lags.push((seen - done_at).as_secs_f64()),
+            None => pw.missed += 1,
+        }
+    }
+    pw
+}
+
+/// CloudFront invalidations take minutes: purge-wait (its defaults, `timeout: 60m`, no progress
+/// hints — CloudFront gives none) against the AWS CLI waiter on the same timelines.
+fn cloudfront_timelines() {
+    println!("\n## AWS CloudFront against the AWS CLI waiter\n");
+    println!(
+        "Virtual time, {RUNS} invalidations per timeline (±25 %). purge-wait: `provider: aws-cloudfront` with its defaults (5 s growing to 30 s) and `timeout: 60m`; the waiter: `aws cloudfront wait invalidation-completed`, 20 s × 30 attempts, then exit 255.\n"
+    );
+    println!(
+        "| invalidation takes (±25 %) | tool | requests | mean lag (s) | p95 lag (s) | not seen done (exit) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for t in [60, 180, 300, 600, 900, 1200, 1800, 2400].map(Duration::from_secs) {
+        let ts = samples(t);
+        let pw = cf_row(&ts, Duration::from_secs(30));
+        let pw20 = cf_row(&ts, Duration::from_secs(20));
+        let cli = fixed(&ts, Duration::from_secs(20), Some(30));
+        for (name, row, exit) in [
+            ("purge-wait", &pw, "124"),
+            ("purge-wait, max-interval: 20s", &pw20, "124"),
+            ("AWS CLI waiter (20 s × 30)", &cli, "255"),
+        ] {
+            let (mean, p95) = if row.lags.is_empty() {
+                ("-".to_string(), "-".to_string())
+            } else {
+                (format!("{:.1}", row.mean()), format!("{:.1}", row.p95()))
+            };
+            let missed = if row.missed == 0 {
+                "0".to_string()
+            } else {
+                format!("{} of {RUNS} ({exit})", row.missed)
+            };
+            println!(
+                "| {} | {name} | {:.1} | {mean} | {p95} | {missed} |",
+                purge_wait::duration::format(t),
+                row.requests,
+            );
+        }
+    }
+}
+
+/// The real binary against the CloudFront simulator (SigV4 verified): three invalidations of
+/// 2, 4 and 6 s; an invalidation of 20 wildcard paths, queued behind CloudFront's 15-in-progress
+/// limit; and a wait on everything in progress over 3 pages.
+fn cloudfront_process(bin: &std::path::Path) {
+    use purge_wait::provider::aws_cloudfront::sim::{self, AwsCloudFrontSim, Setup};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let run = |setup: Setup, extra: &[(&str, String)]| {
+        rt.block_on(async {
+            let sim = Simulator::start(
+                AwsCloudFrontSim::new(setup),
+                "127.0.0.1:0".parse().unwrap(),
+                false,
+            )
+            .await
+            .unwrap();
+            let mut cmd = tokio::process::Command::new(bin);
+            cmd.env_clear()
+                .env("PURGE_WAIT_PROVIDER", "aws-cloudfront")
+                .env("PURGE_WAIT_ENDPOINT", sim.url())
+                .env("PURGE_WAIT_DISTRIBUTION_ID", sim::DEMO_DISTRIBUTION)
+                .env("AWS_ACCESS_KEY_ID", sim::DEMO_ACCESS_KEY_ID)
+                .env("AWS_SECRET_ACCESS_KEY", sim::DEMO_SECRET_ACCESS_KEY)
+                .env("PURGE_WAIT_REPORT", "json");
+            for (k, v) in extra {
+                cmd.env(k, v);
+            }
+            let started = Instant::now();
+            let out = cmd.output().await.unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            (started.elapsed(), sim.requests().len())
+        })
+    };
+    let ops = ["IA:after=2s", "IB:after=4s", "IC:after=6s"];
+    let default = Scenario::succeeds_after(Duration::from_secs(1));
+    let setup = Setup {
+        ops: ops
+            .iter()
+            .map(|o| Scenario::parse(o, &default).unwrap())
+            .collect(),
+        ..Setup::default()
+    };
+    let (took, requests) = run(setup, &[("PURGE_WAIT_OPERATION_IDS", "IA,IB,IC".into())]);
+    println!(
+        "\n- the binary against the CloudFront simulator, 3 invalidations done after 2, 4 and 6 s: {requests} signed GetInvalidation calls, all seen done {:.1} s after start",
+        took.as_secs_f64()
+    );
+    let paths: Vec<String> = (0..20).map(|i| format!("/dir{i}/*")).collect();
+    let setup = Setup {
+        purge: Scenario::succeeds_after(Duration::from_secs(5)),
+        ..Setup::default()
+    };
+    let (took, requests) = run(setup, &[("PURGE_WAIT_PATHS", paths.join("\n"))]);
+    println!(
+        "- 20 wildcard paths to invalidate (CloudFront lets 15 be in progress; each batch takes 5 s): 2 CreateInvalidation calls accepted, the second after the first completed, {requests} requests in all, done in {:.1} s",
+        took.as_secs_f64()
+    );
+    let setup = Setup {
+        ops: ["IP1:after=3s", "IP2:after=5s"]
+            .iter()
+            .map(|o| Scenario::parse(o, &default).unwrap())
+            .collect(),
+        history: 248,
+        ..Setup::default()
+    };
+    let (took, requests) = run(setup, &[]);
+    println!(
+        "- no ids, 250 invalidations listed (2 in progress, done after 3 and 5 s): {requests} ListInvalidations pages (3 per poll), done in {:.1} s",
+        took.as_secs_f64()
+    );
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--hints-only") {
         alibaba_hinted();
         return;
     }
     let bin = binary();
+    if std::env::args().nth(1).as_deref() == Some("cloudfront") {
+        cloudfront_timelines();
+        cloudfront_process(&bin);
+        return;
+    }
     schedules();
     alibaba_hinted();
     println!("\n## Faults and scale\n");
     throttling_episode();
     alibaba_sweep(&bin);
     process(&bin);
+    cloudfront_timelines();
+    cloudfront_process(&bin);
 }

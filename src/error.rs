@@ -25,6 +25,10 @@ pub enum ErrorKind {
     Invalid,
     /// The request date was refused even after re-signing: the local clock is probably off.
     ClockSkew,
+    /// The provider takes no more work until earlier work finishes (CloudFront's
+    /// `TooManyInvalidationsInProgress`): sent again with backoff until the deadline, without
+    /// counting against `retries`.
+    Busy,
 }
 
 impl ErrorKind {
@@ -32,7 +36,7 @@ impl ErrorKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            ErrorKind::Transient | ErrorKind::Throttled | ErrorKind::Malformed
+            ErrorKind::Transient | ErrorKind::Throttled | ErrorKind::Malformed | ErrorKind::Busy
         )
     }
 }
@@ -171,6 +175,7 @@ mod tests {
         assert!(ErrorKind::Transient.is_retryable());
         assert!(ErrorKind::Throttled.is_retryable());
         assert!(ErrorKind::Malformed.is_retryable());
+        assert!(ErrorKind::Busy.is_retryable());
         for k in [
             ErrorKind::Auth,
             ErrorKind::Permission,

@@ -91,7 +91,9 @@ pub async fn submit(
     });
     let mut done = Submitted::default();
     for (n, chunk) in chunks.iter().enumerate() {
-        let mut failures = 0u32;
+        // `busy`: refusals to take more work until earlier work finishes, waited out until
+        // the deadline without counting against `retries`.
+        let (mut failures, mut busy) = (0u32, 0u32);
         loop {
             let now = Instant::now();
             if now >= deadline {
@@ -138,10 +140,14 @@ pub async fn submit(
                 }
                 Err(e) => e,
             };
-            failures += 1;
+            if error.kind == ErrorKind::Busy {
+                busy += 1;
+            } else {
+                failures += 1;
+            }
             let now = Instant::now();
             let delay = schedule::retry_delay(
-                failures,
+                failures.saturating_add(busy),
                 settings.interval,
                 settings.max_interval,
                 error.retry_after,
@@ -165,6 +171,9 @@ pub async fn submit(
                     _ if now >= deadline => format!(
                         "purge call {call} of {of} was not answered before the deadline ({error})"
                     ),
+                    _ if error.kind == ErrorKind::Busy => format!(
+                        "purge call {call} of {of} was still refused while earlier work is in progress ({error}) when the deadline came"
+                    ),
                     _ => format!(
                         "purge call {call} of {of} failed ({error}) and the deadline came before it could be sent again"
                     ),
@@ -181,13 +190,13 @@ pub async fn submit(
             observer.event(&Event::SubmitFailed {
                 error: &error,
                 retry_in: retryable.then_some(delay),
-                attempt: failures,
+                attempt: failures.saturating_add(busy),
                 elapsed: start.elapsed(),
             });
             if !retryable {
                 return Err(SubmitError::Failed(error, done));
             }
-            if error.ambiguous() {
+            if error.ambiguous() && !provider.submit_is_idempotent() {
                 done.warnings.push(format!(
                     "A purge call failed after it may have reached {} ({error}); it was sent again, so these {} paths may have been purged twice and counted twice against the quota.",
                     provider.name(),
@@ -201,6 +210,7 @@ pub async fn submit(
             }
         }
     }
+    done.warnings.extend(provider.purge_notes(purge));
     Ok(done)
 }
 

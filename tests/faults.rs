@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use purge_wait::provider::aws_cloudfront::sim as cf_sim;
 use purge_wait::provider::azure_arm::sim::{self as arm, AzureArmSim};
 use purge_wait::provider::azure_china::sim::Setup;
 use purge_wait::sim::{Fault, Record, Simulator};
@@ -28,6 +29,9 @@ enum Rig {
     Alibaba,
     /// Azure classic over mutual TLS, with a PKI made for the cell.
     AzureClassic,
+    /// AWS CloudFront with keys from the environment, or web identity from a token file whose
+    /// STS sessions expire for the token-expiry case.
+    AwsCloudFront,
 }
 
 const RIGS: &[Rig] = &[
@@ -35,6 +39,7 @@ const RIGS: &[Rig] = &[
     Rig::AzureClassic,
     Rig::AzureArm,
     Rig::Alibaba,
+    Rig::AwsCloudFront,
 ];
 
 /// A started simulator, and the PKI of the mutual-TLS rig.
@@ -53,6 +58,7 @@ impl Rig {
             Rig::AzureArm => "azure-arm",
             Rig::Alibaba => "alibaba-dcdn",
             Rig::AzureClassic => "azure-classic",
+            Rig::AwsCloudFront => "aws-cloudfront",
         }
     }
 
@@ -61,6 +67,7 @@ impl Rig {
             Rig::AzureChina | Rig::AzureArm => guid(4242),
             Rig::Alibaba => "704224242".into(),
             Rig::AzureClassic => crate::providers::azure_classic::rid(4242),
+            Rig::AwsCloudFront => "IFAULT4242".into(),
         }
     }
 
@@ -72,6 +79,7 @@ impl Rig {
                 (Rig::AzureChina | Rig::AzureArm, _) => guid(5000 + i),
                 (Rig::Alibaba, _) => (705_000_000 + u64::from(i)).to_string(),
                 (Rig::AzureClassic, _) => crate::providers::azure_classic::rid(5000 + i),
+                (Rig::AwsCloudFront, _) => format!("IFAULT{}", 5000 + i),
             })
             .collect()
     }
@@ -83,6 +91,10 @@ impl Rig {
             Rig::Alibaba => vec![
                 purge_wait::provider::alibaba::sim::DEMO_ACCESS_KEY_SECRET.into(),
                 purge_wait::provider::alibaba::sim::DEMO_OIDC_TOKEN.into(),
+            ],
+            Rig::AwsCloudFront => vec![
+                crate::providers::aws_cloudfront::AWS_SECRET.into(),
+                cf_sim::DEMO_WEB_IDENTITY_TOKEN.into(),
             ],
             // The private lines of the client key (a line shared with the certificate is
             // public).
@@ -148,6 +160,16 @@ impl Rig {
                 }
                 crate::providers::alibaba::ali_sim_with(&[&spec], setup).await
             }
+            Rig::AwsCloudFront => {
+                let mut setup = cf_sim::Setup::default();
+                match special {
+                    Special::ClockSkew => setup.clock_offset = chrono::Duration::minutes(30),
+                    // STS sessions that expire twice during the wait.
+                    Special::TokenExpiry => setup.sts_lifetime = Duration::from_millis(1500),
+                    _ => {}
+                }
+                crate::providers::aws_cloudfront::cf_sim_with(&[&spec], setup).await
+            }
         };
         Running { sim, pki: None }
     }
@@ -168,6 +190,10 @@ impl Rig {
                 env
             }
             Rig::Alibaba => crate::providers::alibaba::ali_env(sim, &[self.id()]),
+            Rig::AwsCloudFront if special == Special::TokenExpiry => {
+                crate::providers::aws_cloudfront::web_identity_env(sim, &[&self.id()])
+            }
+            Rig::AwsCloudFront => crate::providers::aws_cloudfront::cf_env(sim, &[&self.id()]),
             Rig::AzureArm => {
                 // operation-ids, so that the URL follows `endpoint` (the refused-connection
                 // case points it elsewhere).
@@ -630,11 +656,21 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
                         .set("INPUT_STS-ENDPOINT", &sim.url())
                         .set("ALIBABA_CLOUD_OIDC_TOKEN_FILE", &fifo);
                 }
+                Rig::AwsCloudFront => {
+                    env.unset("AWS_ACCESS_KEY_ID")
+                        .unset("AWS_SECRET_ACCESS_KEY")
+                        .set("AWS_ROLE_ARN", cf_sim::DEMO_ROLE_ARN)
+                        .set("INPUT_STS-ENDPOINT", &sim.url())
+                        .set("AWS_WEB_IDENTITY_TOKEN_FILE", &fifo);
+                }
             }
         }
         Special::Purge => {
             env.unset("INPUT_OPERATION-IDS");
             match rig {
+                Rig::AwsCloudFront => {
+                    env.set("INPUT_PATHS", "/a.png");
+                }
                 Rig::AzureArm => {
                     env.unset("INPUT_LOCATION")
                         .set("INPUT_RESOURCE-GROUP", "web-rg")
@@ -656,6 +692,7 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
             Rig::AzureChina => crate::hostile_ids::Hostile::AzureChina,
             Rig::Alibaba => crate::hostile_ids::Hostile::Alibaba,
             Rig::AzureArm => crate::hostile_ids::Hostile::AzureArm,
+            Rig::AwsCloudFront => crate::hostile_ids::Hostile::AwsCloudFront,
             Rig::AzureClassic => unreachable!("not supported"),
         };
         let server = crate::hostile_ids::hostile_server(p).await;
@@ -826,6 +863,11 @@ async fn every_provider_refuses_bad_inputs_before_any_request() {
             Rig::AzureClassic => vec![("INPUT_API-VERSION", "2010-01-01", "api-version")],
             Rig::AzureArm => vec![("INPUT_ENVIRONMENT", "Mars", "environment")],
             Rig::Alibaba => vec![("INPUT_REGION", "Hang Zhou", "region")],
+            Rig::AwsCloudFront => vec![(
+                "INPUT_DISTRIBUTION-ID",
+                "not a distribution",
+                "distribution-id",
+            )],
         }
     };
     let mut failures = Vec::new();

@@ -18,9 +18,15 @@ pub enum Hostile {
     AzureChina,
     Alibaba,
     AzureArm,
+    AwsCloudFront,
 }
 
-pub const ALL: [Hostile; 3] = [Hostile::AzureChina, Hostile::Alibaba, Hostile::AzureArm];
+pub const ALL: [Hostile; 4] = [
+    Hostile::AzureChina,
+    Hostile::Alibaba,
+    Hostile::AzureArm,
+    Hostile::AwsCloudFront,
+];
 
 /// Whether a refusal names the code of the check that refused the id: the shared one (any
 /// provider) or the provider's own id format check, whichever refuses first.
@@ -30,6 +36,7 @@ pub(crate) fn says_why(log: &str) -> bool {
         "MalformedTaskTrackId",
         "MalformedRefreshTaskId",
         "MalformedMonitorUrl",
+        "MalformedInvalidationId",
     ];
     CODES.iter().any(|code| log.contains(code))
 }
@@ -68,6 +75,15 @@ pub async fn hostile_server(p: Hostile) -> MockServer {
                 percent_encoded(INJECTED)
             ),
         ),
+        Hostile::AwsCloudFront => ResponseTemplate::new(201)
+            .insert_header("x-amz-request-id", "hostile-ids-request")
+            .set_body_raw(
+                format!(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Invalidation xmlns=\"http://cloudfront.amazonaws.com/doc/2020-05-31/\"><Id>{}</Id><Status>InProgress</Status></Invalidation>",
+                    quick_xml::escape::escape(INJECTED)
+                ),
+                "text/xml",
+            ),
     };
     Mock::given(method("POST"))
         .respond_with(answer)
@@ -117,6 +133,20 @@ pub fn purge_inputs(p: Hostile, url: &str) -> Vec<(&'static str, String)> {
                 ("INPUT_RESOURCE-GROUP", "web-rg".into()),
                 ("INPUT_PROFILE", "cdn-prof".into()),
                 ("INPUT_CDN-ENDPOINT", "web".into()),
+                ("INPUT_PATHS", "/a.png".into()),
+            ]);
+        }
+        Hostile::AwsCloudFront => {
+            use purge_wait::provider::aws_cloudfront::sim::*;
+            inputs.extend([
+                ("INPUT_PROVIDER", "aws-cloudfront".into()),
+                ("INPUT_DISTRIBUTION-ID", DEMO_DISTRIBUTION.into()),
+                ("AWS_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID.into()),
+                (
+                    "AWS_SECRET_ACCESS_KEY",
+                    crate::providers::aws_cloudfront::AWS_SECRET.into(),
+                ),
+                ("HOME", "/nonexistent-purge-wait-home".into()),
                 ("INPUT_PATHS", "/a.png".into()),
             ]);
         }

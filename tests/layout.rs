@@ -84,6 +84,7 @@ const PROVIDER_NAMES: &[&str] = &[
     "front door",
     "afd",
     "service management",
+    "cloudfront",
 ];
 
 /// Provider input names and wire words.
@@ -101,6 +102,8 @@ const PROVIDER_INPUTS: &[&str] = &[
     "sts-endpoint",
     "tasktrackid",
     "refreshtask",
+    "distribution-id",
+    "role-to-assume",
 ];
 
 fn offenders(lines: &[(String, usize, String)], words: &[&str]) -> Vec<String> {
@@ -250,6 +253,7 @@ const RULES: &[(&[&str], &[&str])] = &[
             "provider::registry",
             "provider::azure",
             "provider::alibaba",
+            "provider::aws_cloudfront",
         ],
     ),
     (
@@ -265,6 +269,7 @@ const RULES: &[(&[&str], &[&str])] = &[
             "provider::registry",
             "provider::azure",
             "provider::alibaba",
+            "provider::aws_cloudfront",
         ],
     ),
     (
@@ -278,11 +283,17 @@ const RULES: &[(&[&str], &[&str])] = &[
             "provider::registry",
             "provider::azure",
             "provider::alibaba",
+            "provider::aws_cloudfront",
         ],
     ),
     (
         &["step.rs", "demo.rs", "cli.rs"],
-        &["app", "provider::azure", "provider::alibaba"],
+        &[
+            "app",
+            "provider::azure",
+            "provider::alibaba",
+            "provider::aws_cloudfront",
+        ],
     ),
 ];
 

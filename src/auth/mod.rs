@@ -1,9 +1,11 @@
 //! What several clouds share for credentials that are not a plain request signature:
 //! [`github`] fetches the GitHub Actions job's OIDC token that the providers exchange for
 //! their own tokens (Entra ID in `provider::azure_arm::entra`, STS credentials in
-//! `provider::alibaba::credentials`). Never a provider's protocol.
+//! `provider::alibaba::credentials`); [`refresh`] says when a temporary credential is
+//! replaced before it expires. Never a provider's protocol.
 //!
 //! Every secret either holds or learns is registered with the shared
 //! [`crate::secret::Redactor`] before it is used.
 
 pub mod github;
+pub mod refresh;

@@ -7,11 +7,13 @@
 //! engine whether to retry.
 
 pub mod alibaba;
+pub mod aws_cloudfront;
 pub mod azure_arm;
 pub mod azure_china;
 pub mod azure_classic;
 pub mod azure_common;
 pub mod cloud;
+pub mod oidc_common;
 pub mod registry;
 
 use chrono::{DateTime, Utc};
@@ -179,6 +181,20 @@ pub trait Provider {
                 format!("purge-wait cannot submit purges to {name} yet"),
             ))
         })
+    }
+
+    /// Whether sending the same purge call again never does it twice (CloudFront's
+    /// CallerReference): then a call that failed after it may have reached the API is sent
+    /// again without the warning that its paths may have been purged twice.
+    fn submit_is_idempotent(&self) -> bool {
+        false
+    }
+
+    /// Notes for the summary about a purge that was submitted (CloudFront: how many paths,
+    /// and that paths beyond the free monthly allowance are billed).
+    fn purge_notes(&self, purge: &PurgeRequest) -> Vec<String> {
+        let _ = purge;
+        Vec::new()
     }
 
     /// The earliest time the engine may first poll `id`, when the provider was told (an Azure

@@ -22,3 +22,8 @@ pub mod alibaba;
 
 // Purge, then wait on Alibaba: refresh calls split by ObjectType and limits, refusals, retries.
 pub mod alibaba_purge;
+
+// AWS CloudFront end to end: SigV4, every credential source (keys, web identity from a file
+// or the GitHub OIDC token, profiles, container, IMDS) with renewal mid-wait, purge with
+// CallerReference replay and the in-progress queue, the wait on everything in progress.
+pub mod aws_cloudfront;

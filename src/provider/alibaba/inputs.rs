@@ -10,8 +10,8 @@ use crate::auth::github;
 use crate::config::{
     self, ConfigError, Input, Raw, base_url, endpoint, operation_ids, paths_error,
 };
-use crate::provider::alibaba;
 use crate::provider::cloud::{Configured, Inputs};
+use crate::provider::{alibaba, oidc_common};
 use crate::secret::Secret;
 
 const SECTION: &str = "Alibaba Cloud DCDN / CDN (provider: alibaba-dcdn, alibaba-cdn)";
@@ -82,22 +82,8 @@ pub static INPUTS: &[&Input] = &[
         cloud_env: &[],
         section: SECTION,
     },
-    &Input {
-        name: "role-session-name",
-        help: "RoleSessionName of the assumed role (2-64 characters: letters, digits, . @ - _)",
-        default: Some("purge-wait"),
-        secret: false,
-        cloud_env: &["ALIBABA_CLOUD_ROLE_SESSION_NAME"],
-        section: SECTION,
-    },
-    &Input {
-        name: "sts-endpoint",
-        help: "Base URL of STS for AssumeRoleWithOIDC [default: https://sts.aliyuncs.com, or sts.<ALIBABA_CLOUD_STS_REGION>.aliyuncs.com]",
-        default: None,
-        secret: false,
-        cloud_env: &[],
-        section: SECTION,
-    },
+    &oidc_common::ROLE_SESSION_NAME,
+    &oidc_common::STS_ENDPOINT,
 ];
 
 /// Validates the Alibaba inputs of `name` (DCDN or CDN) into its settings and the ids.

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::auth::refresh::refresh_margin;
 use crate::http::{self, Response};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::secret::{Redactor, Secret};
@@ -129,13 +130,6 @@ impl Settings {
             .extend([tenant, "oauth2", "v2.0", "token"]);
         Some(url)
     }
-}
-
-/// How long before expiry a token is replaced: a tenth of its life, at least 30 s and at
-/// most 5 minutes, and never more than half its life (so short-lived tokens still get used).
-pub fn refresh_margin(lifetime: Duration) -> Duration {
-    let margin = (lifetime / 10).clamp(Duration::from_secs(30), Duration::from_secs(300));
-    margin.min(lifetime / 2)
 }
 
 struct Cached {
@@ -475,17 +469,6 @@ fn with_status(mut e: ProviderError, resp: &Response) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refresh_margin_scales_with_the_lifetime() {
-        let s = Duration::from_secs;
-        assert_eq!(refresh_margin(s(3599)), s(300));
-        assert_eq!(refresh_margin(s(600)), s(60));
-        assert_eq!(refresh_margin(s(120)), s(30));
-        assert_eq!(refresh_margin(s(2)), s(1));
-        // A 40-minute wait with one-hour tokens: the token in use always has > 4 min left.
-        assert!(s(3599) - refresh_margin(s(3599)) < s(3599) - s(240));
-    }
 
     fn settings(credential: Credential) -> Settings {
         Settings {

@@ -12,7 +12,7 @@ use crate::config::{
     plain_word, split_ids, too_many, userinfo_error,
 };
 use crate::provider::cloud::{Configured, Inputs};
-use crate::provider::{PurgeRequest, azure_arm, azure_common};
+use crate::provider::{PurgeRequest, azure_arm, azure_common, oidc_common};
 use crate::secret::Secret;
 
 const SECTION: &str = "Azure Resource Manager (provider: azure-arm)";
@@ -134,14 +134,7 @@ pub static INPUTS: &[&Input] = &[
         cloud_env: &["AZURE_FEDERATED_TOKEN_FILE"],
         section: SECTION,
     },
-    &Input {
-        name: "audience",
-        help: "Audience of the GitHub OIDC token (default: api://AzureADTokenExchange, or the China / US Government one for those clouds)",
-        default: None,
-        secret: false,
-        cloud_env: &[],
-        section: SECTION,
-    },
+    &oidc_common::AUDIENCE,
     &Input {
         name: "access-token",
         help: "An ARM access token to use as is (a secret; cannot be refreshed, so prefer the flows above for long waits)",
