@@ -19,7 +19,7 @@ out="$(mktemp -d "${TMPDIR:-/tmp}/purge-wait-act.XXXXXX")"
 # when a job failed before its stop step.
 cleanup() {
     for pid in "$out"/*.pid; do
-        [ -f "$pid" ] && kill -- "-$(cat "$pid")" 2>/dev/null
+        if [ -f "$pid" ]; then kill -- "-$(cat "$pid")" 2>/dev/null || true; fi
     done
     [ -n "${PURGE_WAIT_ACT_KEEP:-}" ] || rm -rf "$out"
 }
