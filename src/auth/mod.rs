@@ -2,10 +2,11 @@
 //! [`github`] fetches the GitHub Actions job's OIDC token that the providers exchange for
 //! their own tokens (Entra ID in `provider::azure_arm::entra`, STS credentials in
 //! `provider::alibaba::credentials`); [`refresh`] says when a temporary credential is
-//! replaced before it expires. Never a provider's protocol.
+//! replaced before it expires, and [`cache`] is the one cache every such credential lives in. Never a provider's protocol.
 //!
 //! Every secret either holds or learns is registered with the shared
 //! [`crate::secret::Redactor`] before it is used.
 
+pub mod cache;
 pub mod github;
 pub mod refresh;

@@ -20,12 +20,12 @@
 //! token — is registered with the [`Redactor`] the reporters share, before it is used.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use url::Url;
 
+use crate::auth::cache::{Issued, TokenCache};
 use crate::http::{self, Response};
 use crate::provider::alibaba::acs3;
 use crate::provider::alibaba::{self, ErrorBody};
@@ -40,8 +40,6 @@ pub const STS_VERSION: &str = "2015-04-01";
 pub const DEFAULT_AUDIENCE: &str = "sts.aliyuncs.com";
 /// The lifetime asked of STS (its default; the minimum is 900 s).
 pub const SESSION_SECONDS: u64 = 3600;
-/// How long before `Expiration` credentials are fetched again, at most.
-pub const REFRESH_BEFORE: Duration = Duration::from_secs(15 * 60);
 
 /// An AccessKey pair, with its STS token when it is temporary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,19 +104,12 @@ pub enum TokenSource {
     },
 }
 
-struct Cached {
-    key: AccessKey,
-    refresh_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-}
-
 /// Hands out credentials for each request, exchanging an OIDC token when needed.
 pub struct Credentials {
     source: Source,
     http: reqwest::Client,
     redactor: Redactor,
-    cache: tokio::sync::Mutex<Option<Cached>>,
-    clock: fn() -> DateTime<Utc>,
+    cache: TokenCache<AccessKey>,
 }
 
 impl Credentials {
@@ -139,50 +130,31 @@ impl Credentials {
             source,
             http,
             redactor,
-            cache: tokio::sync::Mutex::new(None),
-            clock: Utc::now,
+            cache: TokenCache::new(),
         }
+    }
+
+    /// The same credentials on the cache clock `clock` (tests shift it).
+    #[cfg(test)]
+    pub fn with_clock(mut self, clock: crate::auth::cache::Clock) -> Self {
+        self.cache = TokenCache::with_clock(clock);
+        self
     }
 
     /// The credentials to sign the next request with. With OIDC, the first call and any call
     /// after the refresh time exchange a fresh token; concurrent callers wait for one
-    /// exchange. A failed refresh falls back to the cached credentials while they are valid.
+    /// exchange. A failed refresh falls back to the cached credentials while they have more
+    /// than 30 s left (see [`TokenCache::get`]).
     pub async fn get(&self) -> Result<AccessKey, ProviderError> {
         let role = match &self.source {
             Source::Static(key) => return Ok(key.clone()),
             Source::Oidc(role) => role,
         };
-        let mut cache = self.cache.lock().await;
-        let now = (self.clock)();
-        if let Some(c) = cache.as_ref().filter(|c| now < c.refresh_at) {
-            return Ok(c.key.clone());
-        }
-        match self.assume_role(role).await {
-            Ok((key, expires_at)) => {
-                let now = (self.clock)();
-                let lifetime = (expires_at - now).to_std().unwrap_or_default();
-                let margin = REFRESH_BEFORE.min(lifetime / 4);
-                let refresh_at =
-                    expires_at - chrono::Duration::from_std(margin).unwrap_or_default();
-                *cache = Some(Cached {
-                    key: key.clone(),
-                    refresh_at,
-                    expires_at,
-                });
-                Ok(key)
-            }
-            Err(e) => match cache.as_ref() {
-                Some(c) if now + chrono::Duration::seconds(30) < c.expires_at => Ok(c.key.clone()),
-                _ => Err(e),
-            },
-        }
+        self.cache.get(|| self.assume_role(role)).await
     }
 
     /// Reads the OIDC token and exchanges it with STS.
-    async fn assume_role(
-        &self,
-        role: &OidcRole,
-    ) -> Result<(AccessKey, DateTime<Utc>), ProviderError> {
+    async fn assume_role(&self, role: &OidcRole) -> Result<Issued<AccessKey>, ProviderError> {
         let token = self.oidc_token(&role.token).await?;
         self.redactor.add(token.expose());
         let mut url = role.sts_endpoint.clone();
@@ -190,7 +162,7 @@ impl Credentials {
             ("Action", "AssumeRoleWithOIDC"),
             ("Format", "JSON"),
             ("Version", STS_VERSION),
-            ("Timestamp", &acs3::format_date((self.clock)())),
+            ("Timestamp", &acs3::format_date(Utc::now())),
         ];
         url.set_query(Some(&acs3::canonical_query_string(&query)));
         let duration = SESSION_SECONDS.to_string();
@@ -219,7 +191,11 @@ impl Credentials {
         if let Some(t) = &key.token {
             self.redactor.add(t.expose());
         }
-        Ok((key, expires_at))
+        let lifetime = (expires_at - Utc::now()).to_std().unwrap_or_default();
+        Ok(Issued {
+            value: key,
+            lifetime,
+        })
     }
 
     async fn oidc_token(&self, source: &TokenSource) -> Result<Secret, ProviderError> {
@@ -430,9 +406,12 @@ mod tests {
 
     static CLOCK_OFFSET_SECS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
-    fn shifted_clock() -> DateTime<Utc> {
-        Utc::now()
-            + chrono::Duration::seconds(CLOCK_OFFSET_SECS.load(std::sync::atomic::Ordering::SeqCst))
+    fn shifted_clock() -> tokio::time::Instant {
+        let offset = CLOCK_OFFSET_SECS.load(std::sync::atomic::Ordering::SeqCst);
+        crate::duration::after(
+            tokio::time::Instant::now(),
+            std::time::Duration::from_secs(offset.max(0) as u64),
+        )
     }
 
     fn set_offset(minutes: i64, seconds: i64) {
@@ -454,7 +433,7 @@ mod tests {
         let token_file = dir.path().join("token");
         std::fs::write(&token_file, simali::DEMO_OIDC_TOKEN).unwrap();
         let redactor = Redactor::default();
-        let mut creds = Credentials::new(
+        let creds = Credentials::new(
             Source::Oidc(Box::new(OidcRole {
                 role_arn: simali::DEMO_ROLE_ARN.into(),
                 oidc_provider_arn: simali::DEMO_OIDC_PROVIDER_ARN.into(),
@@ -464,8 +443,8 @@ mod tests {
             })),
             reqwest::Client::new(),
             redactor.clone(),
-        );
-        creds.clock = shifted_clock;
+        )
+        .with_clock(shifted_clock);
         set_offset(0, 0);
         let first = creds.get().await.unwrap();
         assert!(first.id.starts_with("STS."));
@@ -481,9 +460,9 @@ mod tests {
         );
         assert_eq!(redactor.clean(&line), "*** *** ***");
 
-        // 50 minutes on (the credentials last 60): past the refresh time (15 minutes before
+        // 56 minutes on (the credentials last 60): past the refresh time (5 minutes before
         // expiry). STS fails, so the still-valid credentials are kept.
-        set_offset(50, 0);
+        set_offset(56, 0);
         sim.inject([Fault::ServerError]);
         assert_eq!(creds.get().await.unwrap(), first, "kept while valid");
         assert_eq!(sim.requests().len(), 2, "a refresh was tried");
@@ -492,8 +471,9 @@ mod tests {
         assert_ne!(second.id, first.id);
         assert_eq!(sim.requests().len(), 3);
 
-        // Within 30 s of expiry a failed refresh is an error, never stale credentials.
-        set_offset(59, 45);
+        // Within 30 s of the second credentials' expiry (fetched at 56 minutes) a failed
+        // refresh is an error, never stale credentials.
+        set_offset(56 + 59, 45);
         sim.inject([Fault::ServerError]);
         let e = creds.get().await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::Transient);

@@ -19,7 +19,7 @@
 //!   `…/security-credentials/{role}` with `X-aws-ec2-metadata-token`; JSON as above plus
 //!   `Code: Success`.
 //!
-//! Temporary credentials are replaced when less than [`refresh_margin`] of their life is
+//! Temporary credentials are replaced when less than [`refresh_margin`](crate::auth::refresh::refresh_margin) of their life is
 //! left — the margin Entra ID tokens use (one rule for every token purge-wait caches) — so a
 //! 40-minute wait never signs with an expired session; a refused signature can also ask for
 //! fresh ones once ([`Credentials::refresh`]). Every secret met here — the web identity
@@ -32,11 +32,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use tokio::time::Instant;
 use url::Url;
 
 use super::wire;
-use crate::auth::refresh::refresh_margin;
+use crate::auth::cache::{Issued, TokenCache};
 use crate::http::{self, Response};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::secret::{Redactor, Secret};
@@ -167,19 +166,13 @@ impl Source {
     }
 }
 
-struct Cached {
-    keys: Keys,
-    refresh_at: Instant,
-    expires_at: Instant,
-}
-
 /// Hands out keys for each request, fetching temporary ones when needed. Shared by every
 /// concurrent call: one fetch at a time, the others wait for its keys.
 pub struct Credentials {
     source: Source,
     http: reqwest::Client,
     redactor: Redactor,
-    cache: tokio::sync::Mutex<Option<Cached>>,
+    cache: TokenCache<Keys>,
     /// Whether any credentials were fetched yet (a metadata service that never answered
     /// means there is none; one that stops answering is a passing fault).
     fetched: AtomicBool,
@@ -213,7 +206,7 @@ impl Credentials {
             source,
             http,
             redactor,
-            cache: tokio::sync::Mutex::new(None),
+            cache: TokenCache::new(),
             fetched: AtomicBool::new(false),
         }
     }
@@ -229,27 +222,13 @@ impl Credentials {
     }
 
     /// Keys that are not about to expire: the cached ones, or fresh ones. A failed renewal
-    /// falls back to the cached keys while they are still valid.
+    /// falls back to the cached keys while they have more than 30 s left
+    /// (see [`TokenCache::get`]).
     pub async fn get(&self) -> Result<Keys, ProviderError> {
         if let Source::Static { keys, .. } = &self.source {
             return Ok(keys.clone());
         }
-        let mut cache = self.cache.lock().await;
-        let now = Instant::now();
-        if let Some(c) = cache.as_ref().filter(|c| now < c.refresh_at) {
-            return Ok(c.keys.clone());
-        }
-        match self.fetch().await {
-            Ok(fresh) => {
-                let keys = fresh.keys.clone();
-                *cache = Some(fresh);
-                Ok(keys)
-            }
-            Err(e) => match cache.as_ref() {
-                Some(c) if Instant::now() < c.expires_at => Ok(c.keys.clone()),
-                _ => Err(e),
-            },
-        }
+        self.cache.get(|| self.fetch()).await
     }
 
     /// Fresh keys because `refused` was refused — unless another call already replaced them.
@@ -257,19 +236,10 @@ impl Credentials {
         if !self.can_refresh() {
             return Ok(refused.clone());
         }
-        let mut cache = self.cache.lock().await;
-        if let Some(c) = cache.as_ref() {
-            if &c.keys != refused && Instant::now() < c.refresh_at {
-                return Ok(c.keys.clone());
-            }
-        }
-        let fresh = self.fetch().await?;
-        let keys = fresh.keys.clone();
-        *cache = Some(fresh);
-        Ok(keys)
+        self.cache.replace(refused, || self.fetch()).await
     }
 
-    async fn fetch(&self) -> Result<Cached, ProviderError> {
+    async fn fetch(&self) -> Result<Issued<Keys>, ProviderError> {
         let (keys, expiration) = match &self.source {
             Source::Static { keys, .. } => (keys.clone(), None),
             Source::WebIdentity(w) => self.assume_role(w).await?,
@@ -281,19 +251,13 @@ impl Credentials {
         if let Some(t) = &keys.session_token {
             self.redactor.add(t.expose());
         }
-        let now = Instant::now();
         let lifetime = match expiration {
             Some(at) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
             None => UNDATED_LIFETIME,
         };
-        // A lifetime too long for the clock: fetched again at once rather than overflowing.
-        let far = || now;
-        Ok(Cached {
-            keys,
-            refresh_at: now
-                .checked_add(lifetime.saturating_sub(refresh_margin(lifetime)))
-                .unwrap_or_else(far),
-            expires_at: now.checked_add(lifetime).unwrap_or_else(far),
+        Ok(Issued {
+            value: keys,
+            lifetime,
         })
     }
 

@@ -13,7 +13,7 @@
 //! - an access token given as is (`access-token`, `AZURE_ACCESS_TOKEN`) is used until ARM
 //!   refuses it; it cannot be refreshed.
 //!
-//! Tokens are cached and replaced when less than [`refresh_margin`] of their life is left, so a
+//! Tokens are cached and replaced when less than [`refresh_margin`](crate::auth::refresh::refresh_margin) of their life is left, so a
 //! wait longer than a token's life (Entra: about an hour) never sends an expired one. Every
 //! token and assertion is registered with the shared redactor the moment it is learnt.
 
@@ -21,10 +21,9 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
-use tokio::time::Instant;
 use url::Url;
 
-use crate::auth::refresh::refresh_margin;
+use crate::auth::cache::{Issued, TokenCache};
 use crate::http::{self, Response};
 use crate::provider::{ErrorKind, ProviderError};
 use crate::secret::{Redactor, Secret};
@@ -132,18 +131,13 @@ impl Settings {
     }
 }
 
-struct Cached {
-    token: Secret,
-    refresh_at: Instant,
-}
-
 /// Gets, caches and refreshes access tokens. Shared by every concurrent status call: one
 /// fetch at a time, the others wait for its token.
 pub struct TokenSource {
     settings: Settings,
     http: reqwest::Client,
     redactor: Redactor,
-    cache: tokio::sync::Mutex<Option<Cached>>,
+    cache: TokenCache<Secret>,
 }
 
 impl TokenSource {
@@ -159,7 +153,7 @@ impl TokenSource {
             settings,
             http,
             redactor,
-            cache: tokio::sync::Mutex::new(None),
+            cache: TokenCache::new(),
         }
     }
 
@@ -173,21 +167,13 @@ impl TokenSource {
         !matches!(self.settings.credential, Credential::AccessToken(_))
     }
 
-    /// A token that is not about to expire: the cached one, or a new one.
+    /// A token that is not about to expire: the cached one, or a new one. A failed refresh
+    /// keeps the cached token while it is still valid (see [`TokenCache::get`]).
     pub async fn token(&self) -> Result<Secret, ProviderError> {
         if let Credential::AccessToken(t) = &self.settings.credential {
             return Ok(t.clone());
         }
-        let mut cache = self.cache.lock().await;
-        if let Some(c) = cache.as_ref() {
-            if Instant::now() < c.refresh_at {
-                return Ok(c.token.clone());
-            }
-        }
-        let fresh = self.fetch().await?;
-        let token = fresh.token.clone();
-        *cache = Some(fresh);
-        Ok(token)
+        self.cache.get(|| self.fetch()).await
     }
 
     /// A new token because `refused` was refused — unless another call already replaced it.
@@ -195,19 +181,10 @@ impl TokenSource {
         if !self.can_refresh() {
             return Ok(refused.clone());
         }
-        let mut cache = self.cache.lock().await;
-        if let Some(c) = cache.as_ref() {
-            if &c.token != refused && Instant::now() < c.refresh_at {
-                return Ok(c.token.clone());
-            }
-        }
-        let fresh = self.fetch().await?;
-        let token = fresh.token.clone();
-        *cache = Some(fresh);
-        Ok(token)
+        self.cache.replace(refused, || self.fetch()).await
     }
 
-    async fn fetch(&self) -> Result<Cached, ProviderError> {
+    async fn fetch(&self) -> Result<Issued<Secret>, ProviderError> {
         let s = &self.settings;
         let Some((_, client_id)) = s.credential.tenant_and_client() else {
             unreachable!("a token given as is is never fetched");
@@ -242,15 +219,14 @@ impl TokenSource {
             )
             .header(reqwest::header::ACCEPT, "application/json")
             .body(form.finish());
-        let sent_at = Instant::now();
         let resp = http::send(request)
             .await
             .map_err(|e| prefix(e, "could not get an Entra ID token"))?;
         let (token, lifetime) = self.token_answer(&resp)?;
         self.redactor.add(token.expose());
-        Ok(Cached {
-            token,
-            refresh_at: sent_at + lifetime - refresh_margin(lifetime),
+        Ok(Issued {
+            value: token,
+            lifetime,
         })
     }
 
