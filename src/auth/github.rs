@@ -92,6 +92,22 @@ fn interpret(resp: &Response) -> Result<String, ProviderError> {
     Err(e)
 }
 
+/// A subject token for an STS exchange, read from a file or fetched above: trimmed, and 4 to
+/// 20,000 characters (what the clouds' STS APIs accept), else an auth error naming `what`
+/// ("OIDC token", "web identity token").
+pub fn sts_subject_token(token: &str, what: &str) -> Result<Secret, ProviderError> {
+    let token = token.trim();
+    let len = token.chars().count();
+    if !(4..=20_000).contains(&len) {
+        return Err(ProviderError::new(
+            ErrorKind::Auth,
+            format!("the {what} has {len} characters; STS takes 4 to 20000"),
+        )
+        .hint("Give the raw JWT, not base64 or JSON"));
+    }
+    Ok(Secret::new(token.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -226,16 +226,7 @@ impl Credentials {
             .expose()
             .to_string(),
         };
-        let token = token.trim().to_string();
-        let len = token.chars().count();
-        if !(4..=20_000).contains(&len) {
-            return Err(ProviderError::new(
-                ErrorKind::Auth,
-                format!("the OIDC token has {len} characters; STS takes 4 to 20000"),
-            )
-            .hint("Give the raw JWT, not base64 or JSON"));
-        }
-        Ok(Secret::new(token))
+        crate::auth::github::sts_subject_token(&token, "OIDC token")
     }
 }
 
