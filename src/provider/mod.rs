@@ -13,8 +13,10 @@ pub mod azure_china;
 pub mod azure_classic;
 pub mod azure_common;
 pub mod cloud;
+pub mod google_cloud_cdn;
 pub mod oidc_common;
 pub mod registry;
+pub mod tencent;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::LocalBoxFuture;

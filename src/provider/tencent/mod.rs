@@ -1,0 +1,4 @@
+//! Tencent Cloud CDN (`tencent-cdn`) and EdgeOne (`tencent-edgeone`): TC3-HMAC-SHA256 signed
+//! purges and purge-task queries.
+
+pub mod sim;
