@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Cross-checks the CloudFront simulator with AWS's official Python SDK, boto3/botocore
+# (.ci/sdk/aws_cloudfront.py): `purge-wait simulate --provider aws-cloudfront` on a free
+# loopback port (CloudFront, STS and the rest on one port), invalidations that complete 2 s
+# after they are created. With AWS_CLOUDFRONT_SIM_URL set, uses that simulator instead.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "$0")/common.sh"
+sdk_venv aws_cloudfront boto3
+sdk_simulator AWS_CLOUDFRONT_SIM_URL aws-cloudfront --default-duration 2s
+echo "aws-cloudfront SDK cross-check against $AWS_CLOUDFRONT_SIM_URL"
+sdk_python .ci/sdk/aws_cloudfront.py
