@@ -5,10 +5,14 @@ alibabacloud_tea_openapi) build and sign every DCDN and CDN call with ACS3-HMAC-
 `x-acs-*` headers, parameters in the query); the simulator must accept each one, and refuse
 what the service refuses: a wrong AccessKey secret (SignatureDoesNotMatch), an unknown
 AccessKey id (InvalidAccessKeyId.NotFound), an ObjectPath that is not a URL
-(InvalidObjectPath.Malformed), a TaskId that is not digits (InvalidTaskId.Malformed).
+(InvalidObjectPath.Malformed), a TaskId that is not digits (InvalidTaskId.Malformed); a
+throttled call must reach the SDK as its ThrottlingException with the wait it reads from
+x-acs-retry-after (milliseconds).
 STS AssumeRoleWithOIDC goes through alibabacloud_sts20150401 (anonymous, the RPC style with
 the parameters in the query), with the token from the simulator's GitHub token service, and
-its temporary credentials (x-acs-security-token) are then used on both APIs.
+its temporary credentials (x-acs-security-token) are then used on both APIs; so is the
+credentials package's own oidc_role_arn provider (what the default credential chain uses
+with ALIBABA_CLOUD_OIDC_*: a GET with the parameters in the query).
 
 The SDK is pointed at the simulator with Config(endpoint="127.0.0.1:PORT", protocol="http"):
 it sends `POST http://127.0.0.1:PORT/?...` with `host: 127.0.0.1:PORT`, the host it signs.
@@ -22,6 +26,7 @@ ALIBABA_SIM_GITHUB_REQUEST_TOKEN override them. Exit 0 when every check passed, 
 import json
 import os
 import sys
+import tempfile
 import time
 import urllib.request
 from urllib.parse import urlparse
@@ -32,13 +37,18 @@ for name in list(os.environ):
         del os.environ[name]
 
 from alibabacloud_cdn20180510 import models as cdn_models  # noqa: E402
+from alibabacloud_credentials import models as credential_models  # noqa: E402
+from alibabacloud_credentials.client import Client as CredentialClient  # noqa: E402
+from alibabacloud_credentials.provider import oidc as oidc_provider  # noqa: E402
 from alibabacloud_cdn20180510.client import Client as CdnClient  # noqa: E402
 from alibabacloud_dcdn20180115 import models as dcdn_models  # noqa: E402
 from alibabacloud_dcdn20180115.client import Client as DcdnClient  # noqa: E402
 from alibabacloud_sts20150401 import models as sts_models  # noqa: E402
 from alibabacloud_sts20150401.client import Client as StsClient  # noqa: E402
 from alibabacloud_tea_openapi import models as open_api_models  # noqa: E402
+from alibabacloud_tea_openapi.exceptions import ServerException, ThrottlingException  # noqa: E402
 from alibabacloud_tea_util import models as util_models  # noqa: E402
+from Tea.core import TeaCore  # noqa: E402
 
 DCDN_BASE = os.environ["ALIBABA_DCDN_SIM_URL"].rstrip("/")
 CDN_BASE = os.environ.get("ALIBABA_CDN_SIM_URL", DCDN_BASE).rstrip("/")
@@ -200,6 +210,30 @@ def unknown_key():
     return code
 
 
+# Scripted in alibaba.sh: answered Throttling.User (x-acs-retry-after: 2000) once, then 503
+# ServiceUnavailable once, then as any task.
+FAULTY_TASK = os.environ.get("ALIBABA_SIM_FAULTY_TASK", "7042229000")
+
+
+def faults():
+    req = dcdn_models.DescribeDcdnRefreshTaskByIdRequest(task_id=FAULTY_TASK)
+    try:
+        dcdn().describe_dcdn_refresh_task_by_id_with_options(req, RUNTIME)
+        raise AssertionError("not throttled")
+    except ThrottlingException as e:
+        assert e.code == "Throttling.User" and e.retry_after == 2000, (e.code, e.retry_after)
+        throttled = f"ThrottlingException {e.code} retry_after {e.retry_after} ms"
+    try:
+        dcdn().describe_dcdn_refresh_task_by_id_with_options(req, RUNTIME)
+        raise AssertionError("no 503")
+    except ServerException as e:
+        assert (e.status_code, e.code) == (503, "ServiceUnavailable"), (e.status_code, e.code)
+        server = f"ServerException {e.status_code} {e.code}"
+    body = dcdn().describe_dcdn_refresh_task_by_id_with_options(req, RUNTIME).body
+    assert [t.task_id for t in body.tasks] == [FAULTY_TASK], body.tasks
+    return f"{throttled}; {server}; then {body.tasks[0].status}"
+
+
 def oidc():
     token_req = urllib.request.Request(
         f"{DCDN_BASE}/github-oidc-token?audience=sts.aliyuncs.com",
@@ -242,6 +276,51 @@ def oidc():
     )
 
 
+class _TeaCoreOverHttp:
+    """The credentials package's OIDC provider always asks STS over https; the same request
+    with the simulator's scheme."""
+
+    @staticmethod
+    def do_action(request, runtime=None):
+        request.protocol = urlparse(DCDN_BASE).scheme
+        return TeaCore.do_action(request, runtime)
+
+
+def credentials_oidc():
+    with urllib.request.urlopen(
+        urllib.request.Request(
+            f"{DCDN_BASE}/github-oidc-token?audience=sts.aliyuncs.com",
+            headers={"Authorization": f"bearer {GITHUB_REQUEST_TOKEN}"},
+        ),
+        timeout=10,
+    ) as r:
+        token = json.load(r)["value"]
+    with tempfile.NamedTemporaryFile("w", suffix=".jwt") as f:
+        f.write(token)
+        f.flush()
+        oidc_provider.TeaCore = _TeaCoreOverHttp
+        credential = CredentialClient(
+            credential_models.Config(
+                type="oidc_role_arn",
+                role_arn=ROLE_ARN,
+                oidc_provider_arn=PROVIDER_ARN,
+                oidc_token_file_path=f.name,
+                role_session_name="purge-wait-sdk-check",
+                sts_endpoint=urlparse(DCDN_BASE).netloc,
+            )
+        )
+        url = urlparse(DCDN_BASE)
+        client = DcdnClient(
+            open_api_models.Config(credential=credential, endpoint=url.netloc, protocol=url.scheme)
+        )
+        body = client.describe_dcdn_refresh_task_by_id_with_options(
+            dcdn_models.DescribeDcdnRefreshTaskByIdRequest(task_id="7"), RUNTIME
+        ).body
+    key = credential.get_credential().access_key_id
+    assert key.startswith("STS."), key
+    return f"{key[:8]}… (GET /?Action=AssumeRoleWithOIDC&Format=JSON); DescribeDcdnRefreshTaskById {len(body.tasks)} task(s)"
+
+
 check("dcdn RefreshDcdnObjectCaches (File, 2 domains) + DescribeDcdnRefreshTaskById", dcdn_refresh)
 check("dcdn RefreshDcdnObjectCaches (Directory, Force)", dcdn_directory)
 check("cdn RefreshObjectCaches + DescribeRefreshTaskById", cdn_refresh)
@@ -249,7 +328,9 @@ check("dcdn RefreshDcdnObjectCaches, an ObjectPath without a scheme", refused_pa
 check("cdn DescribeRefreshTaskById, a TaskId that is not digits", refused_task_id)
 check("dcdn and cdn with a wrong AccessKey secret", wrong_secret)
 check("dcdn with an unknown AccessKey id", unknown_key)
+check("dcdn throttled (x-acs-retry-after), then 503, then answered", faults)
 check("sts AssumeRoleWithOIDC + temporary credentials", oidc)
+check("credentials oidc_role_arn provider + dcdn", credentials_oidc)
 
 if failures:
     print(f"alibaba SDK cross-check: {len(failures)} failed: {', '.join(failures)}")

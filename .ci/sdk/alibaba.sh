@@ -9,7 +9,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
 sdk_venv alibaba alibabacloud_dcdn20180115.client
-sdk_simulator ALIBABA_DCDN_SIM_URL alibaba-dcdn --default-duration 2s
+sdk_simulator ALIBABA_DCDN_SIM_URL alibaba-dcdn --default-duration 2s \
+    --op 7042229000:after=1s,throttle=1,retry-after=2,errors=1
 sdk_simulator ALIBABA_CDN_SIM_URL alibaba-cdn --default-duration 2s
 echo "alibaba SDK cross-check against $ALIBABA_DCDN_SIM_URL (dcdn) and $ALIBABA_CDN_SIM_URL (cdn)"
 sdk_python .ci/sdk/alibaba.py

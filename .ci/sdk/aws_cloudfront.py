@@ -4,7 +4,8 @@ Every call below is built and SigV4-signed by botocore itself; the simulator mus
 each one as CloudFront does, and refuse what CloudFront refuses: a wrong secret key
 (SignatureDoesNotMatch), an unknown key id (InvalidClientTokenId), a path without its
 leading slash (InvalidArgument), a CallerReference used again with other paths
-(InvalidationBatchAlreadyExists). STS AssumeRoleWithWebIdentity goes through boto3's sts
+(InvalidationBatchAlreadyExists); Throttling and 503 must be what botocore's standard retries
+take as transient. STS AssumeRoleWithWebIdentity goes through boto3's sts
 client (botocore sends it unsigned), and its temporary credentials (x-amz-security-token)
 are then used against CloudFront.
 
@@ -117,6 +118,30 @@ def poll(get):
             return " -> ".join(dict.fromkeys(seen))
         assert time.monotonic() < deadline, f"still {status} after {POLL_SECONDS} s"
         time.sleep(0.5)
+
+
+# Scripted in aws_cloudfront.sh: each answered Throttling once, then 503 ServiceUnavailable
+# once, then as any invalidation (before anything lists them, which counts as an answer).
+FAULTY = os.environ.get("AWS_SIM_FAULTY_IDS", "ISDKFAULTY0001,ISDKFAULTY0002").split(",")
+
+
+def faults():
+    once = cloudfront(retries=1)
+    codes = [code_of(lambda: once.get_invalidation(DistributionId=DISTRIBUTION, Id=FAULTY[0]))[0] for _ in range(2)]
+    assert codes == ["Throttling", "ServiceUnavailable"], codes
+    once.get_invalidation(DistributionId=DISTRIBUTION, Id=FAULTY[0])
+    # botocore's standard retries take both as transient.
+    got = cloudfront(retries=3).get_invalidation(DistributionId=DISTRIBUTION, Id=FAULTY[1])
+    attempts = got["ResponseMetadata"]["RetryAttempts"]
+    assert attempts == 2, attempts
+    # The scripted ones are the tenant's too, each with its own faults.
+    for inv_id in FAULTY:
+        tenant_got = CF.get_invalidation_for_distribution_tenant(DistributionTenantId=TENANT, Id=inv_id)
+        assert tenant_got["ResponseMetadata"]["RetryAttempts"] == 2, tenant_got["ResponseMetadata"]
+    return (
+        f"{' then '.join(codes)} without retries; with standard retries {got['Invalidation']['Status']} "
+        f"after {attempts} retries (tenant form too)"
+    )
 
 
 def create_and_get():
@@ -273,6 +298,7 @@ def web_identity():
 
 
 print(f"boto3 {boto3.__version__}, botocore {botocore.__version__}")
+check("GetInvalidation throttled, then 503", faults)
 check("CreateInvalidation + CallerReference idempotency + GetInvalidation", create_and_get)
 check("CreateInvalidation, a CallerReference again with other paths", reference_reused)
 check("CreateInvalidation, a path without its leading slash", path_without_slash)

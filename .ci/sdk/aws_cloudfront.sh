@@ -7,6 +7,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
 sdk_venv aws_cloudfront boto3
-sdk_simulator AWS_CLOUDFRONT_SIM_URL aws-cloudfront --default-duration 2s
+sdk_simulator AWS_CLOUDFRONT_SIM_URL aws-cloudfront --default-duration 2s \
+    --op ISDKFAULTY0001:after=1s,throttle=1,errors=1 --op ISDKFAULTY0002:after=1s,throttle=1,errors=1
 echo "aws-cloudfront SDK cross-check against $AWS_CLOUDFRONT_SIM_URL"
 sdk_python .ci/sdk/aws_cloudfront.py
