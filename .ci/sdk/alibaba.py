@@ -7,7 +7,8 @@ what the service refuses: a wrong AccessKey secret (SignatureDoesNotMatch), an u
 AccessKey id (InvalidAccessKeyId.NotFound), an ObjectPath that is not a URL
 (InvalidObjectPath.Malformed), a TaskId that is not digits (InvalidTaskId.Malformed); a
 throttled call must reach the SDK as its ThrottlingException with the wait it reads from
-x-acs-retry-after (milliseconds).
+x-acs-retry-after (milliseconds); an x-acs-date more than 15 minutes old
+(InvalidTimeStamp.Expired) and a nonce sent again (SignatureNonceUsed) are refused.
 STS AssumeRoleWithOIDC goes through alibabacloud_sts20150401 (anonymous, the RPC style with
 the parameters in the query), with the token from the simulator's GitHub token service, and
 its temporary credentials (x-acs-security-token) are then used on both APIs; so is the
@@ -23,12 +24,15 @@ ALIBABA_SIM_ACCESS_KEY_SECRET, ALIBABA_SIM_ROLE_ARN, ALIBABA_SIM_OIDC_PROVIDER_A
 ALIBABA_SIM_GITHUB_REQUEST_TOKEN override them. Exit 0 when every check passed, 1 otherwise.
 """
 
+import contextlib
+import datetime
 import json
 import os
 import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from urllib.parse import urlparse
 
 # Nothing from the machine's own Alibaba Cloud setup (the credentials chain reads these).
@@ -47,6 +51,7 @@ from alibabacloud_sts20150401 import models as sts_models  # noqa: E402
 from alibabacloud_sts20150401.client import Client as StsClient  # noqa: E402
 from alibabacloud_tea_openapi import models as open_api_models  # noqa: E402
 from alibabacloud_tea_openapi.exceptions import ServerException, ThrottlingException  # noqa: E402
+from alibabacloud_tea_openapi.utils import Utils as OpenApiUtils  # noqa: E402
 from alibabacloud_tea_util import models as util_models  # noqa: E402
 from Tea.core import TeaCore  # noqa: E402
 
@@ -210,6 +215,37 @@ def unknown_key():
     return code
 
 
+@contextlib.contextmanager
+def patched(name, value):
+    """The SDK's own request, with one of its helpers (timestamp, nonce) replaced."""
+    old = getattr(OpenApiUtils, name)
+    setattr(OpenApiUtils, name, staticmethod(value))
+    try:
+        yield
+    finally:
+        setattr(OpenApiUtils, name, old)
+
+
+def skew_and_replay():
+    req = dcdn_models.DescribeDcdnRefreshTaskByIdRequest(task_id="11")
+
+    def stamp(minutes):
+        t = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=minutes)
+        return lambda: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    with patched("get_timestamp", stamp(14)):
+        dcdn().describe_dcdn_refresh_task_by_id_with_options(req, RUNTIME)
+    with patched("get_timestamp", stamp(16)):
+        skewed, _ = code_of(lambda: dcdn().describe_dcdn_refresh_task_by_id_with_options(req, RUNTIME))
+    assert skewed == "InvalidTimeStamp.Expired", skewed
+    nonce = uuid.uuid4().hex
+    with patched("get_nonce", lambda: nonce):
+        dcdn().describe_dcdn_refresh_task_by_id_with_options(req, RUNTIME)
+        replayed, _ = code_of(lambda: dcdn().describe_dcdn_refresh_task_by_id_with_options(req, RUNTIME))
+    assert replayed == "SignatureNonceUsed", replayed
+    return f"x-acs-date 14 min old accepted, 16 min {skewed}; x-acs-signature-nonce again {replayed}"
+
+
 # Scripted in alibaba.sh: answered Throttling.User (x-acs-retry-after: 2000) once, then 503
 # ServiceUnavailable once, then as any task.
 FAULTY_TASK = os.environ.get("ALIBABA_SIM_FAULTY_TASK", "7042229000")
@@ -328,6 +364,7 @@ check("dcdn RefreshDcdnObjectCaches, an ObjectPath without a scheme", refused_pa
 check("cdn DescribeRefreshTaskById, a TaskId that is not digits", refused_task_id)
 check("dcdn and cdn with a wrong AccessKey secret", wrong_secret)
 check("dcdn with an unknown AccessKey id", unknown_key)
+check("dcdn with an old x-acs-date, and a nonce again", skew_and_replay)
 check("dcdn throttled (x-acs-retry-after), then 503, then answered", faults)
 check("sts AssumeRoleWithOIDC + temporary credentials", oidc)
 check("credentials oidc_role_arn provider + dcdn", credentials_oidc)

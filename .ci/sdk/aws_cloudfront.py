@@ -5,7 +5,7 @@ each one as CloudFront does, and refuse what CloudFront refuses: a wrong secret 
 (SignatureDoesNotMatch), an unknown key id (InvalidClientTokenId), a path without its
 leading slash (InvalidArgument), a CallerReference used again with other paths
 (InvalidationBatchAlreadyExists); Throttling and 503 must be what botocore's standard retries
-take as transient. STS AssumeRoleWithWebIdentity goes through boto3's sts
+take as transient; an x-amz-date more than 15 minutes off is RequestTimeTooSkewed. STS AssumeRoleWithWebIdentity goes through boto3's sts
 client (botocore sends it unsigned), and its temporary credentials (x-amz-security-token)
 are then used against CloudFront.
 
@@ -16,6 +16,7 @@ AWS_SIM_SECRET_ACCESS_KEY, AWS_SIM_DISTRIBUTION_ID, AWS_SIM_TENANT_ID, AWS_SIM_R
 AWS_SIM_WEB_IDENTITY_TOKEN override them. Exit 0 when every check passed, 1 otherwise.
 """
 
+import datetime
 import os
 import sys
 import time
@@ -234,6 +235,25 @@ def waiter():
     return f"{inv_id} Completed after {time.monotonic() - start:.1f} s"
 
 
+def skew():
+    import botocore.auth
+
+    real = botocore.auth.get_current_datetime
+
+    def at(minutes):
+        return lambda *a, **k: real(*a, **k) - datetime.timedelta(minutes=minutes)
+
+    try:
+        botocore.auth.get_current_datetime = at(14)
+        cloudfront(retries=1).get_invalidation(DistributionId=DISTRIBUTION, Id="ISKEW14")
+        botocore.auth.get_current_datetime = at(16)
+        code, _ = code_of(lambda: cloudfront(retries=1).get_invalidation(DistributionId=DISTRIBUTION, Id="ISKEW16"))
+    finally:
+        botocore.auth.get_current_datetime = real
+    assert code == "RequestTimeTooSkewed", code
+    return f"x-amz-date 14 min old accepted, 16 min {code}"
+
+
 def wrong_secret():
     code, rid = code_of(
         lambda: cloudfront(secret=SECRET_ACCESS_KEY + "x", retries=1).get_invalidation(
@@ -305,6 +325,7 @@ check("CreateInvalidation, a path without its leading slash", path_without_slash
 check("ListInvalidations, MaxItems and the paginator", listing)
 check("distribution tenant: create, waiter, list", tenant)
 check("waiter invalidation_completed", waiter)
+check("GetInvalidation with an old x-amz-date", skew)
 check("GetInvalidation with a wrong secret key", wrong_secret)
 check("ListInvalidations with an unknown access key", unknown_key)
 check("GetInvalidation on another distribution", unknown_distribution)
