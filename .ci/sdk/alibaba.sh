@@ -4,7 +4,8 @@
 # alibabacloud_tea_openapi; .ci/sdk/alibaba.py): `purge-wait simulate --provider
 # alibaba-dcdn` and `--provider alibaba-cdn`, each on a free loopback port (DCDN, CDN, STS
 # and the GitHub OIDC token mock on one port). With ALIBABA_DCDN_SIM_URL and
-# ALIBABA_CDN_SIM_URL set, uses those simulators instead.
+# ALIBABA_CDN_SIM_URL set, uses those simulators instead (the DCDN one started with the
+# same --op flag, or ALIBABA_SIM_FAULTY_TASK= to skip the fault check).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"

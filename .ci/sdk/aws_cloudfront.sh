@@ -2,7 +2,9 @@
 # Cross-checks the CloudFront simulator with AWS's official Python SDK, boto3/botocore
 # (.ci/sdk/aws_cloudfront.py): `purge-wait simulate --provider aws-cloudfront` on a free
 # loopback port (CloudFront, STS and the rest on one port), invalidations that complete 2 s
-# after they are created. With AWS_CLOUDFRONT_SIM_URL set, uses that simulator instead.
+# after they are created, two scripted to fault once each. With AWS_CLOUDFRONT_SIM_URL set,
+# uses that simulator instead (started with the same --op flags, or AWS_SIM_FAULTY_IDS= to
+# skip the fault check).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
