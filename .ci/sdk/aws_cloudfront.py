@@ -281,6 +281,17 @@ def unknown_distribution():
     return code
 
 
+def not_an_id():
+    # botocore encodes the Id into the path (I%2FA); CloudFront decodes it and knows no such
+    # invalidation (the simulator used to answer one named "I%2FA").
+    codes = {
+        i: code_of(lambda i=i: cloudfront(retries=1).get_invalidation(DistributionId=DISTRIBUTION, Id=i))[0]
+        for i in ["I/A", "I A", "in-progress"]
+    }
+    assert set(codes.values()) == {"NoSuchInvalidation"}, codes
+    return ", ".join(f"{i!r} {c}" for i, c in codes.items())
+
+
 def web_identity():
     sts = boto3.client(
         "sts", endpoint_url=BASE, region_name="us-east-1", config=Config(signature_version=UNSIGNED)
@@ -332,6 +343,7 @@ check("GetInvalidation with an old x-amz-date", skew)
 check("GetInvalidation with a wrong secret key", wrong_secret)
 check("ListInvalidations with an unknown access key", unknown_key)
 check("GetInvalidation on another distribution", unknown_distribution)
+check("GetInvalidation of ids that are not letters and digits", not_an_id)
 check("STS AssumeRoleWithWebIdentity + temporary credentials", web_identity)
 
 if failures:
