@@ -10,7 +10,11 @@
 # one per requirements file, keyed by the file's hash, so a new pin makes a new venv. The
 # simulator is the debug binary (`cargo build --locked`), `purge-wait simulate --provider
 # PROVIDER --listen 127.0.0.1:<free port> [ARGS...]` in the background; it is stopped when the
-# script exits (by its PID), and its log is shown if it exits early or the script fails.
+# script exits (by its PID; common.sh sets the EXIT trap, and INT/TERM exit through it), and
+# its log is shown if it exits early or the script fails. The simulator starts from an
+# empty environment (PATH and HOME only): a cloud's own variables on the machine
+# (AWS_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_ID, PURGE_WAIT_*, …) would change the keys it
+# accepts; it takes what it needs from ARGS.
 
 sdk_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 sdk_cache="${PURGE_WAIT_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/purge-wait-ci}"
@@ -36,6 +40,7 @@ sdk_stop() {
     return "$rc"
 }
 trap sdk_stop EXIT
+trap 'exit 130' INT TERM
 
 # sdk_venv NAME MODULE: a venv with .ci/sdk/NAME.requirements.txt installed from PyPI (made
 # again when MODULE does not import); sets SDK_PYTHON to its python.
@@ -74,7 +79,8 @@ sdk_simulator() {
     port="$(sdk_free_port)"
     log="$(mktemp)"
     sdk_logs+=("$log")
-    "$bin" simulate --provider "$provider" --listen "127.0.0.1:$port" "$@" >"$log" 2>&1 &
+    env -i PATH="$PATH" HOME="${HOME:-/nonexistent}" \
+        "$bin" simulate --provider "$provider" --listen "127.0.0.1:$port" "$@" >"$log" 2>&1 &
     pid=$!
     sdk_pids+=("$pid")
     for _ in $(seq 1 100); do
