@@ -16,7 +16,8 @@
 //!   signature (`SignatureDoesNotMatch`).
 //! - `GET …/distribution/{id}/invalidation/{Id}` (and the `distribution-tenant` form): the
 //!   invalidation follows its [`Scenario`] — `InProgress`, then `Completed` (or the scripted
-//!   word); `missing` is `NoSuchInvalidation`, another distribution `NoSuchDistribution`
+//!   word); `missing` is `NoSuchInvalidation`, as is an `{Id}` that, percent-decoded, is not
+//!   letters and digits; another distribution `NoSuchDistribution`
 //!   (tenant: `EntityNotFound`); `throttle=N` answers `Throttling`, `errors=N` 503
 //!   `ServiceUnavailable`.
 //! - `GET …/invalidation?Marker=&MaxItems=`: every invalidation of the distribution, newest
@@ -732,7 +733,18 @@ impl AwsCloudFrontSim {
         })
     }
 
-    fn get(&self, kind: &'static str, id: &str) -> Answer {
+    /// `GetInvalidation` for the path segment `sent` (percent-encoded as sent: botocore
+    /// encodes the `Id` it is given). CloudFront decodes it; an id that is not letters and
+    /// digits names no invalidation.
+    fn get(&self, kind: &'static str, sent: &str) -> Answer {
+        let id = &percent_decode(sent);
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return cf_error(
+                404,
+                "NoSuchInvalidation",
+                "The specified invalidation does not exist.",
+            );
+        }
         let mut book = self.book.lock().expect("book lock");
         let key = format!("{kind}/{id}");
         let inv = book.invalidations.entry(key).or_insert_with(|| Inv {
@@ -1233,5 +1245,73 @@ impl Api for AwsCloudFrontSim {
             cf_error(404, "NotFound", "There is no such resource.")
         };
         self.with_date(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // (Not `super::*`: in this file that reads as the client to tests/layout.rs.)
+    use crate::provider::aws_cloudfront::sim::*;
+    use crate::sim::{Api, SimRequest};
+    use chrono::Utc;
+    use std::time::SystemTime;
+
+    /// A `GET` of `path` signed with the demo keys, as an SDK sends it.
+    fn signed_get(path: &str) -> SimRequest {
+        let now = Utc::now();
+        let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
+        let mut headers = vec![
+            ("host".to_string(), "127.0.0.1:1".to_string()),
+            ("x-amz-date".to_string(), amz_date.clone()),
+        ];
+        let signed = ["host", "x-amz-date"];
+        let canonical = canonical_request("GET", path, None, &headers, &signed, b"");
+        let scope = format!("{}/us-east-1/cloudfront/aws4_request", &amz_date[..8]);
+        let sts = string_to_sign(&amz_date, &scope, &canonical);
+        let sig = signature(
+            DEMO_SECRET_ACCESS_KEY,
+            SystemTime::from(now),
+            "us-east-1",
+            "cloudfront",
+            &sts,
+        );
+        headers.push((
+            "authorization".to_string(),
+            format!(
+                "AWS4-HMAC-SHA256 Credential={DEMO_ACCESS_KEY_ID}/{scope}, SignedHeaders=host;x-amz-date, Signature={sig}"
+            ),
+        ));
+        SimRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: None,
+            headers,
+            body: Default::default(),
+        }
+    }
+
+    /// botocore sends `get_invalidation(Id="I/A")` as `…/invalidation/I%2FA`: CloudFront
+    /// knows no such invalidation, where the simulator used to answer one with
+    /// `<Id>I%2FA</Id>`. An id that is letters and digits is answered as itself, encoded or
+    /// not.
+    #[test]
+    fn an_invalidation_id_is_the_decoded_path_segment() {
+        let sim = AwsCloudFrontSim::new(Setup::default());
+        let base = format!("/{VERSION}/distribution/{DEMO_DISTRIBUTION}/invalidation");
+        for sent in ["I%2FA", "I%20A", "I%2BA", "in-progress", "%C3%BC"] {
+            let a = sim.answer(&signed_get(&format!("{base}/{sent}")));
+            assert_eq!(
+                (a.status, a.label.as_str()),
+                (404, "NoSuchInvalidation"),
+                "{sent}"
+            );
+        }
+        for (sent, id) in [("IABC123", "IABC123"), ("I%41BC", "IABC")] {
+            let a = sim.answer(&signed_get(&format!("{base}/{sent}")));
+            assert_eq!(a.status, 200, "{sent}: {}", a.body);
+            assert!(a.body.contains(&format!("<Id>{id}</Id>")), "{}", a.body);
+        }
+        let tenant = format!("/{VERSION}/distribution-tenant/{DEMO_TENANT}/invalidation/I%2FA");
+        assert_eq!(sim.answer(&signed_get(&tenant)).status, 404);
     }
 }
