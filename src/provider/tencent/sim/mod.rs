@@ -52,8 +52,9 @@
 //!   (`MissingParameter`, `UnsupportedRegion`), `X-TC-Timestamp` as above, then `ProviderId`
 //!   and `DurationSeconds` (1 to 43,200) and `RoleSessionName` (`InvalidParameter.ParamError`),
 //!   `WebIdentityToken` (`InvalidParameter.WebIdentityTokenError`), `RoleArn`
-//!   (`UnauthorizedOperation`); answers `Credentials {Token, TmpSecretId, TmpSecretKey}`,
-//!   `ExpiredTime`, `Expiration`, valid for [`Setup::sts_lifetime`] at most.
+//!   (`UnauthorizedOperation`), [`Setup::sts_throttle`] (`RequestLimitExceeded`); answers
+//!   `Credentials {Token, TmpSecretId, TmpSecretKey}`, `ExpiredTime`, `Expiration`, valid
+//!   for [`Setup::sts_lifetime`] at most.
 //! - `GET /github-oidc-token?audience=…` with `Authorization: bearer <request token>`:
 //!   `{"value": <token>}`, the token STS accepts only for [`Setup::audience`].
 
@@ -134,8 +135,13 @@ pub struct Setup {
     pub secret_id: String,
     /// Its SecretKey.
     pub secret_key: String,
+    /// When set, [`Setup::secret_id`] is a temporary key (as from STS or tccli) whose calls
+    /// must carry this `X-TC-Token`; unset, a call with that key must carry none.
+    pub session_token: Option<String>,
     /// Lifetime of temporary credentials STS issues (at most the `DurationSeconds` asked).
     pub sts_lifetime: Duration,
+    /// The first N `AssumeRoleWithWebIdentity` calls answered `RequestLimitExceeded`.
+    pub sts_throttle: u32,
     /// The account's EdgeOne zone (another is `InvalidParameter.ZoneNotFound`).
     pub zone_id: String,
     /// The account's CDN domains; empty: every domain is the account's (another is
@@ -191,7 +197,9 @@ impl Default for Setup {
         Setup {
             secret_id: DEMO_SECRET_ID.into(),
             secret_key: DEMO_SECRET_KEY.into(),
+            session_token: None,
             sts_lifetime: Duration::from_secs(7200),
+            sts_throttle: 0,
             zone_id: DEMO_ZONE_ID.into(),
             domains: Vec::new(),
             tasks: Vec::new(),
@@ -257,6 +265,8 @@ struct Book {
     /// Signed calls that reached an action (for the throttle, too-often and internal-error
     /// knobs).
     calls: u32,
+    /// `AssumeRoleWithWebIdentity` calls.
+    sts_calls: u32,
     resets: u32,
     seq: u64,
 }
@@ -675,11 +685,20 @@ impl TencentSim {
             let book = self.book.lock().expect("book lock");
             let token = req.header("x-tc-token").unwrap_or_default();
             if auth.secret_id == self.setup.secret_id {
-                if !token.is_empty() {
-                    return Err(error(
-                        "AuthFailure.TokenFailure",
-                        "Token error: a session token was sent with a long-term SecretId.",
-                    ));
+                match &self.setup.session_token {
+                    Some(want) if token.is_empty() || !tc3::same(token, want) => {
+                        return Err(error(
+                            "AuthFailure.TokenFailure",
+                            "Token error: X-TC-Token is missing or not the token of this temporary SecretId.",
+                        ));
+                    }
+                    None if !token.is_empty() => {
+                        return Err(error(
+                            "AuthFailure.TokenFailure",
+                            "Token error: a session token was sent with a long-term SecretId.",
+                        ));
+                    }
+                    _ => {}
                 }
                 self.setup.secret_key.clone()
             } else if let Some(issued) = book.issued.iter().find(|i| i.id == auth.secret_id) {

@@ -112,6 +112,16 @@ impl TencentSim {
                 "The role does not exist or its trust policy does not allow this identity provider.",
             ));
         }
+        {
+            let mut book = self.book.lock().expect("book lock");
+            book.sts_calls = book.sts_calls.saturating_add(1);
+            if book.sts_calls <= self.setup.sts_throttle {
+                return Err(error(
+                    "RequestLimitExceeded",
+                    "The request frequency exceeds the limit. Please reduce the frequency of calls.",
+                ));
+            }
+        }
         let lifetime = chrono::Duration::from_std(self.setup.sts_lifetime)
             .unwrap_or(chrono::Duration::hours(2))
             .min(chrono::Duration::seconds(

@@ -1026,3 +1026,31 @@ fn calls_counts_actions_per_service() {
     );
     assert_eq!(Ending::Succeeded, Setup::default().purge.ending);
 }
+
+#[test]
+fn a_configured_session_token_makes_the_static_key_temporary() {
+    let s = sim(Setup {
+        session_token: Some("static-session-token".into()),
+        ..Setup::default()
+    });
+    let mut c = Call::new("cdn", "DescribePurgeTasks", r#"{"TaskId": "x"}"#);
+    assert_eq!(code(&c.send(&s)), "AuthFailure.TokenFailure");
+    c.token = Some("other");
+    assert_eq!(code(&c.send(&s)), "AuthFailure.TokenFailure");
+    c.token = Some("static-session-token");
+    assert!(c.send(&s)["PurgeLogs"].is_array());
+}
+
+#[test]
+fn sts_can_be_throttled() {
+    let s = sim(Setup {
+        sts_throttle: 1,
+        ..Setup::default()
+    });
+    let body = assume_body(DEMO_OIDC_TOKEN);
+    assert_eq!(
+        code(&assume(&s, &body, Some("ap-guangzhou"))),
+        "RequestLimitExceeded"
+    );
+    assert!(assume(&s, &body, Some("ap-guangzhou"))["Credentials"].is_object());
+}
