@@ -651,7 +651,7 @@ impl TencentSim {
             return Err(invalid(&format!("the signed header `{name}` was not sent")));
         }
         let Some(stamp) = req.header("x-tc-timestamp") else {
-            return Err(missing("X-TC-Timestamp"));
+            return Err(missing("Timestamp"));
         };
         let Some(sent) = stamp
             .parse::<i64>()
@@ -865,7 +865,7 @@ impl TencentSim {
             );
         }
         let Some(action) = req.header("x-tc-action").map(str::to_string) else {
-            return missing("X-TC-Action");
+            return missing("Action");
         };
         let unsigned = req.header("authorization") == Some("SKIP");
         if unsigned && action != STS_ACTION {
@@ -883,15 +883,14 @@ impl TencentSim {
             }
         };
         let Some(version) = req.header("x-tc-version") else {
-            return missing("X-TC-Version");
+            return missing("Version");
         };
         if version != service.version() {
             return error(
                 "NoSuchVersion",
                 &format!(
-                    "The requested version {version:?} of service {:?} does not exist (it serves {}).",
-                    service.name(),
-                    service.version()
+                    "The specified api version=`{version}` does not exist in service=`{}`.",
+                    service.name()
                 ),
             );
         }
@@ -910,7 +909,7 @@ impl TencentSim {
             return error(
                 "InvalidAction",
                 &format!(
-                    "The action {action:?} of version {version} of service {:?} does not exist.",
+                    "The request action=`{action}` is invalid or not found in service=`{}` and version=`{version}`.",
                     service.name()
                 ),
             );

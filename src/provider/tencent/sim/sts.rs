@@ -35,7 +35,7 @@ impl TencentSim {
     fn assume(&self, req: &SimRequest, params: &Params) -> Result<Answer, Answer> {
         let region = req.header("x-tc-region").unwrap_or_default();
         if region.is_empty() {
-            return Err(missing("X-TC-Region"));
+            return Err(missing("Region"));
         }
         if !region_ok(region) {
             return Err(error(
@@ -44,7 +44,7 @@ impl TencentSim {
             ));
         }
         let Some(stamp) = req.header("x-tc-timestamp") else {
-            return Err(missing("X-TC-Timestamp"));
+            return Err(missing("Timestamp"));
         };
         let Some(sent) = stamp
             .parse::<i64>()
