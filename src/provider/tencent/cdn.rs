@@ -15,8 +15,7 @@ use url::Url;
 
 use super::{Tencent, fold, is_operation_id, with_request_id};
 use crate::provider::{
-    ErrorKind, Observation, ProviderError, PurgeKind, PurgeRequest, State, SubmitResult,
-    check_created_id, quoted,
+    ErrorKind, Observation, ProviderError, PurgeKind, PurgeRequest, State, SubmitResult, quoted,
 };
 
 /// The API version.
@@ -191,7 +190,8 @@ pub async fn submit(client: &Tencent, purge: &PurgeRequest) -> SubmitResult {
         );
         return Err(with_request_id(e, request_id));
     };
-    check_created_id(&id).map_err(|e| with_request_id(e, request_id.clone()))?;
+    // The shape first (refused as an accepted purge's malformed answer: never re-sent);
+    // the engine's check_created_id follows.
     if !is_operation_id(&id) {
         let e = ProviderError::new(
             ErrorKind::Invalid,

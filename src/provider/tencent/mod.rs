@@ -372,6 +372,7 @@ pub fn read<T: DeserializeOwned>(
     action: &str,
 ) -> Result<(T, Option<String>), ProviderError> {
     let head = crate::provider::json_object::<Envelope<ErrorPart>>(&resp.body);
+    let retry_after = http::retry_after(&resp.headers, std::time::SystemTime::now());
     if let Ok(Envelope {
         response:
             Some(ErrorPart {
@@ -380,10 +381,13 @@ pub fn read<T: DeserializeOwned>(
             }),
     }) = head
     {
-        return Err(api_error(resp, error, request_id));
+        let mut e = api_error(resp, error, request_id);
+        e.retry_after = retry_after;
+        return Err(e);
     }
     if resp.status != 200 {
         let mut e = http::status_error(resp);
+        e.retry_after = retry_after;
         if let Ok(Envelope {
             response: Some(part),
         }) = head

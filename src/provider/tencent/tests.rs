@@ -474,7 +474,7 @@ async fn hostile_task_ids_are_refused() {
     for (body, code) in [
         (
             r#"{"Response":{"TaskId":"t\n::error::x"}}"#,
-            "MalformedOperationId",
+            "MalformedTaskId",
         ),
         (r#"{"Response":{"TaskId":"a/b"}}"#, "MalformedTaskId"),
     ] {
