@@ -562,3 +562,69 @@ async fn edgeone_failures_carry_fail_type_and_message() {
         Some("the purge of https://a/x: timeout (originPullFailed: origin 502)")
     );
 }
+
+#[tokio::test]
+async fn a_refused_sts_token_is_renewed_once_then_the_call_succeeds() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let server = MockServer::start().await;
+    let exchanges = Arc::new(AtomicUsize::new(0));
+    let n = exchanges.clone();
+    Mock::given(method("POST"))
+        .and(header("x-tc-action", "AssumeRoleWithWebIdentity"))
+        .and(header("authorization", "SKIP"))
+        .and(header("x-tc-region", "ap-guangzhou"))
+        .respond_with(move |_: &Request| {
+            let i = n.fetch_add(1, Ordering::SeqCst) + 1;
+            let body = serde_json::json!({"Response": {
+                "Credentials": {"Token": format!("sts-token-{i}"), "TmpSecretId": format!("AKIDtmp{i}"), "TmpSecretKey": format!("tmp-key-{i}")},
+                "ExpiredTime": credentials::unix_now() + 3600,
+                "RequestId": "sts"}});
+            ResponseTemplate::new(200).set_body_json(body)
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(header("x-tc-action", "DescribePurgeTasks"))
+        .respond_with(|req: &Request| {
+            let token = req.headers.get("x-tc-token").and_then(|v| v.to_str().ok());
+            let body = if token == Some("sts-token-1") {
+                r#"{"Response":{"Error":{"Code":"AuthFailure.TokenFailure","Message":"token expired"},"RequestId":"r"}}"#
+            } else {
+                r#"{"Response":{"PurgeLogs":[{"TaskId":"t-1","Url":"u","Status":"done"}],"TotalCount":1,"RequestId":"r"}}"#
+            };
+            ResponseTemplate::new(200).set_body_string(body)
+        })
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, "eyJ.oidc.token").unwrap();
+    let redactor = Redactor::default();
+    let c = Tencent::new(
+        Settings {
+            product: Product::Cdn,
+            endpoint: Url::parse(&server.uri()).unwrap(),
+            credentials: Source::Oidc(Box::new(credentials::OidcRole {
+                role_arn: "qcs::cam::uin/1:roleName/r".into(),
+                provider_id: "github".into(),
+                session_name: "purge-wait".into(),
+                sts_endpoint: Url::parse(&server.uri()).unwrap(),
+                region: "ap-guangzhou".into(),
+                token: credentials::TokenSource::File(file),
+            })),
+            zone_id: None,
+            flush_type: FlushType::Flush,
+            cache_tag_domains: Vec::new(),
+        },
+        reqwest::Client::new(),
+        redactor.clone(),
+    );
+    let obs = c.poll(&["t-1".into()]).await.unwrap();
+    assert_eq!(obs[0].state, State::Succeeded);
+    assert_eq!(exchanges.load(Ordering::SeqCst), 2, "renewed exactly once");
+    assert_eq!(
+        redactor.clean("eyJ.oidc.token sts-token-1 tmp-key-2"),
+        "*** *** ***"
+    );
+}
