@@ -393,7 +393,9 @@ async fn oidc_through_github_and_sts_with_credentials_expiring_mid_wait() {
     };
     let sim = tc_sim_with(&["1700000007-oidc:after=4500ms"], false, setup).await;
     let mut env = oidc_env(&sim, &["1700000007-oidc"]);
-    env.set("INPUT_TIMEOUT", "30s");
+    // Another cloud's variable of the shared input is not Tencent's.
+    env.set("INPUT_TIMEOUT", "30s")
+        .set("ALIBABA_CLOUD_ROLE_SESSION_NAME", "alibaba-session");
     let run = env.run().await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let r = sim.requests();
@@ -452,8 +454,12 @@ async fn oidc_through_github_and_sts_with_credentials_expiring_mid_wait() {
 }
 
 #[tokio::test]
-async fn oidc_from_a_token_file_as_tke_sets_it() {
-    let sim = tc_sim(&["1700000008-file:after=0s"]).await;
+async fn oidc_from_a_token_file_as_tke_sets_it_with_sts_throttled_once() {
+    let setup = Setup {
+        sts_throttle: 1,
+        ..Setup::default()
+    };
+    let sim = tc_sim_with(&["1700000008-file:after=0s"], false, setup).await;
     let mut env = tc_env(&sim, &["1700000008-file"]);
     let file = env.path("web-identity-token");
     std::fs::write(&file, format!("{}\n", tencent::DEMO_OIDC_TOKEN)).unwrap();
@@ -468,6 +474,12 @@ async fn oidc_from_a_token_file_as_tke_sets_it() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let r = sim.requests();
     assert_eq!(action(&r[0]), "AssumeRoleWithWebIdentity");
+    assert!(
+        r[0].answer.contains("RequestLimitExceeded"),
+        "{}",
+        r[0].answer
+    );
+    assert_eq!(action(&r[1]), "AssumeRoleWithWebIdentity", "retried");
     assert_eq!(r[0].header("x-tc-region"), Some("ap-shanghai"));
     run.assert_no_secret(tencent::DEMO_OIDC_TOKEN);
 }
