@@ -715,3 +715,42 @@ async fn no_secret_in_plain_json_or_junit_reports() {
         }
     }
 }
+
+#[tokio::test]
+async fn edgeone_purge_types_are_refused_by_providers_without_them() {
+    use purge_wait::provider::PurgeKind;
+    for (word, kind) in [
+        ("host", PurgeKind::Host),
+        ("all", PurgeKind::All),
+        ("cache-tag", PurgeKind::CacheTag),
+        ("purge_url", PurgeKind::File),
+        ("purge_prefix", PurgeKind::Directory),
+        ("purge_host", PurgeKind::Host),
+        ("purge_all", PurgeKind::All),
+        ("purge_cache_tag", PurgeKind::CacheTag),
+    ] {
+        assert_eq!(PurgeKind::parse(word), Some(kind), "{word}");
+    }
+    let china = china_sim(&[]).await;
+    let ali = crate::providers::alibaba::ali_sim_with(
+        &[],
+        purge_wait::provider::alibaba::sim::Setup::default(),
+    )
+    .await;
+    let tc = tc_sim(&[]).await;
+    for kind in ["host", "all", "cache-tag"] {
+        for mut env in [
+            china_env(&china, &[]),
+            crate::providers::alibaba::ali_env(&ali, &[]),
+            tc_env(&tc, &[]),
+        ] {
+            env.unset("INPUT_OPERATION-IDS")
+                .set("INPUT_PATHS", "www.example.com")
+                .set("INPUT_PURGE-TYPE", kind);
+            let run = env.run().await;
+            assert_eq!(run.code, 2, "{kind}: {}", run.stdout);
+            assert!(run.commands("error")[0].contains("paths"), "{}", run.stdout);
+        }
+    }
+    assert!(china.requests().is_empty() && ali.requests().is_empty() && tc.requests().is_empty());
+}
