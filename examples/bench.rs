@@ -800,7 +800,8 @@ fn tencent_process(bin: &std::path::Path) {
     };
     let (took, log) = run(setup, &[("PURGE_WAIT_PATHS", paths.join("\n"))]);
     println!(
-        "\n- tencent-cdn, 1,500 URLs and 30 directories purged then waited on (each task done 2 s after its first poll): {} PurgeUrlsCache and {} PurgePathCache calls (1,000 URLs, 20 directories per call), {} DescribePurgeTasks pages, {} requests in all, done in {:.1} s",
+        "\n- tencent-cdn, 1,500 URLs and 30 directories purged then waited on (each task done 2 s after its first poll): {} DescribePurgeQuota, {} PurgeUrlsCache and {} PurgePathCache calls (1,000 URLs, 20 directories per call), {} DescribePurgeTasks pages, {} requests in all, done in {:.1} s",
+        calls(&log, Some("cdn"), "DescribePurgeQuota"),
         calls(&log, Some("cdn"), "PurgeUrlsCache"),
         calls(&log, Some("cdn"), "PurgePathCache"),
         calls(&log, Some("cdn"), "DescribePurgeTasks"),

@@ -754,3 +754,41 @@ async fn edgeone_purge_types_are_refused_by_providers_without_them() {
     }
     assert!(china.requests().is_empty() && ali.requests().is_empty() && tc.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_purge_of_several_calls_is_refused_whole_when_the_quota_left_cannot_take_it() {
+    let paths: Vec<String> = (0..1500)
+        .map(|i| format!("https://www.example.com/f{i}.js"))
+        .collect();
+    let mut setup = Setup::default();
+    setup.quota.url_daily = 600;
+    let sim = tc_sim_with(&[], false, setup).await;
+    let mut env = tc_env(&sim, &[]);
+    env.set("INPUT_PATHS", &paths.join("\n"));
+    let run = env.run().await;
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    run.assert_all_outputs();
+    let e = run.commands("error").join("\n");
+    assert!(e.contains("LimitExceeded.CdnPurgeUrlExceedDayLimit"), "{e}");
+    assert!(
+        e.contains("leaves 1200 URLs"),
+        "summed over mainland and overseas: {e}"
+    );
+    assert!(e.contains("nothing was purged"), "{e}");
+    let log = sim.requests();
+    assert_eq!(calls(&log, None, "DescribePurgeQuota"), 1);
+    assert_eq!(calls(&log, None, "PurgeUrlsCache"), 0, "no URL purged");
+
+    // Without the permission to read the quota, the purge is tried as it is.
+    let setup = Setup {
+        deny: vec!["DescribePurgeQuota".into()],
+        ..Setup::default()
+    };
+    let sim = tc_sim_with(&[], false, setup).await;
+    let mut env = tc_env(&sim, &[]);
+    env.set("INPUT_PATHS", &paths.join("\n"));
+    let run = env.run().await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let log = sim.requests();
+    assert_eq!(calls(&log, None, "PurgeUrlsCache"), 2);
+}

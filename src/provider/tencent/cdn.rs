@@ -7,6 +7,11 @@
 //!   at most the default daily quotas, [`DAILY_URLS`] URLs and [`DAILY_DIRECTORIES`]
 //!   directories (checked before any request; the API's `LimitExceeded.*` ends the step with
 //!   its code before any wait when the account's own quota is used up).
+//! - Quota: a purge of more than one call reads `DescribePurgeQuota` once before the first,
+//!   and is refused before any URL is purged when what is left today (summed over the areas)
+//!   cannot take it, so that a step never purges part of its list and then fails on the
+//!   quota. One call needs no such check (the API refuses it whole); a quota that cannot be
+//!   read (no `cdn:DescribePurgeQuota` permission, a fault) is no reason not to try.
 //! - Status: `DescribePurgeTasks {"TaskId", "Offset", "Limit"}`, paged until `TotalCount`
 //!   entries are read: one `PurgeLogs[]` entry per URL, `done` / `fail` / `process`.
 
@@ -173,6 +178,103 @@ pub fn purge_body(purge: &PurgeRequest, flush: FlushType) -> (&'static str, serd
     }
 }
 
+/// What a purge was split into: calls, URLs and directories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub calls: usize,
+    pub urls: usize,
+    pub directories: usize,
+}
+
+impl Plan {
+    /// The plan of `calls` as [`split_purge`] made them.
+    pub fn of(calls: &[PurgeRequest]) -> Self {
+        let count = |kind: PurgeKind| -> usize {
+            calls
+                .iter()
+                .filter(|c| c.kind == kind)
+                .map(|c| c.paths.len())
+                .sum()
+        };
+        Plan {
+            calls: calls.len(),
+            urls: count(PurgeKind::File),
+            directories: count(PurgeKind::Directory),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct QuotaAnswer {
+    url_purge: Option<Vec<Quota>>,
+    path_purge: Option<Vec<Quota>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Quota {
+    available: Option<i64>,
+    area: Option<String>,
+}
+
+/// What is left today over every area, and the areas' shares ("mainland 10, overseas 0").
+fn left(quotas: &[Quota]) -> (u64, String) {
+    let mut sum: u64 = 0;
+    let mut parts = Vec::new();
+    for q in quotas {
+        let n = u64::try_from(q.available.unwrap_or(0)).unwrap_or(0);
+        sum = sum.saturating_add(n);
+        parts.push(format!(
+            "{} {n}",
+            q.area.as_deref().map_or("?".to_string(), quoted)
+        ));
+    }
+    (sum, parts.join(", "))
+}
+
+/// Refuses `plan` when `DescribePurgeQuota` says today's quota cannot take it.
+async fn check_quota(client: &Tencent, plan: Plan) -> Result<(), ProviderError> {
+    let Ok((answer, request_id)) = client
+        .call::<QuotaAnswer>("DescribePurgeQuota", &serde_json::json!({}))
+        .await
+    else {
+        return Ok(());
+    };
+    for (quotas, wanted, what, code) in [
+        (
+            answer.url_purge,
+            plan.urls,
+            "URLs",
+            "LimitExceeded.CdnPurgeUrlExceedDayLimit",
+        ),
+        (
+            answer.path_purge,
+            plan.directories,
+            "directories",
+            "LimitExceeded.CdnPurgePathExceedDayLimit",
+        ),
+    ] {
+        let Some(quotas) = quotas.filter(|q| !q.is_empty()) else {
+            continue;
+        };
+        let (sum, parts) = left(&quotas);
+        if wanted as u64 > sum {
+            let mut e = ProviderError::new(
+                ErrorKind::Invalid,
+                format!(
+                    "DescribePurgeQuota leaves {sum} {what} to purge today ({parts}) but this step purges {wanted}; nothing was purged"
+                ),
+            )
+            .code(code)
+            .hint("The quota resets at 00:00 UTC+8; purge fewer paths (a common parent directory), or ask for a higher quota");
+            e.may_have_reached = false;
+            return Err(with_request_id(e, request_id));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Created {
@@ -181,6 +283,11 @@ struct Created {
 
 /// One purge call; its id is the answer's `TaskId`.
 pub async fn submit(client: &Tencent, purge: &PurgeRequest) -> SubmitResult {
+    if !client.quota_read.replace(true) {
+        if let Some(plan) = client.plan.get().filter(|p| p.calls > 1) {
+            check_quota(client, plan).await?;
+        }
+    }
     let (action, body) = purge_body(purge, client.settings().flush_type);
     let (created, request_id) = client.call::<Created>(action, &body).await?;
     let Some(id) = created.task_id.map(|t| t.trim().to_string()) else {

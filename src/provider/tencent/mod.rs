@@ -38,7 +38,7 @@ mod tests;
 
 pub use cloud::TencentCloud;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use futures_util::FutureExt;
@@ -154,6 +154,10 @@ pub struct Tencent {
     /// EdgeOne: the targets `CreatePurgeTask` refused in `FailedList`, by JobId, reported as
     /// failures of that job.
     refused: RefCell<HashMap<String, Vec<edgeone::Refused>>>,
+    /// CDN: the purge [`Provider::split_purge`] planned (calls, URLs, directories), and
+    /// whether its quota was read before the first call.
+    plan: Cell<Option<cdn::Plan>>,
+    quota_read: Cell<bool>,
 }
 
 impl Tencent {
@@ -167,6 +171,8 @@ impl Tencent {
             credentials,
             clock: credentials::unix_now,
             refused: RefCell::new(HashMap::new()),
+            plan: Cell::new(None),
+            quota_read: Cell::new(false),
         }
     }
 
@@ -303,7 +309,11 @@ impl Provider for Tencent {
 
     fn split_purge(&self, purge: &PurgeRequest) -> Vec<PurgeRequest> {
         match self.settings.product {
-            Product::Cdn => cdn::split_purge(purge),
+            Product::Cdn => {
+                let calls = cdn::split_purge(purge);
+                self.plan.set(Some(cdn::Plan::of(&calls)));
+                calls
+            }
             Product::EdgeOne => edgeone::split_purge(purge),
         }
     }
