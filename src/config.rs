@@ -80,7 +80,7 @@ pub static COMMON: &[Input] = &[
     },
     Input {
         name: "purge-type",
-        help: "How paths are purged: auto (a path ending in / is a directory), file or directory; regex or ignore-params where the provider supports them",
+        help: "How paths are purged: auto (a path ending in / is a directory), file or directory; regex, ignore-params, host, all or cache-tag where the provider supports them",
         default: Some("auto"),
         secret: false,
         cloud_env: &[],
@@ -348,6 +348,27 @@ impl Raw {
     /// Sets an input as if given on the command line (the demo uses this).
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         self.values.insert(name, (value.into(), Source::Flag));
+    }
+
+    /// Sets shared input `name` from the first of a cloud's own `vars` set in `env`, unless
+    /// a flag or its own variables set it: a provider reads its cloud's variables for an
+    /// input several clouds share, so that one cloud's variable never configures another.
+    pub fn or_cloud_env(
+        &mut self,
+        name: &'static str,
+        vars: &[&str],
+        env: &HashMap<String, String>,
+    ) {
+        if self.given(name).is_some() {
+            return;
+        }
+        for var in vars {
+            if let Some(v) = env.get(*var).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                self.values
+                    .insert(name, (v.to_string(), Source::Env(var.to_string())));
+                return;
+            }
+        }
     }
 
     /// Forgets an input, as if it had not been given (the demo uses this).
@@ -640,7 +661,7 @@ fn purge_request(raw: &Raw) -> Result<Option<PurgeRequest>, ConfigError> {
         raw.invalid(
             "purge-type",
             "is not a purge type",
-            "Use auto, file, directory, regex or ignore-params.",
+            "Use auto, file, directory, regex, ignore-params, host, all or cache-tag (where the provider supports them).",
         )
     })?;
     let Some(text) = raw.get("paths") else {

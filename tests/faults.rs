@@ -12,6 +12,7 @@ use std::time::Duration;
 use purge_wait::provider::aws_cloudfront::sim as cf_sim;
 use purge_wait::provider::azure_arm::sim::{self as arm, AzureArmSim};
 use purge_wait::provider::azure_china::sim::Setup;
+use purge_wait::provider::tencent::sim as tc_sim;
 use purge_wait::sim::{Fault, Record, Simulator};
 
 use crate::util::*;
@@ -32,6 +33,9 @@ enum Rig {
     /// AWS CloudFront with keys from the environment, or web identity from a token file whose
     /// STS sessions expire for the token-expiry case.
     AwsCloudFront,
+    /// Tencent Cloud CDN with a key from the environment, or STS keys from an OIDC token
+    /// file that expire for the token-expiry case.
+    TencentCdn,
 }
 
 const RIGS: &[Rig] = &[
@@ -40,6 +44,7 @@ const RIGS: &[Rig] = &[
     Rig::AzureArm,
     Rig::Alibaba,
     Rig::AwsCloudFront,
+    Rig::TencentCdn,
 ];
 
 /// A started simulator, and the PKI of the mutual-TLS rig.
@@ -59,6 +64,7 @@ impl Rig {
             Rig::Alibaba => "alibaba-dcdn",
             Rig::AzureClassic => "azure-classic",
             Rig::AwsCloudFront => "aws-cloudfront",
+            Rig::TencentCdn => "tencent-cdn",
         }
     }
 
@@ -68,6 +74,7 @@ impl Rig {
             Rig::Alibaba => "704224242".into(),
             Rig::AzureClassic => crate::providers::azure_classic::rid(4242),
             Rig::AwsCloudFront => "IFAULT4242".into(),
+            Rig::TencentCdn => "1700004242-fault".into(),
         }
     }
 
@@ -80,6 +87,7 @@ impl Rig {
                 (Rig::Alibaba, _) => (705_000_000 + u64::from(i)).to_string(),
                 (Rig::AzureClassic, _) => crate::providers::azure_classic::rid(5000 + i),
                 (Rig::AwsCloudFront, _) => format!("IFAULT{}", 5000 + i),
+                (Rig::TencentCdn, _) => format!("17000{}-fault", 5000 + i),
             })
             .collect()
     }
@@ -95,6 +103,10 @@ impl Rig {
             Rig::AwsCloudFront => vec![
                 crate::providers::aws_cloudfront::AWS_SECRET.into(),
                 cf_sim::DEMO_WEB_IDENTITY_TOKEN.into(),
+            ],
+            Rig::TencentCdn => vec![
+                tc_sim::DEMO_SECRET_KEY.into(),
+                tc_sim::DEMO_OIDC_TOKEN.into(),
             ],
             // The private lines of the client key (a line shared with the certificate is
             // public).
@@ -170,6 +182,16 @@ impl Rig {
                 }
                 crate::providers::aws_cloudfront::cf_sim_with(&[&spec], setup).await
             }
+            Rig::TencentCdn => {
+                let mut setup = tc_sim::Setup::default();
+                match special {
+                    Special::ClockSkew => setup.clock_offset = chrono::Duration::minutes(30),
+                    // STS keys that expire twice during the wait.
+                    Special::TokenExpiry => setup.sts_lifetime = Duration::from_secs(1),
+                    _ => {}
+                }
+                crate::providers::tencent::tc_sim_with(&[&spec], false, setup).await
+            }
         };
         Running { sim, pki: None }
     }
@@ -194,6 +216,19 @@ impl Rig {
                 crate::providers::aws_cloudfront::web_identity_env(sim, &[&self.id()])
             }
             Rig::AwsCloudFront => crate::providers::aws_cloudfront::cf_env(sim, &[&self.id()]),
+            Rig::TencentCdn if special == Special::TokenExpiry => {
+                let mut env = crate::providers::tencent::tc_env(sim, &[&self.id()]);
+                let file = env.path("oidc-token");
+                std::fs::write(&file, tc_sim::DEMO_OIDC_TOKEN).unwrap();
+                env.unset("TENCENTCLOUD_SECRET_ID")
+                    .unset("INPUT_SECRET-KEY")
+                    .set("INPUT_ROLE-ARN", tc_sim::DEMO_ROLE_ARN)
+                    .set("INPUT_OIDC-PROVIDER-ID", tc_sim::DEMO_OIDC_PROVIDER_ID)
+                    .set("INPUT_STS-ENDPOINT", &sim.url())
+                    .set("INPUT_OIDC-TOKEN-FILE", &file);
+                env
+            }
+            Rig::TencentCdn => crate::providers::tencent::tc_env(sim, &[&self.id()]),
             Rig::AzureArm => {
                 // operation-ids, so that the URL follows `endpoint` (the refused-connection
                 // case points it elsewhere).
@@ -663,6 +698,14 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
                         .set("INPUT_STS-ENDPOINT", &sim.url())
                         .set("AWS_WEB_IDENTITY_TOKEN_FILE", &fifo);
                 }
+                Rig::TencentCdn => {
+                    env.unset("TENCENTCLOUD_SECRET_ID")
+                        .unset("INPUT_SECRET-KEY")
+                        .set("INPUT_ROLE-ARN", tc_sim::DEMO_ROLE_ARN)
+                        .set("INPUT_OIDC-PROVIDER-ID", tc_sim::DEMO_OIDC_PROVIDER_ID)
+                        .set("INPUT_STS-ENDPOINT", &sim.url())
+                        .set("TKE_WEB_IDENTITY_TOKEN_FILE", &fifo);
+                }
             }
         }
         Special::Purge => {
@@ -693,6 +736,7 @@ async fn run_case(rig: Rig, case: &Case) -> Result<String, String> {
             Rig::Alibaba => crate::hostile_ids::Hostile::Alibaba,
             Rig::AzureArm => crate::hostile_ids::Hostile::AzureArm,
             Rig::AwsCloudFront => crate::hostile_ids::Hostile::AwsCloudFront,
+            Rig::TencentCdn => crate::hostile_ids::Hostile::TencentCdn,
             Rig::AzureClassic => unreachable!("not supported"),
         };
         let server = crate::hostile_ids::hostile_server(p).await;
@@ -868,6 +912,7 @@ async fn every_provider_refuses_bad_inputs_before_any_request() {
                 "not a distribution",
                 "distribution-id",
             )],
+            Rig::TencentCdn => vec![("INPUT_FLUSH-TYPE", "gentle", "flush-type")],
         }
     };
     let mut failures = Vec::new();

@@ -19,13 +19,15 @@ pub enum Hostile {
     Alibaba,
     AzureArm,
     AwsCloudFront,
+    TencentCdn,
 }
 
-pub const ALL: [Hostile; 4] = [
+pub const ALL: [Hostile; 5] = [
     Hostile::AzureChina,
     Hostile::Alibaba,
     Hostile::AzureArm,
     Hostile::AwsCloudFront,
+    Hostile::TencentCdn,
 ];
 
 /// Whether a refusal names the code of the check that refused the id: the shared one (any
@@ -37,6 +39,7 @@ pub(crate) fn says_why(log: &str) -> bool {
         "MalformedRefreshTaskId",
         "MalformedMonitorUrl",
         "MalformedInvalidationId",
+        "MalformedTaskId",
     ];
     CODES.iter().any(|code| log.contains(code))
 }
@@ -84,6 +87,9 @@ pub async fn hostile_server(p: Hostile) -> MockServer {
                 ),
                 "text/xml",
             ),
+        Hostile::TencentCdn => ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "Response": {"TaskId": INJECTED, "RequestId": "hostile-ids-request"},
+        })),
     };
     Mock::given(method("POST"))
         .respond_with(answer)
@@ -148,6 +154,14 @@ pub fn purge_inputs(p: Hostile, url: &str) -> Vec<(&'static str, String)> {
                 ),
                 ("HOME", "/nonexistent-purge-wait-home".into()),
                 ("INPUT_PATHS", "/a.png".into()),
+            ]);
+        }
+        Hostile::TencentCdn => {
+            use purge_wait::provider::tencent::sim::*;
+            inputs.extend([
+                ("INPUT_PROVIDER", "tencent-cdn".into()),
+                ("TENCENTCLOUD_SECRET_ID", DEMO_SECRET_ID.into()),
+                ("TENCENTCLOUD_SECRET_KEY", DEMO_SECRET_KEY.into()),
             ]);
         }
     }

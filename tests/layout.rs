@@ -107,6 +107,9 @@ const PROVIDER_INPUTS: &[&str] = &[
     "refreshtask",
     "distribution-id",
     "role-to-assume",
+    "secret-id",
+    "zone-id",
+    "flush-type",
 ];
 
 fn offenders(lines: &[(String, usize, String)], words: &[&str]) -> Vec<String> {

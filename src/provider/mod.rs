@@ -246,6 +246,12 @@ pub enum PurgeKind {
     Regex,
     /// Files, ignoring query parameters (Alibaba).
     IgnoreParams,
+    /// Every path is a host name: all of its cache (EdgeOne `purge_host`).
+    Host,
+    /// The whole zone; `paths` is `*` (EdgeOne `purge_all`).
+    All,
+    /// Every path is a cache tag (EdgeOne `purge_cache_tag`).
+    CacheTag,
 }
 
 impl PurgeKind {
@@ -257,6 +263,15 @@ impl PurgeKind {
             "directory" => PurgeKind::Directory,
             "regex" => PurgeKind::Regex,
             "ignore-params" => PurgeKind::IgnoreParams,
+            "host" => PurgeKind::Host,
+            "all" => PurgeKind::All,
+            "cache-tag" => PurgeKind::CacheTag,
+            // EdgeOne's own words for its purge types.
+            "purge_url" => PurgeKind::File,
+            "purge_prefix" | "prefix" => PurgeKind::Directory,
+            "purge_host" => PurgeKind::Host,
+            "purge_all" => PurgeKind::All,
+            "purge_cache_tag" => PurgeKind::CacheTag,
             _ => return None,
         })
     }

@@ -27,3 +27,7 @@ pub mod alibaba_purge;
 // or the GitHub OIDC token, profiles, container, IMDS) with renewal mid-wait, purge with
 // CallerReference replay and the in-progress queue, the wait on everything in progress.
 pub mod aws_cloudfront;
+
+// Tencent Cloud CDN and EdgeOne end to end: TC3, purge then wait for both, failures naming
+// the URL, throttling, refused keys, OIDC through STS renewed mid-wait, inputs checked first.
+pub mod tencent;

@@ -50,14 +50,7 @@ pub static INPUTS: &[&Input] = &[
         cloud_env: &["ALIBABA_CLOUD_SECURITY_TOKEN"],
         section: SECTION,
     },
-    &Input {
-        name: "role-arn",
-        help: "RAM role to assume with OIDC (acs:ram::<uid>:role/<name>), used when no AccessKey is given",
-        default: None,
-        secret: false,
-        cloud_env: &["ALIBABA_CLOUD_ROLE_ARN"],
-        section: SECTION,
-    },
+    &oidc_common::ROLE_ARN,
     &Input {
         name: "oidc-provider-arn",
         help: "RAM OIDC identity provider (acs:ram::<uid>:oidc-provider/<name>)",
@@ -66,14 +59,7 @@ pub static INPUTS: &[&Input] = &[
         cloud_env: &["ALIBABA_CLOUD_OIDC_PROVIDER_ARN"],
         section: SECTION,
     },
-    &Input {
-        name: "oidc-token-file",
-        help: "File holding the OIDC token; in GitHub Actions without it, the job's own token is used (needs permissions: id-token: write)",
-        default: None,
-        secret: false,
-        cloud_env: &["ALIBABA_CLOUD_OIDC_TOKEN_FILE"],
-        section: SECTION,
-    },
+    &oidc_common::OIDC_TOKEN_FILE,
     &Input {
         name: "oidc-audience",
         help: "Audience of the GitHub Actions OIDC token (a client id of the RAM OIDC provider)",
@@ -88,7 +74,12 @@ pub static INPUTS: &[&Input] = &[
 
 /// Validates the Alibaba inputs of `name` (DCDN or CDN) into its settings and the ids.
 pub fn configure(name: &'static str, inputs: &Inputs<'_>) -> Result<Configured, ConfigError> {
-    let (raw, env) = (inputs.raw, inputs.env);
+    let env = inputs.env;
+    // The shared inputs' Alibaba variables, read here only.
+    let mut own = inputs.raw.clone();
+    own.or_cloud_env("role-arn", &["ALIBABA_CLOUD_ROLE_ARN"], env);
+    own.or_cloud_env("oidc-token-file", &["ALIBABA_CLOUD_OIDC_TOKEN_FILE"], env);
+    let raw = &own;
     let ids = match inputs.purge {
         Some(purge) => {
             alibaba::check_purge(purge).map_err(paths_error)?;

@@ -383,7 +383,12 @@ impl ObjectType {
     pub fn of(kind: PurgeKind, path: &str) -> Self {
         match kind {
             PurgeKind::Auto if path.ends_with('/') => ObjectType::Directory,
-            PurgeKind::Auto | PurgeKind::File => ObjectType::File,
+            // Refused by check_purge before any split.
+            PurgeKind::Auto
+            | PurgeKind::File
+            | PurgeKind::Host
+            | PurgeKind::All
+            | PurgeKind::CacheTag => ObjectType::File,
             PurgeKind::Directory => ObjectType::Directory,
             PurgeKind::Regex => ObjectType::Regex,
             PurgeKind::IgnoreParams => ObjectType::IgnoreParams,
@@ -486,6 +491,12 @@ pub fn split_purge(purge: &PurgeRequest) -> Vec<PurgeRequest> {
 /// no `*` unless the purge type is `regex` (a file or directory refresh takes none), a
 /// directory ending in `/`, and no more than [`MAX_PATHS`] in all.
 pub fn check_purge(purge: &PurgeRequest) -> Result<(), String> {
+    if matches!(
+        purge.kind,
+        PurgeKind::Host | PurgeKind::All | PurgeKind::CacheTag
+    ) {
+        return Err("Alibaba Cloud refreshes URLs, directories and regular expressions: use purge-type auto, file, directory, regex or ignore-params".into());
+    }
     if purge.paths.len() > MAX_PATHS {
         return Err(format!(
             "{} paths exceed the {MAX_PATHS} URLs an account may refresh a day by default; split the purge over several steps (or days)",

@@ -170,7 +170,14 @@ pub const DAILY_DIRECTORIES: usize = 500;
 /// Checks paths before any request: absolute http(s) URLs without wildcards (the API takes
 /// none), files and directories within the daily quota, a purge type the API has.
 pub fn check_purge(purge: &PurgeRequest) -> Result<(), String> {
-    if matches!(purge.kind, PurgeKind::Regex | PurgeKind::IgnoreParams) {
+    if matches!(
+        purge.kind,
+        PurgeKind::Regex
+            | PurgeKind::IgnoreParams
+            | PurgeKind::Host
+            | PurgeKind::All
+            | PurgeKind::CacheTag
+    ) {
         return Err("Azure China CDN purges files and directories only: use purge-type auto, file or directory".into());
     }
     let mut dirs = 0;
