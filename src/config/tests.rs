@@ -828,6 +828,16 @@ fn alibaba_oidc_with_a_token_file_or_the_github_job_token() {
         panic!("github token expected")
     };
     assert_eq!(audience, "sts.aliyuncs.com");
+    assert_eq!(role.session_name, "purge-wait");
+
+    // Alibaba's own session-name variable, read by the Alibaba folder (the shared input
+    // has none).
+    e.insert("ALIBABA_CLOUD_ROLE_SESSION_NAME".into(), "ali-42".into());
+    let c = config(&["--provider", "alibaba-cdn", "--region", "eu-west-1"], &e).unwrap();
+    let auth::Source::Oidc(role) = &alibaba(&c).credentials else {
+        panic!("oidc expected")
+    };
+    assert_eq!(role.session_name, "ali-42");
 }
 
 #[test]

@@ -21,10 +21,10 @@ pub static AUDIENCE: Input = Input {
 
 pub static ROLE_SESSION_NAME: Input = Input {
     name: "role-session-name",
-    help: "RoleSessionName of the assumed role (2-64 characters: letters, digits, . @ - _; aws-cloudfront also + = , and AWS_ROLE_SESSION_NAME)",
+    help: "RoleSessionName of the assumed role (2-64 characters: letters, digits, . @ - _; alibaba-*: also ALIBABA_CLOUD_ROLE_SESSION_NAME; aws-cloudfront: also + = , and AWS_ROLE_SESSION_NAME; tencent-*: up to 128, also + = , and TENCENTCLOUD_ROLE_SESSION_NAME)",
     default: Some("purge-wait"),
     secret: false,
-    cloud_env: &["ALIBABA_CLOUD_ROLE_SESSION_NAME"],
+    cloud_env: &[],
     section: SECTION,
 };
 

@@ -79,6 +79,11 @@ pub fn configure(name: &'static str, inputs: &Inputs<'_>) -> Result<Configured, 
     let mut own = inputs.raw.clone();
     own.or_cloud_env("role-arn", &["ALIBABA_CLOUD_ROLE_ARN"], env);
     own.or_cloud_env("oidc-token-file", &["ALIBABA_CLOUD_OIDC_TOKEN_FILE"], env);
+    own.or_cloud_env(
+        "role-session-name",
+        &["ALIBABA_CLOUD_ROLE_SESSION_NAME"],
+        env,
+    );
     let raw = &own;
     let ids = match inputs.purge {
         Some(purge) => {

@@ -936,6 +936,18 @@ fn credentials_follow_the_documented_order() {
         "https://sts.eu-west-1.amazonaws.com/"
     );
     assert_eq!(w.session_name, "gitlab-42");
+    // Another cloud's session-name variable never names CloudFront's session.
+    let s = source(
+        &[],
+        &[
+            ("AWS_ROLE_ARN", ROLE),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", token),
+            ("ALIBABA_CLOUD_ROLE_SESSION_NAME", "alibaba-session"),
+        ],
+    )
+    .unwrap();
+    let Source::WebIdentity(w) = s else { panic!() };
+    assert_eq!(w.session_name, "purge-wait");
     // A profile of the shared files (credentials file wins) beats AWS_ROLE_ARN.
     let home = dir.path().join("home");
     std::fs::create_dir_all(home.join(".aws")).unwrap();
