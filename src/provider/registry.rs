@@ -87,6 +87,32 @@ mod tests {
         assert_eq!(seen.len(), table().inputs.len());
     }
 
+    /// A shared input's variables would configure every cloud that reads it: when the
+    /// folders reading an input belong to more than one vendor (the first word of their
+    /// names: azure, alibaba, aws, …), each reads its own cloud's variables
+    /// (`Raw::or_cloud_env`) and the input reads none.
+    #[test]
+    fn an_input_several_vendors_read_reads_no_cloud_variable() {
+        for input in &table().inputs {
+            let mut vendors: Vec<&str> = CLOUDS
+                .iter()
+                .filter(|c| c.inputs().iter().any(|i| std::ptr::eq(*i, *input)))
+                .flat_map(|c| c.names().iter())
+                .map(|n| n.split('-').next().unwrap_or(n))
+                .collect();
+            vendors.sort_unstable();
+            vendors.dedup();
+            if vendors.len() > 1 {
+                assert!(
+                    input.cloud_env.is_empty(),
+                    "{} is read by {vendors:?} but reads {:?}",
+                    input.name,
+                    input.cloud_env
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_command_line_is_well_formed() {
         crate::cli::command(table()).debug_assert();
