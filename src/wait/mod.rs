@@ -9,7 +9,10 @@
 //!    time, [`Provider::not_before`]: an operation a purge just created, with `Retry-After`.)
 //! 2. A pending operation is polled again after [`schedule::progress_delay`] (from `interval`
 //!    growing to `max-interval`, jittered); a failed read after [`schedule::retry_delay`]
-//!    (backoff, never sooner than `Retry-After`).
+//!    (backoff, never sooner than `Retry-After`). For a long-poll ([`Provider::hold`]) the
+//!    delay counts from when the call was asked, so a call that held its answer for two
+//!    minutes is followed at once, and each call may hold that long on top of
+//!    `request-timeout`.
 //! 3. Operations due at about the same time are polled together, in batches of the
 //!    provider's [`Provider::max_batch`], at most `concurrency` calls at once and never
 //!    faster than the provider's [`Provider::max_rate`].
@@ -388,8 +391,8 @@ impl RateLimiter {
 
 /// What became of one planned status call.
 enum Call {
-    /// It was made (or cut at its time budget).
-    Made(Result<Vec<Observation>, ProviderError>),
+    /// It was made (or cut at its time budget), asked at the instant given.
+    Made(Result<Vec<Observation>, ProviderError>, Instant),
     /// The rate limit had no slot left before the deadline.
     NoSlot,
     /// It could not start before the deadline (it waited for a free connection).
@@ -484,21 +487,25 @@ pub async fn run_created(
                 item = calls.next() => item,
             };
             let Some((batch, call)) = item else { break };
+            let (result, asked_at) = match call {
+                // A long-poll call held its answer: the next poll counts from when it was
+                // asked, not from when it answered.
+                Call::Made(result, asked_at) if provider.hold().is_some() => (result, asked_at),
+                Call::Made(result, _) => (result, Instant::now()),
+                Call::NoSlot | Call::Late => {
+                    let no_slot = matches!(call, Call::NoSlot).then_some(rate.unwrap_or_default());
+                    not_asked(&mut ops, &batch, hard_end, no_slot);
+                    continue;
+                }
+            };
             let ctx = Ctx {
                 settings,
                 provider: provider.name(),
                 start,
                 deadline,
                 now: Instant::now(),
+                asked_at,
                 unit,
-            };
-            let result = match call {
-                Call::Made(result) => result,
-                Call::NoSlot | Call::Late => {
-                    let no_slot = matches!(call, Call::NoSlot).then_some(rate.unwrap_or_default());
-                    not_asked(&mut ops, &batch, hard_end, no_slot);
-                    continue;
-                }
             };
             polls += 1;
             if apply(&ctx, &mut ops, &batch, result, observer) == Sweep::Stop {
@@ -580,9 +587,11 @@ async fn call(
     if !may_start(now, deadline) {
         return (batch, Call::Late);
     }
-    // Cut to the time left: no call outlives the deadline (plus FINAL_GRACE).
+    // A long-poll may hold its answer on top of the usual response time. Cut to the time
+    // left: no call outlives the deadline (plus FINAL_GRACE).
     let budget = settings
         .request_timeout
+        .saturating_add(provider.hold().unwrap_or_default())
         .min(hard_end.saturating_duration_since(now));
     let result = tokio::time::timeout(budget, provider.poll(&batch))
         .await
@@ -592,7 +601,7 @@ async fn call(
                 format!("no answer within {}", crate::duration::format(budget)),
             ))
         });
-    (batch, Call::Made(result))
+    (batch, Call::Made(result, now))
 }
 
 /// The operations of a call that could not be made before the deadline: not asked again,
@@ -731,6 +740,9 @@ struct Ctx<'a> {
     start: Instant,
     deadline: Instant,
     now: Instant,
+    /// What the delay to the next poll counts from: when the call was asked for a long-poll
+    /// ([`Provider::hold`]), else `now`.
+    asked_at: Instant,
     /// This sweep's jitter draw in `[0, 1)`.
     unit: f64,
 }
@@ -773,7 +785,7 @@ impl Ctx<'_> {
                     &hints,
                     self.unit,
                 );
-                op.due = self.next_poll(after(self.now, delay));
+                op.due = self.next_poll(after(self.asked_at, delay).max(self.now));
                 next_in = (op.due <= self.deadline).then(|| op.due - self.now);
             }
         }

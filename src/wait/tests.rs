@@ -28,6 +28,7 @@ struct Fake {
     batch: usize,
     rate: Option<f64>,
     latency: Duration,
+    hold: Option<Duration>,
     in_flight: Cell<usize>,
     max_in_flight: Cell<usize>,
 }
@@ -45,6 +46,7 @@ impl Fake {
             batch: 1,
             rate: None,
             latency: Duration::ZERO,
+            hold: None,
             in_flight: Cell::new(0),
             max_in_flight: Cell::new(0),
         }
@@ -76,6 +78,9 @@ impl Provider for Fake {
     }
     fn max_rate(&self) -> Option<f64> {
         self.rate
+    }
+    fn hold(&self) -> Option<Duration> {
+        self.hold
     }
     fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
         async move {
@@ -850,4 +855,48 @@ async fn a_hinted_wait_is_three_polls_the_last_just_after_the_end() {
     let mean = lags.iter().sum::<f64>() / lags.len() as f64;
     assert!(mean < 1.0, "mean lag {mean:.2} s: {lags:?}");
     assert!(lags.iter().all(|l| *l < 3.0), "{lags:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_poll_that_held_is_followed_at_once_and_may_outlast_the_request_timeout() {
+    // Each call holds for two minutes (far beyond request-timeout's 10 s) and answers
+    // pending twice, then done: three calls, back to back, no interval slept in between.
+    let mut fake = Fake::new(&[("a", vec![P, P, OK])]);
+    fake.latency = Duration::from_secs(120);
+    fake.hold = Some(Duration::from_secs(120));
+    let s = Settings {
+        timeout: Duration::from_secs(600),
+        ..settings()
+    };
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    assert_eq!(summary.polls, 3);
+    let times: Vec<f64> = fake.call_times().into_iter().map(secs).collect();
+    assert_eq!(times, [0.0, 120.0, 240.0]);
+    assert_eq!(
+        summary.operations[0].seen_done_after,
+        Some(Duration::from_secs(360))
+    );
+
+    // A long-poll that answers at once (an overloaded server) keeps the interval: no hot loop.
+    let mut fake = Fake::new(&[("a", vec![P, P, OK])]);
+    fake.hold = Some(Duration::from_secs(120));
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    let times = fake.call_times();
+    assert!(times[1] >= Duration::from_secs(4), "{times:?}");
+    assert!(times[2] - times[1] >= Duration::from_secs(4), "{times:?}");
+
+    // The hold is still cut at the deadline.
+    let mut fake = Fake::new(&[("a", vec![P])]);
+    fake.latency = Duration::from_secs(120);
+    fake.hold = Some(Duration::from_secs(120));
+    let s = Settings {
+        timeout: Duration::from_secs(50),
+        ..settings()
+    };
+    let started = Instant::now();
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert_eq!(started.elapsed(), Duration::from_secs(50) + FINAL_GRACE);
 }
