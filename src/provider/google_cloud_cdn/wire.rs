@@ -401,10 +401,13 @@ pub fn token_error(resp: &Response, what: &str, hint: &str) -> ProviderError {
         _ if code.as_deref().is_some_and(|c| retried.contains(&c)) => ErrorKind::Transient,
         _ => ErrorKind::Auth,
     };
-    let detail = description
-        .filter(|d| !d.trim().is_empty())
-        .unwrap_or_else(|| format!("HTTP {}", resp.status));
-    let mut e = ProviderError::new(kind, format!("{what} refused: {detail}"));
+    let detail = description.filter(|d| !d.trim().is_empty());
+    let message = match &detail {
+        Some(d) => format!("{what} refused: {d}"),
+        None => format!("{what} refused the request"),
+    };
+    let detail = detail.unwrap_or_default();
+    let mut e = ProviderError::new(kind, message);
     e.code = code;
     e.http_status = Some(resp.status);
     e.retry_after = http::retry_after(&resp.headers, std::time::SystemTime::now());
