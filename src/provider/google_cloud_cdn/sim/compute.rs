@@ -257,6 +257,7 @@ impl GoogleCloudCdnSim {
         }
         match ep {
             Endpoint::Get => self.operation(ep, project, parts[3], req),
+            Endpoint::Wait if req.method != "POST" => not_found_page(&req.path),
             Endpoint::Wait => match self.setup.refuse_wait {
                 Some(status) => refused_wait(status),
                 None => self.operation(ep, project, parts[3], req),

@@ -1168,6 +1168,13 @@ fn endpoints_are_told_apart() {
     );
     let a = sim.answer(&request("POST", &op_path("operation-1"), &[BEARER], ""));
     assert_eq!(a.status, 404);
+    let a = sim.answer(&request(
+        "GET",
+        &format!("{}/wait", op_path("operation-1")),
+        &[BEARER],
+        "",
+    ));
+    assert_eq!(a.status, 404, "wait is a POST");
     assert!(matches!(
         Scenario::parse("x:outcome=stuck", &Setup::default().default)
             .unwrap()
