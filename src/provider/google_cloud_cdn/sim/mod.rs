@@ -30,9 +30,6 @@
 //! The request log labels every answer with its endpoint first (see [`Endpoint`] and
 //! [`count`]), so tests can count calls per endpoint.
 
-// Stubs until the `sim ready` commit.
-#![allow(dead_code)]
-
 mod auth;
 mod compute;
 #[cfg(test)]
@@ -476,6 +473,27 @@ fn json(status: u16, body: String, label: String) -> Answer {
         label,
         reset: false,
     }
+}
+
+/// Google's error envelope: `{"error": {"code", "message", "errors": [{"message",
+/// "domain", "reason"}], "status"}}`.
+fn google_error(ep: Endpoint, status: u16, word: &str, message: &str, reason: &str) -> Answer {
+    let domain = if reason == "rateLimitExceeded" {
+        "usageLimits"
+    } else {
+        "global"
+    };
+    let body = serde_json::json!({"error": {
+        "code": status,
+        "message": message,
+        "errors": [{"message": message, "domain": domain, "reason": reason}],
+        "status": word,
+    }});
+    json(
+        status,
+        body.to_string(),
+        format!("{}: {status} {reason}", ep.label()),
+    )
 }
 
 /// A text answer.
