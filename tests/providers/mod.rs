@@ -27,3 +27,9 @@ pub mod alibaba_purge;
 // or the GitHub OIDC token, profiles, container, IMDS) with renewal mid-wait, purge with
 // CallerReference replay and the in-progress queue, the wait on everything in progress.
 pub mod aws_cloudfront;
+
+// Google Cloud CDN end to end: the wait long-poll (one request per operation), the get
+// fallback, service-account JWT, workload identity (native GitHub OIDC, external_account
+// files with file and URL sources), the metadata server, invalidateCache with requestId
+// replay and rate limits, Google's errors, bad inputs before any request.
+pub mod google_cloud_cdn;

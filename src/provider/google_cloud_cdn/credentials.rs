@@ -202,10 +202,10 @@ impl Source {
         match self {
             Source::Token { token, .. } => out.push(token.expose().to_string()),
             Source::ServiceAccount(sa) => {
+                // Line by line (the base64 of the key; not the BEGIN and END lines), which
+                // also covers the key as a JSON string (lines joined by `\n`) and keeps each
+                // `::add-mask::` to one line.
                 let pem = sa.private_key.expose();
-                out.push(pem.to_string());
-                out.push(crate::secret::json_escaped(pem));
-                // Line by line too (the base64 of the key; not the BEGIN and END lines).
                 out.extend(
                     pem.lines()
                         .map(str::trim)
