@@ -19,13 +19,15 @@ pub enum Hostile {
     Alibaba,
     AzureArm,
     AwsCloudFront,
+    GoogleCloudCdn,
 }
 
-pub const ALL: [Hostile; 4] = [
+pub const ALL: [Hostile; 5] = [
     Hostile::AzureChina,
     Hostile::Alibaba,
     Hostile::AzureArm,
     Hostile::AwsCloudFront,
+    Hostile::GoogleCloudCdn,
 ];
 
 /// Whether a refusal names the code of the check that refused the id: the shared one (any
@@ -84,6 +86,12 @@ pub async fn hostile_server(p: Hostile) -> MockServer {
                 ),
                 "text/xml",
             ),
+        Hostile::GoogleCloudCdn => ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "kind": "compute#operation",
+            "name": INJECTED,
+            "operationType": "invalidateCache",
+            "status": "RUNNING",
+        })),
     };
     Mock::given(method("POST"))
         .respond_with(answer)
@@ -147,6 +155,16 @@ pub fn purge_inputs(p: Hostile, url: &str) -> Vec<(&'static str, String)> {
                     crate::providers::aws_cloudfront::AWS_SECRET.into(),
                 ),
                 ("HOME", "/nonexistent-purge-wait-home".into()),
+                ("INPUT_PATHS", "/a.png".into()),
+            ]);
+        }
+        Hostile::GoogleCloudCdn => {
+            use purge_wait::provider::google_cloud_cdn::sim::*;
+            inputs.extend([
+                ("INPUT_PROVIDER", "google-cloud-cdn".into()),
+                ("INPUT_PROJECT", DEMO_PROJECT.into()),
+                ("INPUT_URL-MAP", DEMO_URL_MAP.into()),
+                ("GOOGLE_OAUTH_ACCESS_TOKEN", DEMO_ACCESS_TOKEN.into()),
                 ("INPUT_PATHS", "/a.png".into()),
             ]);
         }
