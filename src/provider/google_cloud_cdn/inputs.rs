@@ -466,7 +466,7 @@ fn credentials(
         ));
     }
     if explicit(raw, "credentials-file") {
-        return credentials_file(raw, env);
+        return credentials_file(raw);
     }
     if raw.get("workload-identity-provider").is_some() {
         return Ok((native(raw, env)?, None));
@@ -482,7 +482,7 @@ fn credentials(
         return Ok((access_token(token, "GOOGLE_OAUTH_ACCESS_TOKEN")?, None));
     }
     if raw.get("credentials-file").is_some() {
-        return credentials_file(raw, env);
+        return credentials_file(raw);
     }
     Ok((metadata(env)?, None))
 }
@@ -515,10 +515,7 @@ fn file_problem(file: &Path) -> Option<String> {
 }
 
 /// The credentials file: a `service_account` key or an `external_account`.
-fn credentials_file(
-    raw: &Raw,
-    env: &HashMap<String, String>,
-) -> Result<(Source, Option<String>), ConfigError> {
+fn credentials_file(raw: &Raw) -> Result<(Source, Option<String>), ConfigError> {
     let path = raw.required("credentials-file")?;
     let from = match raw.source("credentials-file") {
         Some(config::Source::Env(v)) => format!("{path} ({v})"),
@@ -555,7 +552,7 @@ fn credentials_file(
     };
     match s("type") {
         Some("service_account") => service_account(raw, &json, &from).map_err(refuse),
-        Some("external_account") => external_account(raw, env, &json, &from)
+        Some("external_account") => external_account(raw, &json, &from)
             .map(|x| (Source::External(Box::new(x)), None))
             .map_err(refuse),
         Some(
@@ -618,11 +615,9 @@ fn service_account(
 /// An `external_account` configuration (identity pool: a file or URL credential source).
 pub fn external_account(
     raw: &Raw,
-    env: &HashMap<String, String>,
     json: &serde_json::Map<String, serde_json::Value>,
     from: &str,
 ) -> Result<External, String> {
-    let _ = env;
     let s = |key: &str| {
         json.get(key)
             .and_then(|v| v.as_str())
