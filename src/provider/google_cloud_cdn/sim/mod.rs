@@ -17,8 +17,14 @@
 //!     [`Setup::hold`] has passed (Google: 2 minutes). A POST without `Content-Length`
 //!     is answered 411, as Google's front end does; [`Setup::refuse_wait`] refuses it.
 //!   - `POST …/projects/{p}/global/urlMaps/{m}/invalidateCache?requestId=<uuid>` with a
-//!     `CacheInvalidationRule` body, checked as Compute checks it; the same `requestId`
-//!     answers the operation it created before.
+//!     `CacheInvalidationRule` body, checked as Compute checks it (`path` starts with `/`,
+//!     no `?`/`#`/spaces, `*` only as a final `/*`; `host` a host name or `*.` one; no
+//!     unknown fields; `requestId` a non-zero UUID); the same `requestId` answers the
+//!     operation it created before (even after [`Setup::reset_creates`]), with another rule
+//!     409 `ALREADY_EXISTS`. Knobs: [`Setup::throttle_creates`] (429 `RESOURCE_EXHAUSTED`),
+//!     [`Setup::rate_limit_creates`] (403 `rateLimitExceeded`), [`Setup::error_creates`]
+//!     (503), [`Setup::invalidations_per_minute`], [`Setup::deny`] (403 naming the
+//!     permission), [`Setup::unauthorized_calls`] (401 for a valid token).
 //! - `POST` [`TOKEN_PATH`]: the OAuth 2.0 JWT bearer grant (`invalid_grant` and friends).
 //! - `POST` [`STS_PATH`]: STS token exchange, form or JSON encoded.
 //! - `POST` [`IAM_CREDENTIALS_PREFIX`]`{email}:generateAccessToken`: impersonation.

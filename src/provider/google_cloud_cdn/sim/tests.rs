@@ -335,6 +335,26 @@ fn assertions_are_refused_as_google_refuses_them() {
 }
 
 #[test]
+fn the_server_clock_decides_what_is_expired() {
+    let ahead = GoogleCloudCdnSim::new(Setup {
+        clock_offset: 7200,
+        ..Setup::default()
+    });
+    let a = grant(
+        &ahead,
+        &jwt(&demo_header(), &demo_claims(), DEMO_PRIVATE_KEY_PEM),
+    );
+    assert_eq!(body(&a)["error_description"], BAD_TIMES);
+    let mut claims = demo_claims();
+    claims["iat"] = (now() + 7200).into();
+    claims["exp"] = (now() + 7200 + 3600).into();
+    assert_eq!(
+        grant(&ahead, &jwt(&demo_header(), &claims, DEMO_PRIVATE_KEY_PEM)).status,
+        200
+    );
+}
+
+#[test]
 fn compute_checks_the_bearer_token() {
     let sim = GoogleCloudCdnSim::new(Setup {
         token_lifetime: Duration::ZERO,
