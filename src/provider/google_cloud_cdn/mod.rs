@@ -8,8 +8,9 @@
 //!   trip, at about one request per two minutes. The engine lets the call hold that long
 //!   ([`Provider::hold`]) and re-issues it at once when it answered not done after holding.
 //!   When `wait` is refused (405, 501, or a 404 that is not Google's "not found" for the
-//!   operation: a private endpoint or proxy without it), plain `GET …/operations/{name}` is
-//!   used from then on. `PENDING`/`RUNNING` are pending; `DONE` without `error` (and without
+//!   operation: a private endpoint or proxy without it), or cut without an answer twice in a
+//!   row after holding 30 s or more (a proxy or NAT dropping idle connections), plain
+//!   `GET …/operations/{name}` is used from then on. `PENDING`/`RUNNING` are pending; `DONE` without `error` (and without
 //!   an `httpErrorStatusCode` other than 200) succeeded; `DONE` with `error.errors[]` failed,
 //!   each error's code and message and the `httpErrorStatusCode` reported; any other word
 //!   keeps the wait polling and is reported. An answer about another operation is malformed.
@@ -73,6 +74,13 @@ pub const HOLD: Duration = Duration::from_secs(120);
 /// Status calls per second at most: the operation read quota is 1,500 a minute per project.
 pub const MAX_RATE: f64 = 20.0;
 
+/// A `wait` that ends without an answer (a reset, a timeout) after holding at least this long
+/// was most likely cut by a proxy or NAT that drops idle connections; after
+/// [`CUT_WAITS`] such in a row, the client reads with `get` instead.
+pub const CUT_AFTER: Duration = Duration::from_secs(30);
+/// How many cut `wait` calls in a row make the client fall back to `get`.
+pub const CUT_WAITS: u32 = 2;
+
 /// `invalidateCache` calls per second at most (300 a minute, below the 500 Google allows).
 pub const SUBMITS_PER_SECOND: u32 = 5;
 
@@ -97,8 +105,14 @@ pub struct GoogleCloudCdn {
     http: reqwest::Client,
     credentials: Credentials,
     request_timeout: Duration,
-    /// Set once `wait` was refused: plain `get` from then on.
+    /// Set once `wait` was refused (or cut [`CUT_WAITS`] times in a row): plain `get` from
+    /// then on.
     wait_refused: Cell<bool>,
+    /// `wait` calls cut in a row after holding [`CUT_AFTER`] or more.
+    cut_waits: Cell<u32>,
+    /// [`HOLD`] and [`CUT_AFTER`] (tests shorten them).
+    hold: Duration,
+    cut_after: Duration,
     /// Each path's `requestId`, kept for every retry of its call.
     request_ids: RefCell<HashMap<String, String>>,
     /// When the next `invalidateCache` call may start.
@@ -120,6 +134,9 @@ impl GoogleCloudCdn {
             credentials,
             request_timeout,
             wait_refused: Cell::new(false),
+            cut_waits: Cell::new(0),
+            hold: HOLD,
+            cut_after: CUT_AFTER,
             request_ids: RefCell::new(HashMap::new()),
             next_submit: Cell::new(None),
         }
@@ -224,14 +241,35 @@ impl GoogleCloudCdn {
     async fn get(&self, id: &str) -> Result<Observation, ProviderError> {
         if !self.wait_refused.get() {
             let url = self.url(&["operations", id, "wait"]);
-            let hold = HOLD.saturating_add(self.request_timeout);
+            let hold = self.hold.saturating_add(self.request_timeout);
+            let asked = Instant::now();
             match self
                 .call(Call::Wait, reqwest::Method::POST, url, None, Some(hold))
                 .await
             {
-                Ok(resp) => return read(id, &resp, Call::Wait),
+                Ok(resp) => {
+                    self.cut_waits.set(0);
+                    return read(id, &resp, Call::Wait);
+                }
                 Err(e) if wait_is_refused(&e) => self.wait_refused.set(true),
-                Err(e) => return Err(e),
+                Err(e) if is_cut(&e) && asked.elapsed() >= self.cut_after => {
+                    let cut = self.cut_waits.get().saturating_add(1);
+                    self.cut_waits.set(cut);
+                    if cut < CUT_WAITS {
+                        return Err(e);
+                    }
+                    self.wait_refused.set(true);
+                    let hint = format!(
+                        "{} wait calls in a row ended without an answer after holding {} or more: something between here and Google (a proxy, a NAT) drops idle connections, so operations are read with get from now on",
+                        cut,
+                        crate::duration::format(self.cut_after)
+                    );
+                    return Err(e.hint(hint));
+                }
+                Err(e) => {
+                    self.cut_waits.set(0);
+                    return Err(e);
+                }
             }
         }
         let url = self.url(&["operations", id]);
@@ -330,6 +368,11 @@ fn wait_is_refused(e: &ProviderError) -> bool {
     }
 }
 
+/// A call that ended without an answer: a transport error (reset, timeout), no HTTP status.
+fn is_cut(e: &ProviderError) -> bool {
+    e.kind == ErrorKind::Transient && e.http_status.is_none()
+}
+
 /// The operation of an answer, checked to be the one asked for.
 fn read(id: &str, resp: &Response, call: Call) -> Result<Observation, ProviderError> {
     let op = wire::parse_operation(&resp.body).map_err(|why| wire::malformed(resp, call, why))?;
@@ -380,7 +423,7 @@ impl Provider for GoogleCloudCdn {
     }
 
     fn hold(&self) -> Option<Duration> {
-        (!self.wait_refused.get()).then_some(HOLD)
+        (!self.wait_refused.get()).then_some(self.hold)
     }
 
     fn max_purge_paths(&self) -> usize {

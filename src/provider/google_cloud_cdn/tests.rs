@@ -1250,3 +1250,47 @@ async fn invalidate_cache_sends_one_path_with_its_request_id() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn wait_calls_cut_twice_after_holding_fall_back_to_get() {
+    // A proxy that drops a held connection: the answer never comes before the client's own
+    // bound (hold + request-timeout); twice in a row, and get is used from then on.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{OPS}/op-1/wait")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_delay(std::time::Duration::from_secs(5))
+                .set_body_string(r#"{"name":"op-1","status":"DONE"}"#),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{OPS}/op-1")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"name":"op-1","status":"DONE"}"#),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut client = client_for(&server, given_token());
+    client.hold = std::time::Duration::from_millis(100);
+    client.request_timeout = std::time::Duration::from_millis(100);
+    client.cut_after = std::time::Duration::from_millis(150);
+    let ids = ["op-1".to_string()];
+    let e = client.poll(&ids).await.unwrap_err();
+    assert_eq!(e.kind, crate::provider::ErrorKind::Transient);
+    assert_eq!(
+        client.hold(),
+        Some(std::time::Duration::from_millis(100)),
+        "once is not enough"
+    );
+    let e = client.poll(&ids).await.unwrap_err();
+    assert!(e.to_string().contains("read with get from now on"), "{e}");
+    assert_eq!(client.hold(), None);
+    assert_eq!(
+        client.poll(&ids).await.unwrap()[0].state,
+        crate::provider::State::Succeeded
+    );
+}
