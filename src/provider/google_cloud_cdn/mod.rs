@@ -241,7 +241,9 @@ impl GoogleCloudCdn {
     async fn get(&self, id: &str) -> Result<Observation, ProviderError> {
         if !self.wait_refused.get() {
             let url = self.url(&["operations", id, "wait"]);
-            let hold = self.hold.saturating_add(self.request_timeout);
+            // A little inside the engine's own bound (hold + request-timeout), so that a wait
+            // that never answers ends here, where it counts as cut.
+            let hold = self.hold.saturating_add(self.request_timeout / 10 * 9);
             let asked = Instant::now();
             match self
                 .call(Call::Wait, reqwest::Method::POST, url, None, Some(hold))
