@@ -1,8 +1,10 @@
 //! `purge-wait demo --provider google-cloud-cdn` and `simulate --provider google-cloud-cdn`:
 //! the simulator of [`super::sim`] on a local port, with a real wait against it — a service
-//! account key (RFC 7515's published test key) exchanged for a token with a JWT the simulator
-//! verifies, then the operations read with the `wait` long-poll.
+//! account key (RFC 7515's published test key, in a temporary file removed with the
+//! simulator) exchanged for a token with a JWT the simulator verifies, then the operations
+//! read with the `wait` long-poll.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::sim::{self, GoogleCloudCdnSim, Setup};
@@ -10,7 +12,7 @@ use crate::config::Raw;
 use crate::duration;
 use crate::exit::{Exit, Fatal};
 use crate::provider::cloud::{Demo, Served, Simulate, demo_sim, serve, shown};
-use crate::sim::Scenario;
+use crate::sim::{Answer, Api, Scenario, SimRequest};
 
 /// The demo's operations: three of different lengths, one throttled once.
 const DEMO_OPS: &[&str] = &[
@@ -19,17 +21,44 @@ const DEMO_OPS: &[&str] = &[
     "operation-1700000000002-demo-all:after=6s",
 ];
 
-/// The demo's key file: the simulator's service account, its `token_uri` the simulator's.
-/// Written to the temporary directory (it holds only the published RFC 7515 test key) and
-/// left there for the wait to read.
-fn key_file(base: &str) -> Result<String, Fatal> {
-    let json = sim::service_account_key_json(&format!("{base}{}", sim::TOKEN_PATH));
-    let path = std::env::temp_dir().join(format!(
+/// The simulator, owning the demo's key file: the file goes when the simulator does (the
+/// wait is over, and the runtime drops the server).
+struct WithKeyFile {
+    sim: GoogleCloudCdnSim,
+    key: PathBuf,
+}
+
+impl Api for WithKeyFile {
+    fn answer(&self, request: &SimRequest) -> Answer {
+        self.sim.answer(request)
+    }
+
+    fn hold(&self, request: &SimRequest) -> Duration {
+        self.sim.hold(request)
+    }
+}
+
+impl Drop for WithKeyFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.key);
+    }
+}
+
+/// Where the demo's key file goes: the temporary directory (it holds only the published
+/// RFC 7515 test key), under a name of this run.
+fn key_path() -> PathBuf {
+    std::env::temp_dir().join(format!(
         "purge-wait-demo-google-{}-{:08x}.json",
         std::process::id(),
         fastrand::u32(..)
-    ));
-    crate::files::write_regular(&path, json.as_bytes()).map_err(|e| {
+    ))
+}
+
+/// Writes the demo's key file: the simulator's service account, its `token_uri` the
+/// simulator's.
+fn write_key(path: &std::path::Path, base: &str) -> Result<(), Fatal> {
+    let json = sim::service_account_key_json(&format!("{base}{}", sim::TOKEN_PATH));
+    crate::files::write_regular(path, json.as_bytes()).map_err(|e| {
         Fatal::new(
             Exit::Unreadable,
             format!(
@@ -37,8 +66,7 @@ fn key_file(base: &str) -> Result<String, Fatal> {
                 path.display()
             ),
         )
-    })?;
-    Ok(path.display().to_string())
+    })
 }
 
 /// The simulator with three operations (with `--paths`: none, the wait invalidates them),
@@ -53,9 +81,13 @@ pub async fn demo(raw: &Raw) -> Result<Demo, Fatal> {
         ops: ops.clone(),
         ..Setup::default()
     };
-    let sim = demo_sim(GoogleCloudCdnSim::new(setup.clone())).await?;
-    let base = sim.url().trim_end_matches('/').to_string();
-    let key = key_file(&base)?;
+    let key = key_path();
+    let sim = demo_sim(WithKeyFile {
+        sim: GoogleCloudCdnSim::new(setup.clone()),
+        key: key.clone(),
+    })
+    .await?;
+    write_key(&key, sim.url().trim_end_matches('/'))?;
     let what = match raw.get("paths") {
         Some(_) => format!(
             "invalidating the paths given in URL map {}, then waiting",
@@ -75,7 +107,7 @@ pub async fn demo(raw: &Raw) -> Result<Demo, Fatal> {
     let mut set = vec![
         ("endpoint", sim.url()),
         ("project", setup.project.clone()),
-        ("credentials-file", key),
+        ("credentials-file", key.display().to_string()),
     ];
     match raw.get("paths") {
         Some(_) => set.push((

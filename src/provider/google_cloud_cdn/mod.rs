@@ -439,16 +439,4 @@ impl Provider for GoogleCloudCdn {
     fn submit_is_idempotent(&self) -> bool {
         true
     }
-
-    fn purge_notes(&self, purge: &PurgeRequest) -> Vec<String> {
-        let host = match &self.settings.host {
-            Some(h) => format!(" for host {h}"),
-            None => String::new(),
-        };
-        vec![format!(
-            "Google Cloud CDN: {} invalidations of URL map {}{host}, one per path (each with its own requestId, kept when a call is sent again, so a retry never invalidates twice).",
-            purge.paths.len(),
-            self.settings.url_map.as_deref().unwrap_or_default()
-        )]
-    }
 }

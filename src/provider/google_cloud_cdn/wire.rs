@@ -329,7 +329,10 @@ pub fn api_error(resp: &Response, call: Call) -> ProviderError {
             .is_some_and(|env| env.has_reason(RATE_LIMIT_REASONS));
     if rate_limited {
         e.kind = ErrorKind::Throttled;
-        return e.hint("Google's rate limit (Compute API rate quotas, 500 invalidations a minute): waited out and sent again with the same requestId");
+        return e.hint(match call {
+            Call::Invalidate => "Google's rate limit (Compute API rate quotas, 500 invalidations a minute): waited out and sent again with the same requestId",
+            Call::Get | Call::Wait => "Google's rate limit (Compute API rate quotas, 1,500 operation reads a minute per project): waited out with backoff",
+        });
     }
     match resp.status {
         401 => e.hint("The access token was refused (expired, revoked, or for another project)"),
