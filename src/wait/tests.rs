@@ -900,3 +900,38 @@ async fn a_long_poll_that_held_is_followed_at_once_and_may_outlast_the_request_t
     assert_eq!(summary.status, Status::TimedOut);
     assert_eq!(started.elapsed(), Duration::from_secs(50) + FINAL_GRACE);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_is_not_held_up_by_another_operation_s_long_poll() {
+    // "a" is held for the whole wait; "b" fails once at once and is due again after its
+    // backoff: it is asked then, not when a's hold ends, and heartbeats go on meanwhile.
+    struct Heartbeats(usize);
+    impl Observer for Heartbeats {
+        fn event(&mut self, e: &Event<'_>) {
+            if matches!(e, Event::Heartbeat { .. }) {
+                self.0 += 1;
+            }
+        }
+    }
+    let mut fake = Fake::new(&[
+        ("a", vec![Hang]),
+        ("b", vec![Fails(ErrorKind::Transient, None), OK]),
+    ]);
+    fake.hold = Some(Duration::from_secs(120));
+    let s = Settings {
+        timeout: Duration::from_secs(100),
+        ..settings()
+    };
+    let mut beats = Heartbeats(0);
+    let summary = run(&fake, &ids(&["a", "b"]), &s, &mut beats, pending()).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    let b = &summary.operations[1];
+    assert_eq!(b.outcome, Outcome::Succeeded);
+    let seen = b.seen_done_after.unwrap();
+    assert!(seen < Duration::from_secs(15), "b seen after {seen:?}");
+    assert_eq!(beats.0, 3, "at 30, 60 and 90 s, during a's hold");
+    // a was asked once, b twice.
+    let calls = fake.calls.borrow();
+    assert_eq!(calls.iter().filter(|(_, ids)| ids[0] == "a").count(), 1);
+    assert_eq!(calls.iter().filter(|(_, ids)| ids[0] == "b").count(), 2);
+}
