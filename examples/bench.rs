@@ -17,7 +17,12 @@
 //!    exit 255 after 10 minutes, stops at the first throttling error), on invalidations of
 //!    1 to 40 minutes in virtual time, and the real binary against the CloudFront simulator.
 //!    `cargo run --release --example bench -- cloudfront` runs this part alone.
-//! 4. **Tencent Cloud CDN and EdgeOne** against fixed pollers (there is no official waiter:
+//! 4. **Google Cloud CDN: the operations `wait` long-poll against fixed-interval pollers**, on
+//!    operations of 1 to 40 minutes in virtual time (each call 100 ms round trip; `wait` held
+//!    until done or 2 minutes), purge-wait with `wait`, with `get` (wait refused) and fixed
+//!    5 s / 30 s pollers; then the real binary against the Google simulator (JWT verified,
+//!    `wait` held). `cargo run --release --example bench -- google` runs this part alone.
+//! 5. **Tencent Cloud CDN and EdgeOne** against fixed pollers (there is no official waiter:
 //!    a `tccli cdn DescribePurgeTasks` loop) on purges of 1 to 20 minutes in virtual time, and
 //!    the real binary against the Tencent simulator (TC3 verified): a CDN purge of files and
 //!    directories split by the per-call limits, an EdgeOne purge of three types, and a keyless
@@ -721,6 +726,234 @@ fn cloudfront_process(bin: &std::path::Path) {
     );
 }
 
+/// A Compute Engine global operation, done `done_at` after the first call reached the server.
+/// Each call takes `RTT` there and back; with `long_poll` it is the `wait` long-poll (held
+/// until the operation is done or [`HOLD`] passes), else a plain `get`. Virtual time.
+struct GoogleOp {
+    start: Cell<Option<tokio::time::Instant>>,
+    done_at: Duration,
+    long_poll: bool,
+}
+
+/// Compute Engine's `wait` hold.
+const HOLD: Duration = Duration::from_secs(120);
+/// The round trip of one call.
+const RTT: Duration = Duration::from_millis(100);
+
+impl GoogleOp {
+    fn elapsed(&self) -> Duration {
+        let now = tokio::time::Instant::now();
+        let start = *self.start.get().get_or_insert(now);
+        self.start.set(Some(start));
+        now - start
+    }
+}
+
+impl Provider for GoogleOp {
+    fn name(&self) -> &'static str {
+        "google"
+    }
+    fn hold(&self) -> Option<Duration> {
+        self.long_poll.then_some(HOLD)
+    }
+    fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
+        async move {
+            tokio::time::sleep(RTT / 2).await;
+            let elapsed = self.elapsed();
+            if self.long_poll && elapsed < self.done_at {
+                tokio::time::sleep((self.done_at - elapsed).min(HOLD)).await;
+            }
+            let state = if self.elapsed() >= self.done_at {
+                State::Succeeded
+            } else {
+                State::Pending
+            };
+            tokio::time::sleep(RTT / 2).await;
+            Ok(ids
+                .iter()
+                .map(|id| Observation::new(id.clone(), state.clone(), "x"))
+                .collect())
+        }
+        .boxed_local()
+    }
+}
+
+/// purge-wait (its defaults, `timeout: 60m`) on Google operation timelines, with `wait` or
+/// `get`. The lag counts from the operation's end to the engine holding the answer.
+fn google_row(ts: &[Duration], long_poll: bool) -> Row {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let mut row = Row {
+        requests: 0.0,
+        lags: Vec::new(),
+        missed: 0,
+    };
+    for &done_at in ts {
+        let p = GoogleOp {
+            start: Cell::new(None),
+            done_at,
+            long_poll,
+        };
+        let settings = Settings {
+            timeout: Duration::from_secs(60 * 60),
+            ..Settings::default()
+        };
+        let s = rt.block_on(wait::run(
+            &p,
+            &["operation-1".into()],
+            &settings,
+            &mut Ignore,
+            pending(),
+        ));
+        row.requests += f64::from(s.polls) / ts.len() as f64;
+        // The operation ends `done_at` after the first call reached the server, half a
+        // round trip after the wait began.
+        match s.operations[0].seen_done_after {
+            Some(seen) => row
+                .lags
+                .push((seen.saturating_sub(done_at + RTT / 2)).as_secs_f64()),
+            None => row.missed += 1,
+        }
+    }
+    row
+}
+
+fn google_timelines() {
+    println!("\n## Google Cloud CDN: the wait long-poll against fixed pollers\n");
+    println!(
+        "Virtual time, {RUNS} operations per timeline (±25 %), each call a 100 ms round trip. purge-wait: `provider: google-cloud-cdn` with its defaults and `timeout: 60m`, reading with `POST …/operations/{{name}}/wait` (Google holds it until the operation is done or 2 minutes pass), and with `get` (what it falls back to when `wait` is refused: 5 s growing to 30 s); fixed pollers of `get` every 5 s and 30 s (computed exactly, no round trip). Lag: from the operation's end to the tool knowing.\n"
+    );
+    println!("| operation takes (±25 %) | tool | requests | mean lag (s) | p95 lag (s) |");
+    println!("|---|---|---|---|---|");
+    for t in [60, 180, 300, 600, 1200, 2400].map(Duration::from_secs) {
+        let ts = samples(t);
+        let wait = google_row(&ts, true);
+        let get = google_row(&ts, false);
+        let five = fixed(&ts, Duration::from_secs(5), None);
+        let thirty = fixed(&ts, Duration::from_secs(30), None);
+        for (name, row) in [
+            ("purge-wait, wait long-poll", &wait),
+            ("purge-wait, get (5s→30s)", &get),
+            ("fixed get every 5 s", &five),
+            ("fixed get every 30 s", &thirty),
+        ] {
+            println!(
+                "| {} | {name} | {:.1} | {:.2} | {:.2} |",
+                purge_wait::duration::format(t),
+                row.requests,
+                row.mean(),
+                row.p95(),
+            );
+        }
+    }
+}
+
+/// The real binary against the Google simulator: a service account key (the JWT verified),
+/// three operations done after 2, 4 and 6 s, read with `wait`, then with `wait` refused.
+fn google_process(bin: &std::path::Path) {
+    use purge_wait::provider::google_cloud_cdn::sim::{
+        self, Endpoint, GoogleCloudCdnSim, Setup, count,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("purge-wait-bench-google-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |setup: Setup, extra: &[(&str, String)]| {
+        rt.block_on(async {
+            let sim = Simulator::start(
+                GoogleCloudCdnSim::new(setup),
+                "127.0.0.1:0".parse().unwrap(),
+                false,
+            )
+            .await
+            .unwrap();
+            let key = dir.join("key.json");
+            let base = sim.url().trim_end_matches('/').to_string();
+            std::fs::write(
+                &key,
+                sim::service_account_key_json(&format!("{base}{}", sim::TOKEN_PATH)),
+            )
+            .unwrap();
+            let mut cmd = tokio::process::Command::new(bin);
+            cmd.env_clear()
+                .env("PURGE_WAIT_PROVIDER", "google-cloud-cdn")
+                .env("PURGE_WAIT_ENDPOINT", sim.url())
+                .env("GOOGLE_APPLICATION_CREDENTIALS", &key)
+                .env("PURGE_WAIT_REPORT", "json");
+            for (k, v) in extra {
+                cmd.env(k, v);
+            }
+            let started = Instant::now();
+            let out = cmd.output().await.unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            let requests = sim.requests();
+            (
+                started.elapsed(),
+                count(&requests, Endpoint::Wait),
+                count(&requests, Endpoint::Get),
+                count(&requests, Endpoint::InvalidateCache),
+            )
+        })
+    };
+    let ops = [
+        "operation-a:after=2s",
+        "operation-b:after=4s",
+        "operation-c:after=6s",
+    ];
+    let default = Scenario::succeeds_after(Duration::from_secs(1));
+    let scripted = || Setup {
+        ops: ops
+            .iter()
+            .map(|o| Scenario::parse(o, &default).unwrap())
+            .collect(),
+        ..Setup::default()
+    };
+    let ids = (
+        "PURGE_WAIT_OPERATION_IDS",
+        "operation-a,operation-b,operation-c".to_string(),
+    );
+    let (took, waits, gets, _) = run(scripted(), std::slice::from_ref(&ids));
+    println!(
+        "\n- the binary against the Google simulator (service account JWT verified), 3 operations done after 2, 4 and 6 s, read with wait: {waits} wait calls, {gets} get calls, all seen done {:.1} s after start",
+        took.as_secs_f64()
+    );
+    let refused = Setup {
+        refuse_wait: Some(405),
+        ..scripted()
+    };
+    let (took, waits, gets, _) = run(refused, &[ids]);
+    println!(
+        "- the same with wait refused (405): {waits} refused wait, {gets} get calls (5 s growing to 30 s), all seen done {:.1} s after start",
+        took.as_secs_f64()
+    );
+    let purge = Setup {
+        purge: Scenario::succeeds_after(Duration::from_secs(3)),
+        ..Setup::default()
+    };
+    let paths: Vec<String> = (0..10).map(|i| format!("/dir{i}/*")).collect();
+    let (took, waits, gets, creates) = run(
+        purge,
+        &[
+            ("PURGE_WAIT_PATHS", paths.join("\n")),
+            ("PURGE_WAIT_URL_MAP", sim::DEMO_URL_MAP.to_string()),
+        ],
+    );
+    println!(
+        "- 10 paths to invalidate (each a 3 s operation): {creates} invalidateCache calls paced at 5 a second, {waits} wait calls, {gets} get calls, done in {:.1} s",
+        took.as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Tencent purges take minutes ("全网 URL 刷新生效时间约为 5 分钟"): purge-wait with its
 /// defaults (5 s growing to 30 s, `timeout: 60m`, no progress hints — DescribePurgeTasks gives
 /// none) against the loops users write around `tccli cdn DescribePurgeTasks`.
@@ -881,6 +1114,11 @@ fn main() {
         cloudfront_process(&bin);
         return;
     }
+    if std::env::args().nth(1).as_deref() == Some("google") {
+        google_timelines();
+        google_process(&bin);
+        return;
+    }
     if std::env::args().nth(1).as_deref() == Some("tencent") {
         tencent_timelines();
         tencent_process(&bin);
@@ -894,6 +1132,8 @@ fn main() {
     process(&bin);
     cloudfront_timelines();
     cloudfront_process(&bin);
+    google_timelines();
+    google_process(&bin);
     tencent_timelines();
     tencent_process(&bin);
 }

@@ -19,14 +19,16 @@ pub enum Hostile {
     Alibaba,
     AzureArm,
     AwsCloudFront,
+    GoogleCloudCdn,
     TencentCdn,
 }
 
-pub const ALL: [Hostile; 5] = [
+pub const ALL: [Hostile; 6] = [
     Hostile::AzureChina,
     Hostile::Alibaba,
     Hostile::AzureArm,
     Hostile::AwsCloudFront,
+    Hostile::GoogleCloudCdn,
     Hostile::TencentCdn,
 ];
 
@@ -87,6 +89,12 @@ pub async fn hostile_server(p: Hostile) -> MockServer {
                 ),
                 "text/xml",
             ),
+        Hostile::GoogleCloudCdn => ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "kind": "compute#operation",
+            "name": INJECTED,
+            "operationType": "invalidateCache",
+            "status": "RUNNING",
+        })),
         Hostile::TencentCdn => ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "Response": {"TaskId": INJECTED, "RequestId": "hostile-ids-request"},
         })),
@@ -153,6 +161,16 @@ pub fn purge_inputs(p: Hostile, url: &str) -> Vec<(&'static str, String)> {
                     crate::providers::aws_cloudfront::AWS_SECRET.into(),
                 ),
                 ("HOME", "/nonexistent-purge-wait-home".into()),
+                ("INPUT_PATHS", "/a.png".into()),
+            ]);
+        }
+        Hostile::GoogleCloudCdn => {
+            use purge_wait::provider::google_cloud_cdn::sim::*;
+            inputs.extend([
+                ("INPUT_PROVIDER", "google-cloud-cdn".into()),
+                ("INPUT_PROJECT", DEMO_PROJECT.into()),
+                ("INPUT_URL-MAP", DEMO_URL_MAP.into()),
+                ("GOOGLE_OAUTH_ACCESS_TOKEN", DEMO_ACCESS_TOKEN.into()),
                 ("INPUT_PATHS", "/a.png".into()),
             ]);
         }

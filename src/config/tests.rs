@@ -170,7 +170,7 @@ fn every_bad_value_names_the_input_its_source_and_the_fix() {
         (
             &["--provider", "akamai"],
             "provider",
-            "Use one of: azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn, aws-cloudfront, tencent-cdn, tencent-edgeone",
+            "Use one of: azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn, aws-cloudfront, google-cloud-cdn, tencent-cdn, tencent-edgeone",
         ),
         (&["--endpoint", "ftp://x"], "endpoint", "http(s)"),
         (

@@ -199,6 +199,15 @@ pub trait Provider {
         Vec::new()
     }
 
+    /// How long one status call may hold its answer back while the operation is not done, when
+    /// the provider polls with a long-poll (Compute Engine's operations `wait`: up to about
+    /// two minutes). The engine then lets each status call run this long on top of
+    /// `request-timeout` (still cut to the deadline), and counts the time a call held against
+    /// the delay before the next poll, so a call that already waited is followed at once.
+    fn hold(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     /// The earliest time the engine may first poll `id`, when the provider was told (an Azure
     /// Resource Manager purge's `Retry-After`). The engine polls it at the deadline at the
     /// latest.

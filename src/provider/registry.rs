@@ -6,7 +6,9 @@
 use std::sync::LazyLock;
 
 use super::cloud::Cloud;
-use super::{alibaba, aws_cloudfront, azure_arm, azure_china, azure_classic, tencent};
+use super::{
+    alibaba, aws_cloudfront, azure_arm, azure_china, azure_classic, google_cloud_cdn, tencent,
+};
 use crate::config::Table;
 
 /// The providers, in the order `--help` and error messages list them.
@@ -16,6 +18,7 @@ pub static CLOUDS: &[&dyn Cloud] = &[
     &azure_arm::AzureArmCloud,
     &alibaba::AlibabaCloud,
     &aws_cloudfront::AwsCloudFrontCloud,
+    &google_cloud_cdn::GoogleCloudCdnCloud,
     &tencent::TencentCloud,
 ];
 
@@ -58,7 +61,7 @@ mod tests {
         let all: Vec<_> = names().collect();
         assert_eq!(
             all.join(", "),
-            "azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn, aws-cloudfront, tencent-cdn, tencent-edgeone"
+            "azure-china-cdn, azure-classic, azure-arm, alibaba-dcdn, alibaba-cdn, aws-cloudfront, google-cloud-cdn, tencent-cdn, tencent-edgeone"
         );
         for n in &all {
             assert_eq!(all.iter().filter(|m| *m == n).count(), 1, "{n}");

@@ -254,6 +254,12 @@ pub enum Fault {
 pub trait Api: Send + Sync + 'static {
     /// Answers one request.
     fn answer(&self, request: &SimRequest) -> Answer;
+
+    /// How long to hold `request` before answering it, as a long-poll does (the server
+    /// waits without blocking other connections); none by default.
+    fn hold(&self, _request: &SimRequest) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -407,7 +413,13 @@ async fn handle(
         body,
     };
     let answer = match fault {
-        None => api.answer(&incoming),
+        None => {
+            let hold = api.hold(&incoming);
+            if !hold.is_zero() {
+                tokio::time::sleep(hold).await;
+            }
+            api.answer(&incoming)
+        }
         Some(fault) => faulty(api, &incoming, fault).await,
     };
     let target = match &incoming.query {

@@ -9,7 +9,11 @@
 //!    time, [`Provider::not_before`]: an operation a purge just created, with `Retry-After`.)
 //! 2. A pending operation is polled again after [`schedule::progress_delay`] (from `interval`
 //!    growing to `max-interval`, jittered); a failed read after [`schedule::retry_delay`]
-//!    (backoff, never sooner than `Retry-After`).
+//!    (backoff, never sooner than `Retry-After`). For a long-poll ([`Provider::hold`]) the
+//!    delay counts from when the call was asked, so a call that held its answer for two
+//!    minutes is followed at once, and each call may hold that long on top of
+//!    `request-timeout`; while calls are held, an operation that becomes due (a retry) is
+//!    asked without waiting for them, and the heartbeat goes on.
 //! 3. Operations due at about the same time are polled together, in batches of the
 //!    provider's [`Provider::max_batch`], at most `concurrency` calls at once and never
 //!    faster than the provider's [`Provider::max_rate`].
@@ -24,11 +28,12 @@
 pub mod schedule;
 
 use std::cell::Cell;
+use std::collections::HashSet;
 use std::future::Future;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use futures_util::stream;
+use futures_util::stream::FuturesUnordered;
 use tokio::time::{Instant, sleep_until};
 
 use crate::duration::after;
@@ -388,8 +393,8 @@ impl RateLimiter {
 
 /// What became of one planned status call.
 enum Call {
-    /// It was made (or cut at its time budget).
-    Made(Result<Vec<Observation>, ProviderError>),
+    /// It was made (or cut at its time budget), asked at the instant given.
+    Made(Result<Vec<Observation>, ProviderError>, Instant),
     /// The rate limit had no slot left before the deadline.
     NoSlot,
     /// It could not start before the deadline (it waited for a free connection).
@@ -466,7 +471,7 @@ pub async fn run_created(
             break;
         }
 
-        let batches = due_batches(&ops, after(now, coalesce), batch_size);
+        let batches = due_batches(&ops, after(now, coalesce), batch_size, &HashSet::new());
         for batch in &batches {
             observer.event(&Event::Request { ids: batch });
         }
@@ -474,31 +479,75 @@ pub async fn run_created(
         // stay full), while separate jobs still drift apart.
         let unit = fastrand::f64();
         let limiter = &limiter;
-        let mut calls = stream::iter(batches)
-            .map(|batch| call(provider, batch, limiter, settings, deadline, hard_end))
-            .buffer_unordered(settings.concurrency.max(1));
+        // At most `concurrency` calls in flight, the next started as one ends.
+        let mut busy: HashSet<String> = batches.iter().flatten().cloned().collect();
+        let mut queue: std::collections::VecDeque<Vec<String>> = batches.into();
+        let mut calls = FuturesUnordered::new();
+        // A long-poll sweep lasts as long as its longest hold (minutes): what becomes due
+        // meanwhile (a retry, an operation whose call answered early) is asked without
+        // waiting for the sweep to end, and the heartbeat goes on.
+        let long_poll = provider.hold().is_some();
         loop {
+            while calls.len() < settings.concurrency.max(1) {
+                let Some(batch) = queue.pop_front() else {
+                    break;
+                };
+                calls.push(call(provider, batch, limiter, settings, deadline, hard_end));
+            }
+            let next_due = ops
+                .iter()
+                .filter(|o| long_poll && o.active() && !busy.contains(&o.id))
+                .map(|o| o.due)
+                .min()
+                .filter(|due| *due <= deadline);
             let item = tokio::select! {
                 biased;
                 _ = &mut cancel => { interrupted = true; break 'wait; }
                 item = calls.next() => item,
+                _ = sleep_until(next_due.unwrap_or(hard_end).min(next_heartbeat)), if long_poll => {
+                    let now = Instant::now();
+                    if now >= next_heartbeat {
+                        let pending = ops.iter().filter(|o| o.active()).count();
+                        observer.event(&Event::Heartbeat {
+                            pending,
+                            total: ops.len(),
+                            elapsed: start.elapsed(),
+                        });
+                        next_heartbeat = after(next_heartbeat, settings.heartbeat);
+                    }
+                    if next_due.is_some_and(|due| due <= now) && may_start(now, deadline) {
+                        for batch in due_batches(&ops, after(now, coalesce), batch_size, &busy) {
+                            observer.event(&Event::Request { ids: &batch });
+                            busy.extend(batch.iter().cloned());
+                            queue.push_back(batch);
+                        }
+                    }
+                    continue;
+                }
             };
             let Some((batch, call)) = item else { break };
+            for id in &batch {
+                busy.remove(id);
+            }
+            let (result, asked_at) = match call {
+                // A long-poll call held its answer: the next poll counts from when it was
+                // asked, not from when it answered.
+                Call::Made(result, asked_at) if provider.hold().is_some() => (result, asked_at),
+                Call::Made(result, _) => (result, Instant::now()),
+                Call::NoSlot | Call::Late => {
+                    let no_slot = matches!(call, Call::NoSlot).then_some(rate.unwrap_or_default());
+                    not_asked(&mut ops, &batch, hard_end, no_slot);
+                    continue;
+                }
+            };
             let ctx = Ctx {
                 settings,
                 provider: provider.name(),
                 start,
                 deadline,
                 now: Instant::now(),
+                asked_at,
                 unit,
-            };
-            let result = match call {
-                Call::Made(result) => result,
-                Call::NoSlot | Call::Late => {
-                    let no_slot = matches!(call, Call::NoSlot).then_some(rate.unwrap_or_default());
-                    not_asked(&mut ops, &batch, hard_end, no_slot);
-                    continue;
-                }
             };
             polls += 1;
             if apply(&ctx, &mut ops, &batch, result, observer) == Sweep::Stop {
@@ -554,10 +603,16 @@ fn combined_rate(provider: &dyn Provider, settings: &Settings) -> Option<f64> {
     }
 }
 
-/// What is due: every active operation due by `by`, in batches of at most `batch_size` ids.
-fn due_batches(ops: &[Op], by: Instant, batch_size: usize) -> Vec<Vec<String>> {
+/// What is due: every active operation due by `by` and not in `busy` (asked already), in
+/// batches of at most `batch_size` ids.
+fn due_batches(
+    ops: &[Op],
+    by: Instant,
+    batch_size: usize,
+    busy: &HashSet<String>,
+) -> Vec<Vec<String>> {
     let due: Vec<usize> = (0..ops.len())
-        .filter(|&i| ops[i].active() && ops[i].due <= by)
+        .filter(|&i| ops[i].active() && ops[i].due <= by && !busy.contains(&ops[i].id))
         .collect();
     due.chunks(batch_size)
         .map(|c| c.iter().map(|&i| ops[i].id.clone()).collect())
@@ -580,9 +635,11 @@ async fn call(
     if !may_start(now, deadline) {
         return (batch, Call::Late);
     }
-    // Cut to the time left: no call outlives the deadline (plus FINAL_GRACE).
+    // A long-poll may hold its answer on top of the usual response time. Cut to the time
+    // left: no call outlives the deadline (plus FINAL_GRACE).
     let budget = settings
         .request_timeout
+        .saturating_add(provider.hold().unwrap_or_default())
         .min(hard_end.saturating_duration_since(now));
     let result = tokio::time::timeout(budget, provider.poll(&batch))
         .await
@@ -592,7 +649,7 @@ async fn call(
                 format!("no answer within {}", crate::duration::format(budget)),
             ))
         });
-    (batch, Call::Made(result))
+    (batch, Call::Made(result, now))
 }
 
 /// The operations of a call that could not be made before the deadline: not asked again,
@@ -731,6 +788,9 @@ struct Ctx<'a> {
     start: Instant,
     deadline: Instant,
     now: Instant,
+    /// What the delay to the next poll counts from: when the call was asked for a long-poll
+    /// ([`Provider::hold`]), else `now`.
+    asked_at: Instant,
     /// This sweep's jitter draw in `[0, 1)`.
     unit: f64,
 }
@@ -773,7 +833,7 @@ impl Ctx<'_> {
                     &hints,
                     self.unit,
                 );
-                op.due = self.next_poll(after(self.now, delay));
+                op.due = self.next_poll(after(self.asked_at, delay).max(self.now));
                 next_in = (op.due <= self.deadline).then(|| op.due - self.now);
             }
         }

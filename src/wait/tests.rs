@@ -28,6 +28,7 @@ struct Fake {
     batch: usize,
     rate: Option<f64>,
     latency: Duration,
+    hold: Option<Duration>,
     in_flight: Cell<usize>,
     max_in_flight: Cell<usize>,
 }
@@ -45,6 +46,7 @@ impl Fake {
             batch: 1,
             rate: None,
             latency: Duration::ZERO,
+            hold: None,
             in_flight: Cell::new(0),
             max_in_flight: Cell::new(0),
         }
@@ -76,6 +78,9 @@ impl Provider for Fake {
     }
     fn max_rate(&self) -> Option<f64> {
         self.rate
+    }
+    fn hold(&self) -> Option<Duration> {
+        self.hold
     }
     fn poll<'a>(&'a self, ids: &'a [String]) -> LocalBoxFuture<'a, PollResult> {
         async move {
@@ -850,4 +855,83 @@ async fn a_hinted_wait_is_three_polls_the_last_just_after_the_end() {
     let mean = lags.iter().sum::<f64>() / lags.len() as f64;
     assert!(mean < 1.0, "mean lag {mean:.2} s: {lags:?}");
     assert!(lags.iter().all(|l| *l < 3.0), "{lags:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_poll_that_held_is_followed_at_once_and_may_outlast_the_request_timeout() {
+    // Each call holds for two minutes (far beyond request-timeout's 10 s) and answers
+    // pending twice, then done: three calls, back to back, no interval slept in between.
+    let mut fake = Fake::new(&[("a", vec![P, P, OK])]);
+    fake.latency = Duration::from_secs(120);
+    fake.hold = Some(Duration::from_secs(120));
+    let s = Settings {
+        timeout: Duration::from_secs(600),
+        ..settings()
+    };
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    assert_eq!(summary.polls, 3);
+    let times: Vec<f64> = fake.call_times().into_iter().map(secs).collect();
+    assert_eq!(times, [0.0, 120.0, 240.0]);
+    assert_eq!(
+        summary.operations[0].seen_done_after,
+        Some(Duration::from_secs(360))
+    );
+
+    // A long-poll that answers at once (an overloaded server) keeps the interval: no hot loop.
+    let mut fake = Fake::new(&[("a", vec![P, P, OK])]);
+    fake.hold = Some(Duration::from_secs(120));
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::Succeeded);
+    let times = fake.call_times();
+    assert!(times[1] >= Duration::from_secs(4), "{times:?}");
+    assert!(times[2] - times[1] >= Duration::from_secs(4), "{times:?}");
+
+    // The hold is still cut at the deadline.
+    let mut fake = Fake::new(&[("a", vec![P])]);
+    fake.latency = Duration::from_secs(120);
+    fake.hold = Some(Duration::from_secs(120));
+    let s = Settings {
+        timeout: Duration::from_secs(50),
+        ..settings()
+    };
+    let started = Instant::now();
+    let summary = wait(&fake, &["a"], &s).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    assert_eq!(started.elapsed(), Duration::from_secs(50) + FINAL_GRACE);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_is_not_held_up_by_another_operation_s_long_poll() {
+    // "a" is held for the whole wait; "b" fails once at once and is due again after its
+    // backoff: it is asked then, not when a's hold ends, and heartbeats go on meanwhile.
+    struct Heartbeats(usize);
+    impl Observer for Heartbeats {
+        fn event(&mut self, e: &Event<'_>) {
+            if matches!(e, Event::Heartbeat { .. }) {
+                self.0 += 1;
+            }
+        }
+    }
+    let mut fake = Fake::new(&[
+        ("a", vec![Hang]),
+        ("b", vec![Fails(ErrorKind::Transient, None), OK]),
+    ]);
+    fake.hold = Some(Duration::from_secs(120));
+    let s = Settings {
+        timeout: Duration::from_secs(100),
+        ..settings()
+    };
+    let mut beats = Heartbeats(0);
+    let summary = run(&fake, &ids(&["a", "b"]), &s, &mut beats, pending()).await;
+    assert_eq!(summary.status, Status::TimedOut);
+    let b = &summary.operations[1];
+    assert_eq!(b.outcome, Outcome::Succeeded);
+    let seen = b.seen_done_after.unwrap();
+    assert!(seen < Duration::from_secs(15), "b seen after {seen:?}");
+    assert_eq!(beats.0, 3, "at 30, 60 and 90 s, during a's hold");
+    // a was asked once, b twice.
+    let calls = fake.calls.borrow();
+    assert_eq!(calls.iter().filter(|(_, ids)| ids[0] == "a").count(), 1);
+    assert_eq!(calls.iter().filter(|(_, ids)| ids[0] == "b").count(), 2);
 }

@@ -28,6 +28,11 @@ pub mod alibaba_purge;
 // CallerReference replay and the in-progress queue, the wait on everything in progress.
 pub mod aws_cloudfront;
 
+// Google Cloud CDN end to end: the wait long-poll (one request per operation), the get
+// fallback, service-account JWT, workload identity (native GitHub OIDC, external_account
+// files with file and URL sources), the metadata server, invalidateCache with requestId
+// replay and rate limits, Google's errors, bad inputs before any request.
+pub mod google_cloud_cdn;
 // Tencent Cloud CDN and EdgeOne end to end: TC3, purge then wait for both, failures naming
 // the URL, throttling, refused keys, OIDC through STS renewed mid-wait, inputs checked first.
 pub mod tencent;

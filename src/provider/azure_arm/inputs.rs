@@ -135,14 +135,7 @@ pub static INPUTS: &[&Input] = &[
         section: SECTION,
     },
     &oidc_common::AUDIENCE,
-    &Input {
-        name: "access-token",
-        help: "An ARM access token to use as is (a secret; cannot be refreshed, so prefer the flows above for long waits)",
-        default: None,
-        secret: true,
-        cloud_env: &["AZURE_ACCESS_TOKEN"],
-        section: SECTION,
-    },
+    &oidc_common::ACCESS_TOKEN,
 ];
 
 /// Validates the azure-arm inputs into its settings; the ids are its targets'.
@@ -529,10 +522,14 @@ fn credential(
     env: &HashMap<String, String>,
     cloud: Cloud,
 ) -> Result<Credential, ConfigError> {
-    if let Some(token) = raw.get("access-token") {
+    let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    // `access-token` is shared with other clouds: azure-arm reads its own variable itself.
+    if let Some(token) = raw
+        .get("access-token")
+        .or_else(|| var("AZURE_ACCESS_TOKEN"))
+    {
         return Ok(Credential::AccessToken(Secret::new(token)));
     }
-    let var = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
     let oidc = var("ACTIONS_ID_TOKEN_REQUEST_URL").zip(var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"));
     let any = [
         "tenant-id",
