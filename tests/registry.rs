@@ -54,6 +54,38 @@ async fn every_provider_input_is_in_help_action_yml_and_the_component() {
     }
 }
 
+/// The `provider` input's description in action.yml and the component, and the README's
+/// provider table, name every provider the registry lists.
+#[test]
+fn every_provider_name_is_in_the_provider_descriptions_and_the_readme_table() {
+    let description = |yml: &str, indent: &str| -> String {
+        let key = format!("{indent}provider:\n");
+        let at = yml.find(&key).expect("a provider input") + key.len();
+        yml[at..].lines().next().unwrap_or_default().to_string()
+    };
+    let action = description(&action_yml(), "  ");
+    let component = description(&read("templates/purge-wait.yml"), "    ");
+    let readme = read("README.md");
+    for name in registry::names() {
+        let word = |text: &str| {
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .any(|w| w == name)
+        };
+        assert!(
+            word(&action),
+            "action.yml's provider description lacks {name}"
+        );
+        assert!(
+            word(&component),
+            "the component's provider description lacks {name}"
+        );
+        assert!(
+            readme.contains(&format!("| `{name}`")) || readme.contains(&format!(", `{name}` |")),
+            "README's provider table lacks {name}"
+        );
+    }
+}
+
 /// The address in the first line `simulate` prints: what follows "://" up to a space.
 fn address(line: &str) -> String {
     let rest = line
