@@ -19,8 +19,6 @@
 //! Every secret that passes through here — the OIDC token, the issued secret and security
 //! token — is registered with the [`Redactor`] the reporters share, before it is used.
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use url::Url;
@@ -87,22 +85,8 @@ pub struct OidcRole {
     pub token: TokenSource,
 }
 
-/// Where the OIDC token comes from.
-#[derive(Debug, Clone)]
-pub enum TokenSource {
-    /// A file holding the raw JWT (`ALIBABA_CLOUD_OIDC_TOKEN_FILE`), read for every exchange.
-    File(PathBuf),
-    /// The GitHub Actions job's token: `GET $ACTIONS_ID_TOKEN_REQUEST_URL&audience=…` with
-    /// `Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN` (needs `id-token: write`).
-    GithubActions {
-        /// `ACTIONS_ID_TOKEN_REQUEST_URL`.
-        request_url: Url,
-        /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
-        request_token: Secret,
-        /// The token's audience.
-        audience: String,
-    },
-}
+/// Where the OIDC token comes from: the one reader every token-exchanging folder shares.
+pub use crate::auth::subject::SubjectToken as TokenSource;
 
 /// Hands out credentials for each request, exchanging an OIDC token when needed.
 pub struct Credentials {
@@ -199,34 +183,14 @@ impl Credentials {
     }
 
     async fn oidc_token(&self, source: &TokenSource) -> Result<Secret, ProviderError> {
-        let token = match source {
-            TokenSource::File(path) => {
-                crate::files::read_regular_string(path, crate::files::MAX_TOKEN_FILE).map_err(
-                    |e| {
-                        ProviderError::new(
-                            ErrorKind::Auth,
-                            format!("could not read the OIDC token file {}: {e}", path.display()),
-                        )
-                        .hint("Check oidc-token-file (ALIBABA_CLOUD_OIDC_TOKEN_FILE)")
-                    },
-                )?
-            }
-            TokenSource::GithubActions {
-                request_url,
-                request_token,
-                audience,
-            } => crate::auth::github::id_token(
+        source
+            .read(
                 &self.http,
-                request_url,
-                request_token,
-                audience,
                 &self.redactor,
+                "OIDC token",
+                "Check oidc-token-file (ALIBABA_CLOUD_OIDC_TOKEN_FILE)",
             )
-            .await?
-            .expose()
-            .to_string(),
-        };
-        crate::auth::github::sts_subject_token(&token, "OIDC token")
+            .await
     }
 }
 

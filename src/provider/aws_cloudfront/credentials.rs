@@ -117,24 +117,8 @@ pub struct WebIdentity {
     pub from: String,
 }
 
-/// Where the web identity token comes from.
-#[derive(Debug, Clone)]
-pub enum TokenSource {
-    /// A file holding the raw JWT, read for every exchange (`AWS_WEB_IDENTITY_TOKEN_FILE`,
-    /// EKS, a file a GitLab job wrote from its `id_tokens`).
-    File(PathBuf),
-    /// The token itself (`web-identity-token`: a GitLab `id_tokens` variable).
-    Value(Secret),
-    /// The GitHub Actions job's OIDC token.
-    GithubActions {
-        /// `ACTIONS_ID_TOKEN_REQUEST_URL`.
-        request_url: Url,
-        /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
-        request_token: Secret,
-        /// The token's audience.
-        audience: String,
-    },
-}
+/// Where the OIDC token comes from: the one reader every token-exchanging folder shares.
+pub use crate::auth::subject::SubjectToken as TokenSource;
 
 /// The container credentials endpoint and its authorization.
 #[derive(Debug, Clone)]
@@ -188,13 +172,7 @@ impl Credentials {
                     redactor.add(t.expose());
                 }
             }
-            Source::WebIdentity(w) => match &w.token {
-                TokenSource::Value(t) => redactor.add(t.expose()),
-                TokenSource::GithubActions { request_token, .. } => {
-                    redactor.add(request_token.expose())
-                }
-                TokenSource::File(_) => {}
-            },
+            Source::WebIdentity(w) => w.token.register(&redactor),
             Source::Container(c) => {
                 if let Some(ContainerToken::Value(t)) = &c.token {
                     redactor.add(t.expose());
@@ -293,38 +271,14 @@ impl Credentials {
     }
 
     async fn web_identity_token(&self, source: &TokenSource) -> Result<Secret, ProviderError> {
-        let token = match source {
-            TokenSource::File(path) => {
-                crate::files::read_regular_string(path, crate::files::MAX_TOKEN_FILE).map_err(
-                    |e| {
-                        ProviderError::new(
-                            ErrorKind::Auth,
-                            format!(
-                                "could not read the web identity token file {}: {e}",
-                                path.display()
-                            ),
-                        )
-                        .hint("Check web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE)")
-                    },
-                )?
-            }
-            TokenSource::Value(t) => t.expose().to_string(),
-            TokenSource::GithubActions {
-                request_url,
-                request_token,
-                audience,
-            } => crate::auth::github::id_token(
+        source
+            .read(
                 &self.http,
-                request_url,
-                request_token,
-                audience,
                 &self.redactor,
+                "web identity token",
+                "Check web-identity-token-file (AWS_WEB_IDENTITY_TOKEN_FILE)",
             )
-            .await?
-            .expose()
-            .to_string(),
-        };
-        crate::auth::github::sts_subject_token(&token, "web identity token")
+            .await
     }
 
     /// `GET` the container credentials endpoint.
