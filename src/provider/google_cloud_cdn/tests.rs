@@ -1160,6 +1160,55 @@ async fn wait_is_the_long_poll_and_get_the_fallback_when_it_is_refused() {
 }
 
 #[tokio::test]
+async fn an_operation_whose_self_link_is_another_projects_is_not_done() {
+    const LINK: &str = "https://www.googleapis.com/compute/v1/projects";
+    for (link, good) in [
+        (format!("{LINK}/p-1/global/operations/op-1"), true),
+        (
+            format!("{LINK}/other-project/global/operations/op-1"),
+            false,
+        ),
+        (format!("{LINK}/p-1/global/operations/op-2"), false),
+        (
+            format!("{LINK}/p-1/regions/us-east1/operations/op-1"),
+            false,
+        ),
+        ("not a link".to_string(), false),
+    ] {
+        let server = MockServer::start().await;
+        let body = serde_json::json!({"name": "op-1", "status": "DONE", "selfLink": link});
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body.to_string()))
+            .mount(&server)
+            .await;
+        let client = client_for(&server, given_token());
+        let got = client.poll(&["op-1".to_string()]).await;
+        if good {
+            assert_eq!(got.unwrap()[0].state, crate::provider::State::Succeeded);
+        } else {
+            let e = got.unwrap_err();
+            assert_eq!(e.kind, crate::provider::ErrorKind::Malformed, "{link}");
+            assert!(e.to_string().contains("selfLink"), "{e}");
+        }
+    }
+    // invalidateCache's answer too: another project's operation is not this purge's.
+    let server = MockServer::start().await;
+    let body = serde_json::json!({"name": "op-1", "status": "PENDING", "operationType": "invalidateCache",
+        "selfLink": format!("{LINK}/other-project/global/operations/op-1")});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body.to_string()))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, given_token());
+    let purge = PurgeRequest {
+        paths: vec!["/a".into()],
+        kind: PurgeKind::Auto,
+    };
+    let e = client.submit(&purge).await.unwrap_err();
+    assert_eq!(e.kind, crate::provider::ErrorKind::Malformed, "{e}");
+}
+
+#[tokio::test]
 async fn a_refused_token_is_renewed_once() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

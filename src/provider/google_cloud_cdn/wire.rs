@@ -127,6 +127,38 @@ pub fn is_about(op: &Operation, asked: &str) -> bool {
         || (asked.bytes().all(|b| b.is_ascii_digit()) && op.id.as_deref() == Some(asked))
 }
 
+/// Why the operation's `selfLink`, when it has one, is not `project`'s global operation of its
+/// `name`: an answer about another project's (or a regional, or another) operation is not
+/// this one. A project given by number is not compared (Compute's links name the project
+/// id).
+pub fn self_link_problem(op: &Operation, project: &str) -> Option<String> {
+    let link = op.self_link.as_deref()?;
+    let name = op.name.as_deref().unwrap_or_default();
+    let refused = || {
+        Some(format!(
+            "its selfLink {} is not this project's global operation {}",
+            quoted(link),
+            quoted(name)
+        ))
+    };
+    let Ok(url) = url::Url::parse(link) else {
+        return refused();
+    };
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let tail = match segments.iter().rposition(|s| *s == "projects") {
+        Some(i) => &segments[i + 1..],
+        None => return refused(),
+    };
+    let numeric = project.bytes().all(|b| b.is_ascii_digit());
+    match tail {
+        [p, "global", "operations", n] if *n == name && (numeric || *p == project) => None,
+        _ => refused(),
+    }
+}
+
 /// Whether the operation's `DONE` is a failure: `error` present, or an
 /// `httpErrorStatusCode` other than 200.
 fn failed(op: &Operation) -> bool {
