@@ -522,6 +522,41 @@ fn service_account_files_refused_in_words_that_never_show_the_key() {
     )
     .unwrap_err();
     assert!(!err.message.contains("MIIE"), "{}", err.message);
+    // A key given twice is refused (exit 2), never the last one: here a second token_uri.
+    let json = sa(&|_| {}).to_string();
+    let twice = format!(
+        "{},\"token_uri\":\"https://oauth2.googleapis.com/token\",\"token_uri\":\"https://attacker.example/token\"}}",
+        json.trim_end_matches('}')
+    );
+    let nested = r#"{"type":"external_account","audience":"//iam.googleapis.com/x","subject_token_type":"urn:ietf:params:oauth:token-type:jwt","credential_source":{"file":"/etc/hostname","file":"/etc/passwd"}}"#;
+    for (name, text, key) in [
+        ("twice.json", twice.as_str(), "token_uri"),
+        ("nested.json", nested, "file"),
+    ] {
+        let file = write(&dir, name, text);
+        let err = configure(
+            &[
+                "--operation-ids",
+                "o",
+                "--project",
+                "p",
+                "--credentials-file",
+                &file,
+            ],
+            &env(&[]),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.input, Some("credentials-file"), "{name}");
+        assert!(
+            err.message
+                .contains(&format!("key \"{key}\" is given twice")),
+            "{name}: {}",
+            err.message
+        );
+        assert!(!err.message.contains("MIIE"), "{}", err.message);
+        assert!(!err.message.contains("attacker"), "{}", err.message);
+    }
     let err = configure(
         &[
             "--operation-ids",
@@ -769,6 +804,13 @@ fn subject_tokens_in_text_and_json() {
     assert!(subject_from(r#"{"other":"x"}"#, &Format::Json("value".into())).is_err());
     assert!(subject_from(r#"{"value":1}"#, &Format::Json("value".into())).is_err());
     assert!(subject_from("a.b.c", &Format::Json("value".into())).is_err());
+    // A field given twice is neither token.
+    let e = subject_from(
+        r#"{"value":"a.b.c","value":"d.e.f"}"#,
+        &Format::Json("value".into()),
+    )
+    .unwrap_err();
+    assert!(e.contains("given twice"), "{e}");
 }
 
 #[test]
