@@ -264,6 +264,24 @@ async fn rate_limits_on_invalidate_cache_are_waited_out() {
 }
 
 #[tokio::test]
+async fn a_throttled_operation_read_is_waited_out_in_words_about_reads_not_invalidations() {
+    let sim = gc_sim(&["operation-t:after=300ms,throttle=1"]).await;
+    let run = gc_env(&sim, &["operation-t"]).run().await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let requests = sim.requests();
+    let waits: Vec<u16> = requests
+        .iter()
+        .filter(|r| Endpoint::of(&r.method, &r.target) == Endpoint::Wait)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(waits.first(), Some(&429), "{requests:#?}");
+    let all = format!("{}{}{}", run.stdout, run.stderr, run.summary);
+    assert!(all.contains("operation reads"), "{all}");
+    assert!(!all.contains("invalidations a minute"), "{all}");
+    assert!(!all.contains("requestId"), "{all}");
+}
+
+#[tokio::test]
 async fn a_failed_operation_exits_1_with_each_error_and_the_http_status() {
     let sim =
         gc_sim(&["operation-bad:after=200ms,outcome=failed,message=The resource was not found"])

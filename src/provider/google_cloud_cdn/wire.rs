@@ -589,6 +589,24 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::Throttled, "{status} {reason}");
         }
         assert_eq!(kind(429, "", Call::Get).kind, ErrorKind::Throttled);
+        // A throttled read talks of operation reads, never of invalidations or requestIds.
+        for call in [Call::Get, Call::Wait] {
+            let e = kind(
+                403,
+                &body(403, "PERMISSION_DENIED", "rateLimitExceeded"),
+                call,
+            );
+            let text = e.to_string();
+            assert!(!text.contains("invalidation"), "{text}");
+            assert!(!text.contains("requestId"), "{text}");
+            assert!(text.contains("operation reads"), "{text}");
+        }
+        let e = kind(
+            429,
+            &body(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded"),
+            Call::Invalidate,
+        );
+        assert!(e.to_string().contains("requestId"), "{e}");
         assert_eq!(
             kind(401, &body(401, "UNAUTHENTICATED", "authError"), Call::Get).kind,
             ErrorKind::Auth
