@@ -379,7 +379,7 @@ impl Credentials {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| malformed("no access_token"))?;
-        if token.chars().any(|c| c.is_whitespace() || c.is_control()) || token.len() > 16_384 {
+        if !is_token(&token) {
             return Err(malformed("the access_token is not a token"));
         }
         if t.token_type
@@ -556,8 +556,11 @@ impl Credentials {
         let token = g
             .access_token
             .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty() && !t.chars().any(char::is_whitespace))
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| malformed("no accessToken"))?;
+        if !is_token(&token) {
+            return Err(malformed("the accessToken is not a token"));
+        }
         self.redactor.add(&token);
         let lifetime = match g.expire_time {
             None => UNDATED_LIFETIME,
@@ -637,6 +640,13 @@ impl Credentials {
         );
         e.hint("Give credentials-file (GOOGLE_APPLICATION_CREDENTIALS), workload-identity-provider with service-account in GitHub Actions, or access-token; or run on Google Cloud with a service account attached")
     }
+}
+
+/// Whether an issued access token can go in an `Authorization` header as it is: no white
+/// space or control characters (a header could not carry them, and the call would fail as if
+/// the network had), at most 16 KiB.
+fn is_token(token: &str) -> bool {
+    !token.chars().any(|c| c.is_whitespace() || c.is_control()) && token.len() <= 16_384
 }
 
 fn prefix(mut e: ProviderError, what: &str) -> ProviderError {

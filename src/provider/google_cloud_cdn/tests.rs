@@ -1032,6 +1032,45 @@ async fn workload_identity_from_a_url_source_with_impersonation() {
 }
 
 #[tokio::test]
+async fn an_impersonated_token_that_no_header_can_carry_is_malformed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"access_token":"ya29.federated-token","token_type":"Bearer","expires_in":3600}"#,
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/v1/projects/-/serviceAccounts/cdn@p.iam.gserviceaccount.com:generateAccessToken",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"accessToken":"ya29.a\u0007b"}"#),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = write(&dir, "token.jwt", "eyJ.subject.sig\n");
+    let Source::External(x) = external(&dir, "file.json", serde_json::json!({
+        "type": "external_account",
+        "audience": AUDIENCE,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": format!("{}/v1/token", server.uri()),
+        "credential_source": {"file": token_file},
+        "service_account_impersonation_url": format!("{}/v1/projects/-/serviceAccounts/cdn@p.iam.gserviceaccount.com:generateAccessToken", server.uri()),
+    })).unwrap() else { panic!() };
+    let creds = Credentials::new(
+        Source::External(x),
+        reqwest::Client::new(),
+        Redactor::default(),
+    );
+    let e = creds.get().await.unwrap_err();
+    assert_eq!(e.kind, crate::provider::ErrorKind::Malformed, "{e}");
+    assert!(e.to_string().contains("not a token"), "{e}");
+}
+
+#[tokio::test]
 async fn workload_identity_from_a_file_in_text_without_impersonation() {
     let server = MockServer::start().await;
     sts_and_iam(&server, "eyJ.subject-from-file.sig", false).await;
