@@ -590,6 +590,22 @@ async fn bad_inputs_exit_2_before_any_request() {
     let run = env.run().await;
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(!run.stdout.contains("MIIBOGUS"), "{}", run.stdout);
+    // A key file that gives token_uri twice: refused (neither is used), without showing the key.
+    let mut env = gc_env(&sim, &["operation-1"]);
+    let twice = env.path("twice.json");
+    let key = sim::service_account_key_json(&format!("{}{}", base(&sim), sim::TOKEN_PATH));
+    let text = format!(
+        "{},\"token_uri\":\"https://attacker.example/token\"}}",
+        key.trim_end().trim_end_matches('}')
+    );
+    std::fs::write(&twice, text).unwrap();
+    env.set("GOOGLE_APPLICATION_CREDENTIALS", &twice);
+    let run = env.run().await;
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("given twice"), "{}", run.stdout);
+    for line in key_lines() {
+        run.assert_no_secret(line);
+    }
     // No credentials at all on a GitHub-hosted runner: the workload identity hint.
     let mut env = gc_env(&sim, &["operation-1"]);
     env.unset("GOOGLE_APPLICATION_CREDENTIALS")
