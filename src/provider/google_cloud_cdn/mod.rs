@@ -13,7 +13,8 @@
 //!   `GET …/operations/{name}` is used from then on. `PENDING`/`RUNNING` are pending; `DONE` without `error` (and without
 //!   an `httpErrorStatusCode` other than 200) succeeded; `DONE` with `error.errors[]` failed,
 //!   each error's code and message and the `httpErrorStatusCode` reported; any other word
-//!   keeps the wait polling and is reported. An answer about another operation is malformed.
+//!   keeps the wait polling and is reported. An answer about another operation (its `name`,
+//!   or a `selfLink` naming another project, region or operation) is malformed.
 //! - **Purge**: one `POST …/global/urlMaps/{url-map}/invalidateCache?requestId={uuid}` per
 //!   path, body `{"path": "/img/*", "host": "www.example.com"}` (`host` only when given),
 //!   paced at most [`SUBMITS_PER_SECOND`] a second (below Google's 500 invalidations a

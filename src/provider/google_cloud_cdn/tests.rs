@@ -1255,6 +1255,8 @@ async fn an_operation_whose_self_link_is_another_projects_is_not_done() {
             false,
         ),
         ("not a link".to_string(), false),
+        (format!("{LINK}/p-1/global/operations/op-1/"), false),
+        (format!("{LINK}/p-1/global/operations"), false),
     ] {
         let server = MockServer::start().await;
         let body = serde_json::json!({"name": "op-1", "status": "DONE", "selfLink": link});

@@ -148,13 +148,13 @@ pub fn self_link_problem(op: &Operation, project: &str) -> Option<String> {
         .path_segments()
         .map(Iterator::collect)
         .unwrap_or_default();
-    let tail = match segments.iter().rposition(|s| *s == "projects") {
-        Some(i) => &segments[i + 1..],
-        None => return refused(),
-    };
     let numeric = project.bytes().all(|b| b.is_ascii_digit());
-    match tail {
-        [p, "global", "operations", n] if *n == name && (numeric || *p == project) => None,
+    match segments.as_slice() {
+        [.., "projects", p, "global", "operations", n]
+            if *n == name && (numeric || *p == project) =>
+        {
+            None
+        }
         _ => refused(),
     }
 }
@@ -546,6 +546,42 @@ mod tests {
             obs.details
                 .contains(&("description".into(), "/img/*".into()))
         );
+    }
+
+    #[test]
+    fn a_self_link_names_this_projects_global_operation() {
+        let link = |project: &str, l: &str| {
+            let o = op(&format!(
+                r#"{{"name":"op-1","status":"DONE","selfLink":"{l}"}}"#
+            ));
+            self_link_problem(&o, project)
+        };
+        let base = "https://www.googleapis.com/compute/v1/projects";
+        // A project named like the path's own words is still compared at its place.
+        assert_eq!(
+            link(
+                "projects",
+                &format!("{base}/projects/global/operations/op-1")
+            ),
+            None
+        );
+        assert!(link("p-1", &format!("{base}/projects/global/operations/op-1")).is_some());
+        assert_eq!(
+            link(
+                "example.com:p-1",
+                &format!("{base}/example.com:p-1/global/operations/op-1")
+            ),
+            None
+        );
+        // A project given by number: Compute's links name the id.
+        assert_eq!(
+            link("123456", &format!("{base}/p-1/global/operations/op-1")),
+            None
+        );
+        assert!(link("123456", &format!("{base}/p-1/global/operations/op-2")).is_some());
+        assert!(link("p-1", &format!("{base}/p-1/zones/z/operations/op-1")).is_some());
+        let o = op(r#"{"name":"op-1","status":"DONE"}"#);
+        assert_eq!(self_link_problem(&o, "p-1"), None);
     }
 
     #[test]
