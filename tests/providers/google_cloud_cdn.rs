@@ -264,6 +264,24 @@ async fn rate_limits_on_invalidate_cache_are_waited_out() {
 }
 
 #[tokio::test]
+async fn a_throttled_operation_read_is_waited_out_in_words_about_reads_not_invalidations() {
+    let sim = gc_sim(&["operation-t:after=300ms,throttle=1"]).await;
+    let run = gc_env(&sim, &["operation-t"]).run().await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let requests = sim.requests();
+    let waits: Vec<u16> = requests
+        .iter()
+        .filter(|r| Endpoint::of(&r.method, &r.target) == Endpoint::Wait)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(waits.first(), Some(&429), "{requests:#?}");
+    let all = format!("{}{}{}", run.stdout, run.stderr, run.summary);
+    assert!(all.contains("operation reads"), "{all}");
+    assert!(!all.contains("invalidations a minute"), "{all}");
+    assert!(!all.contains("requestId"), "{all}");
+}
+
+#[tokio::test]
 async fn a_failed_operation_exits_1_with_each_error_and_the_http_status() {
     let sim =
         gc_sim(&["operation-bad:after=200ms,outcome=failed,message=The resource was not found"])
@@ -572,6 +590,22 @@ async fn bad_inputs_exit_2_before_any_request() {
     let run = env.run().await;
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(!run.stdout.contains("MIIBOGUS"), "{}", run.stdout);
+    // A key file that gives token_uri twice: refused (neither is used), without showing the key.
+    let mut env = gc_env(&sim, &["operation-1"]);
+    let twice = env.path("twice.json");
+    let key = sim::service_account_key_json(&format!("{}{}", base(&sim), sim::TOKEN_PATH));
+    let text = format!(
+        "{},\"token_uri\":\"https://attacker.example/token\"}}",
+        key.trim_end().trim_end_matches('}')
+    );
+    std::fs::write(&twice, text).unwrap();
+    env.set("GOOGLE_APPLICATION_CREDENTIALS", &twice);
+    let run = env.run().await;
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("given twice"), "{}", run.stdout);
+    for line in key_lines() {
+        run.assert_no_secret(line);
+    }
     // No credentials at all on a GitHub-hosted runner: the workload identity hint.
     let mut env = gc_env(&sim, &["operation-1"]);
     env.unset("GOOGLE_APPLICATION_CREDENTIALS")

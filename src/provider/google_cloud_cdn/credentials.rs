@@ -379,7 +379,7 @@ impl Credentials {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| malformed("no access_token"))?;
-        if token.chars().any(|c| c.is_whitespace() || c.is_control()) || token.len() > 16_384 {
+        if !is_token(&token) {
             return Err(malformed("the access_token is not a token"));
         }
         if t.token_type
@@ -556,8 +556,11 @@ impl Credentials {
         let token = g
             .access_token
             .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty() && !t.chars().any(char::is_whitespace))
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| malformed("no accessToken"))?;
+        if !is_token(&token) {
+            return Err(malformed("the accessToken is not a token"));
+        }
         self.redactor.add(&token);
         let lifetime = match g.expire_time {
             None => UNDATED_LIFETIME,
@@ -639,6 +642,13 @@ impl Credentials {
     }
 }
 
+/// Whether an issued access token can go in an `Authorization` header as it is: no white
+/// space or control characters (a header could not carry them, and the call would fail as if
+/// the network had), at most 16 KiB.
+fn is_token(token: &str) -> bool {
+    !token.chars().any(|c| c.is_whitespace() || c.is_control()) && token.len() <= 16_384
+}
+
 fn prefix(mut e: ProviderError, what: &str) -> ProviderError {
     e.message = format!("{what}: {}", e.message);
     e
@@ -658,12 +668,73 @@ pub fn expires_in(v: &serde_json::Value) -> Option<Duration> {
     Some(Duration::from_secs(secs.min(86_400)))
 }
 
+/// Refuses JSON that gives a key twice in any object (at any depth), as every answer is read:
+/// `{"token_uri": "…", "token_uri": "…"}` is neither value, never the last one silently. The
+/// error names the key, never a value (a credentials file holds a private key).
+pub fn no_duplicate_keys(text: &[u8]) -> Result<(), String> {
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Strict;
+    struct StrictVisitor;
+
+    impl<'de> Deserialize<'de> for Strict {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(StrictVisitor)
+        }
+    }
+
+    impl<'de> Visitor<'de> for StrictVisitor {
+        type Value = Strict;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+        fn visit_unit<E>(self) -> Result<Strict, E> {
+            Ok(Strict)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+            while seq.next_element::<Strict>()?.is_some() {}
+            Ok(Strict)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    return Err(de::Error::custom(format!("key {key:?} is given twice")));
+                }
+                map.next_value::<Strict>()?;
+            }
+            Ok(Strict)
+        }
+    }
+
+    serde_json::from_slice::<Strict>(text)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// The subject token of a file's or URL's text: all of it (`text`), or a JSON object's field
 /// (`json`).
 pub fn subject_from(text: &str, format: &Format) -> Result<String, String> {
     let token = match format {
         Format::Text => text.trim().to_string(),
         Format::Json(field) => {
+            no_duplicate_keys(text.as_bytes())
+                .map_err(|e| format!("is not a JSON object ({e})"))?;
             let value: serde_json::Value = crate::provider::json_object(text.as_bytes())
                 .map_err(|e| format!("is not a JSON object ({e})"))?;
             match value.get(field) {

@@ -536,7 +536,14 @@ fn credentials_file(raw: &Raw) -> Result<(Source, Option<String>), ConfigError> 
     };
     let text = crate::files::read_regular_string(Path::new(path), crate::files::MAX_TOKEN_FILE)
         .map_err(|e| refuse(format!("could not be read ({e})")))?;
-    // Never echoed: it may hold a private key.
+    // Never echoed: it may hold a private key. A key given twice is refused, not last-wins.
+    if let Err(e) = credentials::no_duplicate_keys(text.as_bytes()) {
+        if e.contains("given twice") {
+            return Err(refuse(format!(
+                "is refused: {e}, and neither value is used. Give each key once"
+            )));
+        }
+    }
     let json: serde_json::Map<String, serde_json::Value> =
         crate::provider::json_object(text.as_bytes()).map_err(|_| {
             refuse(

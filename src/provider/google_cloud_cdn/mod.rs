@@ -13,7 +13,8 @@
 //!   `GET …/operations/{name}` is used from then on. `PENDING`/`RUNNING` are pending; `DONE` without `error` (and without
 //!   an `httpErrorStatusCode` other than 200) succeeded; `DONE` with `error.errors[]` failed,
 //!   each error's code and message and the `httpErrorStatusCode` reported; any other word
-//!   keeps the wait polling and is reported. An answer about another operation is malformed.
+//!   keeps the wait polling and is reported. An answer about another operation (its `name`,
+//!   or a `selfLink` naming another project, region or operation) is malformed.
 //! - **Purge**: one `POST …/global/urlMaps/{url-map}/invalidateCache?requestId={uuid}` per
 //!   path, body `{"path": "/img/*", "host": "www.example.com"}` (`host` only when given),
 //!   paced at most [`SUBMITS_PER_SECOND`] a second (below Google's 500 invalidations a
@@ -251,7 +252,7 @@ impl GoogleCloudCdn {
             {
                 Ok(resp) => {
                     self.cut_waits.set(0);
-                    return read(id, &resp, Call::Wait);
+                    return read(id, &self.settings.project, &resp, Call::Wait);
                 }
                 Err(e) if wait_is_refused(&e) => self.wait_refused.set(true),
                 Err(e) if is_cut(&e) && asked.elapsed() >= self.cut_after => {
@@ -278,7 +279,7 @@ impl GoogleCloudCdn {
         let resp = self
             .call(Call::Get, reqwest::Method::GET, url, None, None)
             .await?;
-        read(id, &resp, Call::Get)
+        read(id, &self.settings.project, &resp, Call::Get)
     }
 
     /// Waits for the next `invalidateCache` slot.
@@ -317,6 +318,9 @@ impl GoogleCloudCdn {
             .await?;
         let op = wire::parse_operation(&resp.body)
             .map_err(|why| wire::malformed(&resp, Call::Invalidate, why))?;
+        if let Some(why) = wire::self_link_problem(&op, &self.settings.project) {
+            return Err(wire::malformed(&resp, Call::Invalidate, why));
+        }
         if op
             .client_operation_id
             .as_deref()
@@ -376,8 +380,16 @@ fn is_cut(e: &ProviderError) -> bool {
 }
 
 /// The operation of an answer, checked to be the one asked for.
-fn read(id: &str, resp: &Response, call: Call) -> Result<Observation, ProviderError> {
+fn read(
+    id: &str,
+    project: &str,
+    resp: &Response,
+    call: Call,
+) -> Result<Observation, ProviderError> {
     let op = wire::parse_operation(&resp.body).map_err(|why| wire::malformed(resp, call, why))?;
+    if let Some(why) = wire::self_link_problem(&op, project) {
+        return Err(wire::malformed(resp, call, why));
+    }
     if !wire::is_about(&op, id) {
         return Err(wire::malformed(
             resp,

@@ -522,6 +522,41 @@ fn service_account_files_refused_in_words_that_never_show_the_key() {
     )
     .unwrap_err();
     assert!(!err.message.contains("MIIE"), "{}", err.message);
+    // A key given twice is refused (exit 2), never the last one: here a second token_uri.
+    let json = sa(&|_| {}).to_string();
+    let twice = format!(
+        "{},\"token_uri\":\"https://oauth2.googleapis.com/token\",\"token_uri\":\"https://attacker.example/token\"}}",
+        json.trim_end_matches('}')
+    );
+    let nested = r#"{"type":"external_account","audience":"//iam.googleapis.com/x","subject_token_type":"urn:ietf:params:oauth:token-type:jwt","credential_source":{"file":"/etc/hostname","file":"/etc/passwd"}}"#;
+    for (name, text, key) in [
+        ("twice.json", twice.as_str(), "token_uri"),
+        ("nested.json", nested, "file"),
+    ] {
+        let file = write(&dir, name, text);
+        let err = configure(
+            &[
+                "--operation-ids",
+                "o",
+                "--project",
+                "p",
+                "--credentials-file",
+                &file,
+            ],
+            &env(&[]),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.input, Some("credentials-file"), "{name}");
+        assert!(
+            err.message
+                .contains(&format!("key \"{key}\" is given twice")),
+            "{name}: {}",
+            err.message
+        );
+        assert!(!err.message.contains("MIIE"), "{}", err.message);
+        assert!(!err.message.contains("attacker"), "{}", err.message);
+    }
     let err = configure(
         &[
             "--operation-ids",
@@ -769,6 +804,13 @@ fn subject_tokens_in_text_and_json() {
     assert!(subject_from(r#"{"other":"x"}"#, &Format::Json("value".into())).is_err());
     assert!(subject_from(r#"{"value":1}"#, &Format::Json("value".into())).is_err());
     assert!(subject_from("a.b.c", &Format::Json("value".into())).is_err());
+    // A field given twice is neither token.
+    let e = subject_from(
+        r#"{"value":"a.b.c","value":"d.e.f"}"#,
+        &Format::Json("value".into()),
+    )
+    .unwrap_err();
+    assert!(e.contains("given twice"), "{e}");
 }
 
 #[test]
@@ -990,6 +1032,45 @@ async fn workload_identity_from_a_url_source_with_impersonation() {
 }
 
 #[tokio::test]
+async fn an_impersonated_token_that_no_header_can_carry_is_malformed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"access_token":"ya29.federated-token","token_type":"Bearer","expires_in":3600}"#,
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/v1/projects/-/serviceAccounts/cdn@p.iam.gserviceaccount.com:generateAccessToken",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"accessToken":"ya29.a\u0007b"}"#),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = write(&dir, "token.jwt", "eyJ.subject.sig\n");
+    let Source::External(x) = external(&dir, "file.json", serde_json::json!({
+        "type": "external_account",
+        "audience": AUDIENCE,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": format!("{}/v1/token", server.uri()),
+        "credential_source": {"file": token_file},
+        "service_account_impersonation_url": format!("{}/v1/projects/-/serviceAccounts/cdn@p.iam.gserviceaccount.com:generateAccessToken", server.uri()),
+    })).unwrap() else { panic!() };
+    let creds = Credentials::new(
+        Source::External(x),
+        reqwest::Client::new(),
+        Redactor::default(),
+    );
+    let e = creds.get().await.unwrap_err();
+    assert_eq!(e.kind, crate::provider::ErrorKind::Malformed, "{e}");
+    assert!(e.to_string().contains("not a token"), "{e}");
+}
+
+#[tokio::test]
 async fn workload_identity_from_a_file_in_text_without_impersonation() {
     let server = MockServer::start().await;
     sts_and_iam(&server, "eyJ.subject-from-file.sig", false).await;
@@ -1157,6 +1238,57 @@ async fn wait_is_the_long_poll_and_get_the_fallback_when_it_is_refused() {
     let client = client_for(&server, given_token());
     let e = client.poll(&["op-4".to_string()]).await.unwrap_err();
     assert_eq!(e.kind, crate::provider::ErrorKind::Malformed);
+}
+
+#[tokio::test]
+async fn an_operation_whose_self_link_is_another_projects_is_not_done() {
+    const LINK: &str = "https://www.googleapis.com/compute/v1/projects";
+    for (link, good) in [
+        (format!("{LINK}/p-1/global/operations/op-1"), true),
+        (
+            format!("{LINK}/other-project/global/operations/op-1"),
+            false,
+        ),
+        (format!("{LINK}/p-1/global/operations/op-2"), false),
+        (
+            format!("{LINK}/p-1/regions/us-east1/operations/op-1"),
+            false,
+        ),
+        ("not a link".to_string(), false),
+        (format!("{LINK}/p-1/global/operations/op-1/"), false),
+        (format!("{LINK}/p-1/global/operations"), false),
+    ] {
+        let server = MockServer::start().await;
+        let body = serde_json::json!({"name": "op-1", "status": "DONE", "selfLink": link});
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body.to_string()))
+            .mount(&server)
+            .await;
+        let client = client_for(&server, given_token());
+        let got = client.poll(&["op-1".to_string()]).await;
+        if good {
+            assert_eq!(got.unwrap()[0].state, crate::provider::State::Succeeded);
+        } else {
+            let e = got.unwrap_err();
+            assert_eq!(e.kind, crate::provider::ErrorKind::Malformed, "{link}");
+            assert!(e.to_string().contains("selfLink"), "{e}");
+        }
+    }
+    // invalidateCache's answer too: another project's operation is not this purge's.
+    let server = MockServer::start().await;
+    let body = serde_json::json!({"name": "op-1", "status": "PENDING", "operationType": "invalidateCache",
+        "selfLink": format!("{LINK}/other-project/global/operations/op-1")});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body.to_string()))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, given_token());
+    let purge = PurgeRequest {
+        paths: vec!["/a".into()],
+        kind: PurgeKind::Auto,
+    };
+    let e = client.submit(&purge).await.unwrap_err();
+    assert_eq!(e.kind, crate::provider::ErrorKind::Malformed, "{e}");
 }
 
 #[tokio::test]

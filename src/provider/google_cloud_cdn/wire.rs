@@ -127,6 +127,38 @@ pub fn is_about(op: &Operation, asked: &str) -> bool {
         || (asked.bytes().all(|b| b.is_ascii_digit()) && op.id.as_deref() == Some(asked))
 }
 
+/// Why the operation's `selfLink`, when it has one, is not `project`'s global operation of its
+/// `name`: an answer about another project's (or a regional, or another) operation is not
+/// this one. A project given by number is not compared (Compute's links name the project
+/// id).
+pub fn self_link_problem(op: &Operation, project: &str) -> Option<String> {
+    let link = op.self_link.as_deref()?;
+    let name = op.name.as_deref().unwrap_or_default();
+    let refused = || {
+        Some(format!(
+            "its selfLink {} is not this project's global operation {}",
+            quoted(link),
+            quoted(name)
+        ))
+    };
+    let Ok(url) = url::Url::parse(link) else {
+        return refused();
+    };
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let numeric = project.bytes().all(|b| b.is_ascii_digit());
+    match segments.as_slice() {
+        [.., "projects", p, "global", "operations", n]
+            if *n == name && (numeric || *p == project) =>
+        {
+            None
+        }
+        _ => refused(),
+    }
+}
+
 /// Whether the operation's `DONE` is a failure: `error` present, or an
 /// `httpErrorStatusCode` other than 200.
 fn failed(op: &Operation) -> bool {
@@ -517,6 +549,42 @@ mod tests {
     }
 
     #[test]
+    fn a_self_link_names_this_projects_global_operation() {
+        let link = |project: &str, l: &str| {
+            let o = op(&format!(
+                r#"{{"name":"op-1","status":"DONE","selfLink":"{l}"}}"#
+            ));
+            self_link_problem(&o, project)
+        };
+        let base = "https://www.googleapis.com/compute/v1/projects";
+        // A project named like the path's own words is still compared at its place.
+        assert_eq!(
+            link(
+                "projects",
+                &format!("{base}/projects/global/operations/op-1")
+            ),
+            None
+        );
+        assert!(link("p-1", &format!("{base}/projects/global/operations/op-1")).is_some());
+        assert_eq!(
+            link(
+                "example.com:p-1",
+                &format!("{base}/example.com:p-1/global/operations/op-1")
+            ),
+            None
+        );
+        // A project given by number: Compute's links name the id.
+        assert_eq!(
+            link("123456", &format!("{base}/p-1/global/operations/op-1")),
+            None
+        );
+        assert!(link("123456", &format!("{base}/p-1/global/operations/op-2")).is_some());
+        assert!(link("p-1", &format!("{base}/p-1/zones/z/operations/op-1")).is_some());
+        let o = op(r#"{"name":"op-1","status":"DONE"}"#);
+        assert_eq!(self_link_problem(&o, "p-1"), None);
+    }
+
+    #[test]
     fn an_answer_about_another_operation_is_not_this_one() {
         let o = op(r#"{"name":"operation-1","id":"123","status":"DONE"}"#);
         assert!(is_about(&o, "operation-1"));
@@ -557,6 +625,24 @@ mod tests {
             assert_eq!(e.kind, ErrorKind::Throttled, "{status} {reason}");
         }
         assert_eq!(kind(429, "", Call::Get).kind, ErrorKind::Throttled);
+        // A throttled read talks of operation reads, never of invalidations or requestIds.
+        for call in [Call::Get, Call::Wait] {
+            let e = kind(
+                403,
+                &body(403, "PERMISSION_DENIED", "rateLimitExceeded"),
+                call,
+            );
+            let text = e.to_string();
+            assert!(!text.contains("invalidation"), "{text}");
+            assert!(!text.contains("requestId"), "{text}");
+            assert!(text.contains("operation reads"), "{text}");
+        }
+        let e = kind(
+            429,
+            &body(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded"),
+            Call::Invalidate,
+        );
+        assert!(e.to_string().contains("requestId"), "{e}");
         assert_eq!(
             kind(401, &body(401, "UNAUTHENTICATED", "authError"), Call::Get).kind,
             ErrorKind::Auth
