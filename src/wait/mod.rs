@@ -494,12 +494,14 @@ pub async fn run_created(
                 };
                 calls.push(call(provider, batch, limiter, settings, deadline, hard_end));
             }
+            // Nothing new starts once the deadline (and its slack) has passed: then only the
+            // calls in flight are awaited, never a timer already in the past (a busy loop).
             let next_due = ops
                 .iter()
                 .filter(|o| long_poll && o.active() && !busy.contains(&o.id))
                 .map(|o| o.due)
                 .min()
-                .filter(|due| *due <= deadline);
+                .filter(|due| *due <= deadline && may_start(Instant::now(), deadline));
             let item = tokio::select! {
                 biased;
                 _ = &mut cancel => { interrupted = true; break 'wait; }
