@@ -310,6 +310,7 @@ pub async fn submit(client: &Tencent, purge: &PurgeRequest) -> SubmitResult {
         .code("MalformedTaskId");
         return Err(with_request_id(e, request_id));
     }
+    client.expect(&id, purge.paths.len());
     Ok(vec![id])
 }
 
@@ -386,7 +387,7 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
         .hint("Check operation-ids: each must be a TaskId of PurgeUrlsCache or PurgePathCache of this account");
         return Err(with_request_id(e, last_request_id));
     }
-    observation(id, &logs).map_err(|why| {
+    observation(id, &logs, client.expected(id)).map_err(|why| {
         let e = ProviderError::new(
             ErrorKind::Malformed,
             format!("the DescribePurgeTasks answer for TaskId {id} {why}"),
@@ -395,8 +396,9 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
     })
 }
 
-/// Folds the entries of one task; the failed URLs are named.
-fn observation(id: &str, logs: &[Log]) -> Result<Observation, String> {
+/// Folds the entries of one task; the failed URLs are named. A task created here must list
+/// each of its `expected` URLs: the ones not (yet) listed are pending, never success.
+fn observation(id: &str, logs: &[Log], expected: Option<usize>) -> Result<Observation, String> {
     let mut read: Vec<(State, &str, &Log)> = Vec::new();
     for log in logs {
         let task = log.task_id.as_deref().map(str::trim);
@@ -411,7 +413,10 @@ fn observation(id: &str, logs: &[Log]) -> Result<Observation, String> {
         };
         read.push((map_status(raw), raw.trim(), log));
     }
-    let states: Vec<State> = read.iter().map(|(s, _, _)| s.clone()).collect();
+    let mut states: Vec<State> = read.iter().map(|(s, _, _)| s.clone()).collect();
+    let listed = super::distinct(logs.iter().map(|l| l.url.as_deref()));
+    let missing = expected.unwrap_or(0).saturating_sub(listed);
+    states.extend(std::iter::repeat_n(State::Pending, missing));
     let state = fold(&states).ok_or("has no entries")?;
     let raw = read
         .iter()
@@ -421,6 +426,12 @@ fn observation(id: &str, logs: &[Log]) -> Result<Observation, String> {
     let mut obs = Observation::new(id, state.clone(), raw);
     let done = states.iter().filter(|s| s.is_terminal()).count();
     obs.progress = Some(done as f64 * 100.0 / states.len().max(1) as f64);
+    if missing > 0 && state == State::Pending {
+        obs.message = Some(format!(
+            "DescribePurgeTasks lists {listed} of the {} URLs of this task; the rest are waited for",
+            listed.saturating_add(missing)
+        ));
+    }
     obs.started_at = logs
         .iter()
         .filter_map(|l| l.create_time.as_deref().and_then(parse_time))

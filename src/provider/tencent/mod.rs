@@ -154,6 +154,9 @@ pub struct Tencent {
     /// EdgeOne: the targets `CreatePurgeTask` refused in `FailedList`, by JobId, reported as
     /// failures of that job.
     refused: RefCell<HashMap<String, Vec<edgeone::Refused>>>,
+    /// How many entries (URLs, targets) each TaskId / JobId this client created must list
+    /// before it can succeed: an answer that lists fewer is never success.
+    expected: RefCell<HashMap<String, usize>>,
     /// CDN: the purge [`Provider::split_purge`] planned (calls, URLs, directories), and
     /// whether its quota was read before the first call.
     plan: Cell<Option<cdn::Plan>>,
@@ -171,6 +174,7 @@ impl Tencent {
             credentials,
             clock: credentials::unix_now,
             refused: RefCell::new(HashMap::new()),
+            expected: RefCell::new(HashMap::new()),
             plan: Cell::new(None),
             quota_read: Cell::new(false),
         }
@@ -179,6 +183,18 @@ impl Tencent {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Remembers that operation `id` (created here) covers `entries` more URLs or targets.
+    fn expect(&self, id: &str, entries: usize) {
+        let mut expected = self.expected.borrow_mut();
+        let n = expected.entry(id.to_string()).or_default();
+        *n = n.saturating_add(entries);
+    }
+
+    /// How many entries operation `id` must list: known for the ones created here.
+    fn expected(&self, id: &str) -> Option<usize> {
+        self.expected.borrow().get(id).copied()
     }
 
     /// `Host` as sent: the endpoint's host, with its port when not the default.
@@ -551,6 +567,22 @@ pub fn fold(states: &[State]) -> Option<State> {
     ]
     .into_iter()
     .find(|s| states.contains(s))
+}
+
+/// How many different entries `keys` (each entry's URL or target, when it has one) name:
+/// an entry listed twice counts once, so a repeated page never stands in for a missing one.
+pub fn distinct<'a>(keys: impl Iterator<Item = Option<&'a str>>) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let mut unnamed = 0usize;
+    for key in keys {
+        match key {
+            Some(k) => {
+                seen.insert(k.trim());
+            }
+            None => unnamed = unnamed.saturating_add(1),
+        }
+    }
+    seen.len().saturating_add(unnamed)
 }
 
 /// Whether `id` has the shape of a TaskId or JobId: 1 to 128 letters, digits, `-`, `_`, `.`.

@@ -628,3 +628,102 @@ async fn a_refused_sts_token_is_renewed_once_then_the_call_succeeds() {
         "*** *** ***"
     );
 }
+
+/// A mock answering `create` to the purge action and the `pages` in turn (the last one
+/// again) to DescribePurgeTasks.
+async fn scripted(create: &'static str, pages: Vec<&'static str>) -> MockServer {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let server = MockServer::start().await;
+    let n = AtomicUsize::new(0);
+    Mock::given(method("POST"))
+        .respond_with(move |req: &Request| {
+            let action = req.headers.get("x-tc-action").unwrap().to_str().unwrap();
+            let body = if action == "DescribePurgeTasks" {
+                let i = n.fetch_add(1, Ordering::SeqCst).min(pages.len() - 1);
+                pages[i]
+            } else {
+                create
+            };
+            ResponseTemplate::new(200).set_body_string(body)
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_cdn_task_created_here_succeeds_only_when_every_url_is_listed() {
+    let server = scripted(
+        r#"{"Response":{"TaskId":"t-3","RequestId":"r"}}"#,
+        vec![
+            // One of three URLs, TotalCount agreeing.
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-3","Url":"https://a/1","Status":"done"}],"TotalCount":1,"RequestId":"r"}}"#,
+            // The same URL three times.
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-3","Url":"https://a/1","Status":"done"},{"TaskId":"t-3","Url":"https://a/1","Status":"done"},{"TaskId":"t-3","Url":"https://a/1","Status":"done"}],"TotalCount":3,"RequestId":"r"}}"#,
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-3","Url":"https://a/1","Status":"done"},{"TaskId":"t-3","Url":"https://a/2","Status":"done"},{"TaskId":"t-3","Url":"https://a/3","Status":"done"}],"TotalCount":3,"RequestId":"r"}}"#,
+        ],
+    )
+    .await;
+    let c = client(&server, Product::Cdn);
+    let ids = c
+        .submit(&purge(
+            &["https://a/1", "https://a/2", "https://a/3"],
+            PurgeKind::File,
+        ))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let obs = c.poll(&ids).await.unwrap();
+        assert_eq!(obs[0].state, State::Pending);
+        let message = obs[0].message.as_deref().unwrap();
+        assert!(message.contains("lists 1 of the 3 URLs"), "{message}");
+    }
+    assert_eq!(c.poll(&ids).await.unwrap()[0].state, State::Succeeded);
+}
+
+#[tokio::test]
+async fn an_edgeone_job_created_here_succeeds_only_when_every_target_is_listed() {
+    let server = scripted(
+        r#"{"Response":{"JobId":"j-2","FailedList":[],"RequestId":"r"}}"#,
+        vec![
+            r#"{"Response":{"Tasks":[{"JobId":"j-2","Target":"https://a/1","Status":"success"}],"TotalCount":1,"RequestId":"r"}}"#,
+            r#"{"Response":{"Tasks":[{"JobId":"j-2","Target":"https://a/1","Status":"success"},{"JobId":"j-2","Target":"https://a/2","Status":"success"}],"TotalCount":2,"RequestId":"r"}}"#,
+        ],
+    )
+    .await;
+    let c = client(&server, Product::EdgeOne);
+    let ids = c
+        .submit(&purge(&["https://a/1", "https://a/2"], PurgeKind::File))
+        .await
+        .unwrap();
+    let obs = c.poll(&ids).await.unwrap();
+    assert_eq!(obs[0].state, State::Pending);
+    assert!(
+        obs[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("lists 1 of the 2 tasks")
+    );
+    assert_eq!(c.poll(&ids).await.unwrap()[0].state, State::Succeeded);
+}
+
+#[tokio::test]
+async fn an_edgeone_failed_list_reason_without_targets_is_a_failure() {
+    let server = scripted(
+        r#"{"Response":{"JobId":"j-4","FailedList":[{"Reason":"quota of the plan","Targets":[]}],"RequestId":"r"}}"#,
+        vec![
+            r#"{"Response":{"Tasks":[{"JobId":"j-4","Target":"https://a/1","Status":"success"}],"TotalCount":1,"RequestId":"r"}}"#,
+        ],
+    )
+    .await;
+    let c = client(&server, Product::EdgeOne);
+    let ids = c
+        .submit(&purge(&["https://a/1", "https://a/2"], PurgeKind::File))
+        .await
+        .unwrap();
+    let obs = c.poll(&ids).await.unwrap();
+    assert_eq!(obs[0].state, State::Failed);
+    let message = obs[0].message.as_deref().unwrap();
+    assert!(message.contains("quota of the plan"), "{message}");
+}
