@@ -401,12 +401,11 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
 fn observation(id: &str, logs: &[Log], expected: Option<usize>) -> Result<Observation, String> {
     let mut read: Vec<(State, &str, &Log)> = Vec::new();
     for log in logs {
-        let task = log.task_id.as_deref().map(str::trim);
-        if task.is_some_and(|t| !t.eq_ignore_ascii_case(id)) {
-            return Err(format!(
-                "lists an entry of another task ({})",
-                quoted(task.unwrap_or_default())
-            ));
+        let Some(task) = log.task_id.as_deref().map(str::trim) else {
+            return Err("has an entry without TaskId".into());
+        };
+        if !task.eq_ignore_ascii_case(id) {
+            return Err(format!("lists an entry of another task ({})", quoted(task)));
         }
         let Some(raw) = log.status.as_deref() else {
             return Err("has an entry without Status".into());

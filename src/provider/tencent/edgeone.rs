@@ -375,12 +375,11 @@ fn observation(
     let mut failures: Vec<String> = Vec::new();
     let mut raw_of: Vec<(State, String)> = Vec::new();
     for t in tasks {
-        let job = t.job_id.as_deref().map(str::trim);
-        if job.is_some_and(|j| !j.eq_ignore_ascii_case(id)) {
-            return Err(format!(
-                "lists a task of another job ({})",
-                quoted(job.unwrap_or_default())
-            ));
+        let Some(job) = t.job_id.as_deref().map(str::trim) else {
+            return Err("has a task without JobId".into());
+        };
+        if !job.eq_ignore_ascii_case(id) {
+            return Err(format!("lists a task of another job ({})", quoted(job)));
         }
         let Some(raw) = t.status.as_deref() else {
             return Err("has a task without Status".into());

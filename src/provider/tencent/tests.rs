@@ -727,3 +727,36 @@ async fn an_edgeone_failed_list_reason_without_targets_is_a_failure() {
     let message = obs[0].message.as_deref().unwrap();
     assert!(message.contains("quota of the plan"), "{message}");
 }
+
+#[tokio::test]
+async fn entries_that_name_no_task_or_job_are_never_success() {
+    for (product, body) in [
+        (
+            Product::Cdn,
+            r#"{"Response":{"PurgeLogs":[{"Url":"https://a/1","Status":"done"}],"TotalCount":1,"RequestId":"r"}}"#,
+        ),
+        (
+            Product::Cdn,
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-1","Url":"https://a/1","Status":"done"},{"TaskId":null,"Url":"https://a/2","Status":"done"}],"TotalCount":2,"RequestId":"r"}}"#,
+        ),
+        (
+            Product::EdgeOne,
+            r#"{"Response":{"Tasks":[{"Target":"https://a/1","Status":"success"}],"TotalCount":1,"RequestId":"r"}}"#,
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+        let id = match product {
+            Product::Cdn => "t-1",
+            Product::EdgeOne => "j-1",
+        };
+        let e = client(&server, product)
+            .poll(&[id.into()])
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed, "{body}: {e}");
+    }
+}
