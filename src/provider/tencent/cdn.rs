@@ -349,6 +349,7 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
         let offset = page.saturating_mul(super::PAGE_SIZE);
         let body = serde_json::json!({"TaskId": id, "Offset": offset, "Limit": super::PAGE_SIZE});
         let (answer, request_id) = client.call::<Page>("DescribePurgeTasks", &body).await?;
+        let request_id = super::request_id_of(&format!("TaskId {id}"), request_id)?;
         last_request_id = request_id.clone();
         let bad = |why: &str| {
             with_request_id(

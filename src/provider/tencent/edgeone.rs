@@ -318,6 +318,7 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
             "Limit": super::PAGE_SIZE,
         });
         let (answer, request_id) = client.call::<Page>("DescribePurgeTasks", &body).await?;
+        let request_id = super::request_id_of(&format!("JobId {id}"), request_id)?;
         last_request_id = request_id.clone();
         let (Some(entries), Some(count)) = (answer.tasks, answer.total_count) else {
             let e = ProviderError::new(

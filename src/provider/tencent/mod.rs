@@ -374,6 +374,21 @@ pub fn with_request_id(mut e: ProviderError, request_id: Option<String>) -> Prov
     e
 }
 
+/// The `RequestId` every answer of the API carries: a status answer without one is not the
+/// API's (a proxy, a stub, another service), so it is malformed and never success.
+pub fn request_id_of(
+    what: &str,
+    request_id: Option<String>,
+) -> Result<Option<String>, ProviderError> {
+    match request_id.filter(|r| !r.trim().is_empty()) {
+        Some(r) => Ok(Some(r)),
+        None => Err(ProviderError::new(
+            ErrorKind::Malformed,
+            format!("the DescribePurgeTasks answer for {what} has no RequestId"),
+        )),
+    }
+}
+
 /// A body that is not what `action` answers: malformed (retried, never success).
 pub fn malformed(
     resp: &Response,

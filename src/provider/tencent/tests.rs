@@ -548,7 +548,7 @@ async fn edgeone_failures_carry_fail_type_and_message() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_string(
-            r#"{"Response":{"Tasks":[{"JobId":"j1","Target":"https://a/x","Status":"timeout","FailType":"originPullFailed","FailMessage":"origin 502"}],"TotalCount":1}}"#,
+            r#"{"Response":{"Tasks":[{"JobId":"j1","Target":"https://a/x","Status":"timeout","FailType":"originPullFailed","FailMessage":"origin 502"}],"TotalCount":1,"RequestId":"r"}}"#,
         ))
         .mount(&server)
         .await;
@@ -758,5 +758,38 @@ async fn entries_that_name_no_task_or_job_are_never_success() {
             .await
             .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Malformed, "{body}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn a_status_answer_without_a_request_id_is_never_success() {
+    for (product, id, body) in [
+        (
+            Product::Cdn,
+            "t-1",
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-1","Url":"https://a/1","Status":"done"}],"TotalCount":1}}"#,
+        ),
+        (
+            Product::Cdn,
+            "t-1",
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-1","Url":"https://a/1","Status":"done"}],"TotalCount":1,"RequestId":" "}}"#,
+        ),
+        (
+            Product::EdgeOne,
+            "j-1",
+            r#"{"Response":{"Tasks":[{"JobId":"j-1","Target":"https://a/1","Status":"success"}],"TotalCount":1}}"#,
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+        let e = client(&server, product)
+            .poll(&[id.into()])
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed, "{body}: {e}");
+        assert!(e.to_string().contains("no RequestId"), "{e}");
     }
 }
