@@ -422,7 +422,7 @@ fn observation(id: &str, logs: &[Log], expected: Option<usize>) -> Result<Observ
         .iter()
         .find(|(s, _, _)| *s == state)
         .map(|(_, r, _)| r.to_string())
-        .unwrap_or_default();
+        .unwrap_or_else(|| super::NOT_LISTED.to_string());
     let mut obs = Observation::new(id, state.clone(), raw);
     let done = states.iter().filter(|s| s.is_terminal()).count();
     obs.progress = Some(done as f64 * 100.0 / states.len().max(1) as f64);

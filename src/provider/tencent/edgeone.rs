@@ -419,7 +419,7 @@ fn observation(
         .iter()
         .find(|(s, _)| *s == state)
         .map(|(_, r)| r.clone())
-        .unwrap_or_default();
+        .unwrap_or_else(|| super::NOT_LISTED.to_string());
     let mut obs = Observation::new(id, state.clone(), raw);
     let done = states.iter().filter(|s| s.is_terminal()).count();
     obs.progress = Some(done as f64 * 100.0 / states.len().max(1) as f64);

@@ -584,6 +584,9 @@ pub fn fold(states: &[State]) -> Option<State> {
     .find(|s| states.contains(s))
 }
 
+/// The raw status of an operation pending only on entries its answer does not list yet.
+pub const NOT_LISTED: &str = "(not listed yet)";
+
 /// How many different entries `keys` (each entry's URL or target, when it has one) name:
 /// an entry listed twice counts once, so a repeated page never stands in for a missing one.
 pub fn distinct<'a>(keys: impl Iterator<Item = Option<&'a str>>) -> usize {

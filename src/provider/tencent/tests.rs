@@ -677,6 +677,7 @@ async fn a_cdn_task_created_here_succeeds_only_when_every_url_is_listed() {
         assert_eq!(obs[0].state, State::Pending);
         let message = obs[0].message.as_deref().unwrap();
         assert!(message.contains("lists 1 of the 3 URLs"), "{message}");
+        assert_eq!(obs[0].raw_status, NOT_LISTED);
     }
     assert_eq!(c.poll(&ids).await.unwrap()[0].state, State::Succeeded);
 }
@@ -705,6 +706,7 @@ async fn an_edgeone_job_created_here_succeeds_only_when_every_target_is_listed()
             .unwrap()
             .contains("lists 1 of the 2 tasks")
     );
+    assert_eq!(obs[0].raw_status, NOT_LISTED);
     assert_eq!(c.poll(&ids).await.unwrap()[0].state, State::Succeeded);
 }
 
