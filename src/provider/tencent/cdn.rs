@@ -444,12 +444,18 @@ fn observation(id: &str, logs: &[Log], expected: Option<usize>) -> Result<Observ
     if state == State::Failed {
         obs.message = Some(match failed.as_slice() {
             [] => "a purge entry failed".to_string(),
-            [one] => format!("the purge of {one} failed"),
+            [one] => format!(
+                "the purge of {} failed",
+                super::listing(&[one.to_string()], "")
+            ),
             many => format!(
                 "the purge of {} of {} URLs failed: {}",
                 many.len(),
                 logs.len(),
-                many.join(", ")
+                super::listing(
+                    &many.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
+                    ", "
+                )
             ),
         });
     }

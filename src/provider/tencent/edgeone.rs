@@ -440,12 +440,12 @@ fn observation(
     }
     if matches!(state, State::Failed | State::Cancelled) && !failures.is_empty() {
         obs.message = Some(match failures.as_slice() {
-            [one] => format!("the purge of {one}"),
+            [_] => format!("the purge of {}", super::listing(&failures, "")),
             many => format!(
                 "{} of {} targets did not purge: {}",
                 many.len(),
                 states.len(),
-                many.join("; ")
+                super::listing(many, "; ")
             ),
         });
         for t in tasks {

@@ -584,6 +584,26 @@ pub fn fold(states: &[State]) -> Option<State> {
     .find(|s| states.contains(s))
 }
 
+/// Failures named in one message at most; the rest are counted (each is in the details).
+pub const SHOWN_FAILURES: usize = 10;
+/// Characters of one server-sent URL or reason shown in a message at most.
+pub const SHOWN_CHARS: usize = 300;
+
+/// `items` for a message: the first [`SHOWN_FAILURES`], each cut to [`SHOWN_CHARS`]
+/// characters, joined by `sep`, then how many more; a hostile answer cannot flood the log.
+pub fn listing(items: &[String], sep: &str) -> String {
+    let cut = |s: &String| match s.char_indices().nth(SHOWN_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.clone(),
+    };
+    let shown: Vec<String> = items.iter().take(SHOWN_FAILURES).map(cut).collect();
+    let mut text = shown.join(sep);
+    if items.len() > SHOWN_FAILURES {
+        text.push_str(&format!("{sep}… and {} more", items.len() - SHOWN_FAILURES));
+    }
+    text
+}
+
 /// The raw status of an operation pending only on entries its answer does not list yet.
 pub const NOT_LISTED: &str = "(not listed yet)";
 

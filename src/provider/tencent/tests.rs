@@ -795,3 +795,38 @@ async fn a_status_answer_without_a_request_id_is_never_success() {
         assert!(e.to_string().contains("no RequestId"), "{e}");
     }
 }
+
+#[tokio::test]
+async fn a_failure_message_names_ten_failures_at_most_each_cut() {
+    let long = format!("https://a/{}", "x".repeat(5000));
+    let mut logs: Vec<serde_json::Value> = (0..50)
+        .map(|i| serde_json::json!({"TaskId":"t-1","Url":format!("https://a/{i}"),"Status":"fail"}))
+        .collect();
+    logs.insert(
+        0,
+        serde_json::json!({"TaskId":"t-1","Url":long,"Status":"fail"}),
+    );
+    let body = serde_json::json!({"Response":{"PurgeLogs":logs,"TotalCount":51,"RequestId":"r"}});
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body.to_string()))
+        .mount(&server)
+        .await;
+    let obs = client(&server, Product::Cdn)
+        .poll(&["t-1".into()])
+        .await
+        .unwrap();
+    assert_eq!(obs[0].state, State::Failed);
+    let message = obs[0].message.as_deref().unwrap();
+    assert!(message.len() < 2000, "{} bytes", message.len());
+    assert!(
+        message.starts_with("the purge of 51 of 51 URLs failed: https://a/xxx"),
+        "{message}"
+    );
+    assert!(message.ends_with("… and 41 more"), "{message}");
+    assert_eq!(
+        obs[0].details.len(),
+        51,
+        "every failed URL is in the details"
+    );
+}
