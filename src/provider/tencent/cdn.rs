@@ -116,6 +116,12 @@ pub fn check_url(path: &str) -> Result<(), String> {
             path.chars().count()
         ));
     }
+    if path.chars().any(crate::provider::is_hostile_char) {
+        return Err(format!(
+            "{} holds a control or invisible formatting character; percent-encode it (such as %1B)",
+            quoted(path)
+        ));
+    }
     let lower = path.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return Err(format!(

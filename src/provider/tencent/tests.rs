@@ -830,3 +830,19 @@ async fn a_failure_message_names_ten_failures_at_most_each_cut() {
         "every failed URL is in the details"
     );
 }
+
+#[test]
+fn urls_with_control_or_bidi_characters_are_refused_before_any_request() {
+    for path in [
+        "https://a/\u{1b}[31mred",
+        "https://a/x\u{7}",
+        "https://a/x\u{202e}gnp",
+        "https://a/\u{85}",
+    ] {
+        let e = cdn::check_purge(&purge(&[path], PurgeKind::File)).unwrap_err();
+        assert!(e.contains("control or invisible"), "{path:?}: {e}");
+        let e = edgeone::check_purge(&purge(&[path], PurgeKind::Auto)).unwrap_err();
+        assert!(e.contains("control or invisible"), "{path:?}: {e}");
+    }
+    assert!(cdn::check_purge(&purge(&["https://a/%1B"], PurgeKind::File)).is_ok());
+}
