@@ -846,3 +846,24 @@ fn urls_with_control_or_bidi_characters_are_refused_before_any_request() {
     }
     assert!(cdn::check_purge(&purge(&["https://a/%1B"], PurgeKind::File)).is_ok());
 }
+
+#[tokio::test]
+async fn an_edgeone_job_whose_every_target_was_refused_fails_naming_them() {
+    let server = scripted(
+        r#"{"Response":{"JobId":"j-5","FailedList":[{"Reason":"not in the zone","Targets":["https://a/1","https://a/2"]}],"RequestId":"r"}}"#,
+        vec![r#"{"Response":{"Tasks":[],"TotalCount":0,"RequestId":"r"}}"#],
+    )
+    .await;
+    let c = client(&server, Product::EdgeOne);
+    let ids = c
+        .submit(&purge(&["https://a/1", "https://a/2"], PurgeKind::File))
+        .await
+        .unwrap();
+    let obs = c.poll(&ids).await.unwrap();
+    assert_eq!(obs[0].state, State::Failed);
+    let message = obs[0].message.as_deref().unwrap();
+    assert!(
+        message.contains("https://a/1: refused") && message.contains("https://a/2: refused"),
+        "{message}"
+    );
+}
