@@ -116,6 +116,12 @@ pub fn check_url(path: &str) -> Result<(), String> {
             path.chars().count()
         ));
     }
+    if path.chars().any(crate::provider::is_hostile_char) {
+        return Err(format!(
+            "{} holds a control or invisible formatting character; percent-encode it (such as %1B)",
+            quoted(path)
+        ));
+    }
     let lower = path.to_ascii_lowercase();
     if !(lower.starts_with("http://") || lower.starts_with("https://")) {
         return Err(format!(
@@ -310,6 +316,7 @@ pub async fn submit(client: &Tencent, purge: &PurgeRequest) -> SubmitResult {
         .code("MalformedTaskId");
         return Err(with_request_id(e, request_id));
     }
+    client.expect(&id, purge.paths.len());
     Ok(vec![id])
 }
 
@@ -348,6 +355,7 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
         let offset = page.saturating_mul(super::PAGE_SIZE);
         let body = serde_json::json!({"TaskId": id, "Offset": offset, "Limit": super::PAGE_SIZE});
         let (answer, request_id) = client.call::<Page>("DescribePurgeTasks", &body).await?;
+        let request_id = super::request_id_of(&format!("TaskId {id}"), request_id)?;
         last_request_id = request_id.clone();
         let bad = |why: &str| {
             with_request_id(
@@ -386,7 +394,7 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
         .hint("Check operation-ids: each must be a TaskId of PurgeUrlsCache or PurgePathCache of this account");
         return Err(with_request_id(e, last_request_id));
     }
-    observation(id, &logs).map_err(|why| {
+    observation(id, &logs, client.expected(id)).map_err(|why| {
         let e = ProviderError::new(
             ErrorKind::Malformed,
             format!("the DescribePurgeTasks answer for TaskId {id} {why}"),
@@ -395,32 +403,41 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
     })
 }
 
-/// Folds the entries of one task; the failed URLs are named.
-fn observation(id: &str, logs: &[Log]) -> Result<Observation, String> {
+/// Folds the entries of one task; the failed URLs are named. A task created here must list
+/// each of its `expected` URLs: the ones not (yet) listed are pending, never success.
+fn observation(id: &str, logs: &[Log], expected: Option<usize>) -> Result<Observation, String> {
     let mut read: Vec<(State, &str, &Log)> = Vec::new();
     for log in logs {
-        let task = log.task_id.as_deref().map(str::trim);
-        if task.is_some_and(|t| !t.eq_ignore_ascii_case(id)) {
-            return Err(format!(
-                "lists an entry of another task ({})",
-                quoted(task.unwrap_or_default())
-            ));
+        let Some(task) = log.task_id.as_deref().map(str::trim) else {
+            return Err("has an entry without TaskId".into());
+        };
+        if !task.eq_ignore_ascii_case(id) {
+            return Err(format!("lists an entry of another task ({})", quoted(task)));
         }
         let Some(raw) = log.status.as_deref() else {
             return Err("has an entry without Status".into());
         };
         read.push((map_status(raw), raw.trim(), log));
     }
-    let states: Vec<State> = read.iter().map(|(s, _, _)| s.clone()).collect();
+    let mut states: Vec<State> = read.iter().map(|(s, _, _)| s.clone()).collect();
+    let listed = super::distinct(logs.iter().map(|l| l.url.as_deref()));
+    let missing = expected.unwrap_or(0).saturating_sub(listed);
+    states.extend(std::iter::repeat_n(State::Pending, missing));
     let state = fold(&states).ok_or("has no entries")?;
     let raw = read
         .iter()
         .find(|(s, _, _)| *s == state)
         .map(|(_, r, _)| r.to_string())
-        .unwrap_or_default();
+        .unwrap_or_else(|| super::NOT_LISTED.to_string());
     let mut obs = Observation::new(id, state.clone(), raw);
     let done = states.iter().filter(|s| s.is_terminal()).count();
     obs.progress = Some(done as f64 * 100.0 / states.len().max(1) as f64);
+    if missing > 0 && state == State::Pending {
+        obs.message = Some(format!(
+            "DescribePurgeTasks lists {listed} of the {} URLs of this task; the rest are waited for",
+            listed.saturating_add(missing)
+        ));
+    }
     obs.started_at = logs
         .iter()
         .filter_map(|l| l.create_time.as_deref().and_then(parse_time))
@@ -433,12 +450,18 @@ fn observation(id: &str, logs: &[Log]) -> Result<Observation, String> {
     if state == State::Failed {
         obs.message = Some(match failed.as_slice() {
             [] => "a purge entry failed".to_string(),
-            [one] => format!("the purge of {one} failed"),
+            [one] => format!(
+                "the purge of {} failed",
+                super::listing(&[one.to_string()], "")
+            ),
             many => format!(
                 "the purge of {} of {} URLs failed: {}",
                 many.len(),
                 logs.len(),
-                many.join(", ")
+                super::listing(
+                    &many.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
+                    ", "
+                )
             ),
         });
     }

@@ -301,6 +301,17 @@ fn interpret_sts(resp: &http::Response) -> Result<(Keys, i64), ProviderError> {
 /// server faults are retried; anything else is a credentials problem.
 fn sts_error(mut e: ProviderError) -> ProviderError {
     let code = e.code.clone().unwrap_or_default();
+    if e.code.is_none() {
+        // Not the API's refusal: a body that did not parse, or an HTTP status. Its text (a
+        // snippet of the body, serde's quote of a value) may hold the very credentials
+        // that could not be read, so none of it is shown.
+        e.message = match e.http_status {
+            Some(status) => format!("STS {STS_ACTION} answered HTTP {status}"),
+            None => format!("the STS {STS_ACTION} answer is not the JSON expected"),
+        };
+        e.hint = Some("The body is not shown: it may hold credentials".into());
+        return e;
+    }
     if code == "InvalidParameter.OverLimit" {
         e.kind = ErrorKind::Throttled;
     }
@@ -357,6 +368,34 @@ mod tests {
         ] {
             let e = interpret_sts(&resp(200, body)).unwrap_err();
             assert_eq!(e.kind, ErrorKind::Malformed, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_sts_answer_never_shows_the_credentials_it_holds() {
+        let secret = "stsTmpSecretKeyXYZ";
+        for (status, body) in [
+            (
+                200,
+                r#"{"Response":{"ExpiredTime":1,"ExpiredTime":2,"Credentials":{"Token":"stsTmpSecretKeyXYZ","TmpSecretId":"a","TmpSecretKey":"stsTmpSecretKeyXYZ"}}}"#,
+            ),
+            (
+                200,
+                r#"{"Response":{"ExpiredTime":1,"Credentials":"stsTmpSecretKeyXYZ"}}"#,
+            ),
+            (
+                200,
+                r#"{"Response":{"ExpiredTime":1,"Credentials":{"Token":["stsTmpSecretKeyXYZ"]}}}"#,
+            ),
+            (
+                502,
+                r#"{"Response":{"ExpiredTime":1,"Credentials":{"Token":"t","TmpSecretId":"a","TmpSecretKey":"stsTmpSecretKeyXYZ"}}}"#,
+            ),
+        ] {
+            let e = interpret_sts(&resp(status, body)).unwrap_err();
+            assert!(e.kind.is_retryable(), "{body}: {e}");
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains(secret), "{body}: {shown}");
         }
     }
 

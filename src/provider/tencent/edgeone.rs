@@ -28,6 +28,9 @@ pub const DAILY_TARGETS: usize = 10_000;
 /// The longest cache tag or host name checked before any request.
 pub const MAX_TARGET_CHARS: usize = 4096;
 
+/// What a `FailedList` reason without `Targets` is reported as.
+pub const UNNAMED: &str = "(a target the answer does not name)";
+
 /// A target `CreatePurgeTask` left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
@@ -184,7 +187,15 @@ pub async fn submit(client: &Tencent, purge: &PurgeRequest) -> SubmitResult {
     let mut refused: Vec<Refused> = Vec::new();
     for f in created.failed_list.unwrap_or_default() {
         let reason = f.reason.unwrap_or_else(|| "(no reason given)".into());
-        for target in f.targets.unwrap_or_default() {
+        let targets = f.targets.unwrap_or_default();
+        // A reason that names no target is still a failure of this call.
+        if targets.is_empty() {
+            refused.push(Refused {
+                target: UNNAMED.into(),
+                reason: reason.clone(),
+            });
+        }
+        for target in targets {
             refused.push(Refused {
                 target,
                 reason: reason.clone(),
@@ -231,6 +242,24 @@ pub async fn submit(client: &Tencent, purge: &PurgeRequest) -> SubmitResult {
         .code("MalformedJobId");
         return Err(with_request_id(e, request_id));
     }
+    // Each target not refused is one task of the job (purge_all: the zone's one).
+    let t = body["Type"].as_str().unwrap_or_default();
+    let expected = if t == "purge_all" {
+        1
+    } else {
+        let named = purge
+            .paths
+            .iter()
+            .filter(|p| refused.iter().any(|r| r.target == **p))
+            .count();
+        let unnamed = refused.iter().filter(|r| r.target == UNNAMED).count();
+        purge
+            .paths
+            .len()
+            .saturating_sub(named)
+            .saturating_sub(unnamed)
+    };
+    client.expect(&id, expected);
     if !refused.is_empty() {
         client
             .refused
@@ -289,6 +318,7 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
             "Limit": super::PAGE_SIZE,
         });
         let (answer, request_id) = client.call::<Page>("DescribePurgeTasks", &body).await?;
+        let request_id = super::request_id_of(&format!("JobId {id}"), request_id)?;
         last_request_id = request_id.clone();
         let (Some(entries), Some(count)) = (answer.tasks, answer.total_count) else {
             let e = ProviderError::new(
@@ -330,21 +360,27 @@ pub async fn status(client: &Tencent, id: &str) -> Result<Observation, ProviderE
         .hint("Check operation-ids (JobIds of CreatePurgeTask) and zone-id");
         return Err(with_request_id(e, last_request_id));
     }
-    observation(id, &tasks, &refused).map_err(bad)
+    observation(id, &tasks, &refused, client.expected(id)).map_err(bad)
 }
 
-/// Folds a job's tasks and refused targets; failures are named with their reason.
-fn observation(id: &str, tasks: &[Task], refused: &[Refused]) -> Result<Observation, String> {
+/// Folds a job's tasks and refused targets; failures are named with their reason. A job
+/// created here must list each of its `expected` targets: the ones not (yet) listed are
+/// pending, never success.
+fn observation(
+    id: &str,
+    tasks: &[Task],
+    refused: &[Refused],
+    expected: Option<usize>,
+) -> Result<Observation, String> {
     let mut states: Vec<State> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
     let mut raw_of: Vec<(State, String)> = Vec::new();
     for t in tasks {
-        let job = t.job_id.as_deref().map(str::trim);
-        if job.is_some_and(|j| !j.eq_ignore_ascii_case(id)) {
-            return Err(format!(
-                "lists a task of another job ({})",
-                quoted(job.unwrap_or_default())
-            ));
+        let Some(job) = t.job_id.as_deref().map(str::trim) else {
+            return Err("has a task without JobId".into());
+        };
+        if !job.eq_ignore_ascii_case(id) {
+            return Err(format!("lists a task of another job ({})", quoted(job)));
         }
         let Some(raw) = t.status.as_deref() else {
             return Err("has a task without Status".into());
@@ -375,15 +411,24 @@ fn observation(id: &str, tasks: &[Task], refused: &[Refused]) -> Result<Observat
             r.target, r.reason
         ));
     }
+    let listed = super::distinct(tasks.iter().map(|t| t.target.as_deref()));
+    let missing = expected.unwrap_or(0).saturating_sub(listed);
+    states.extend(std::iter::repeat_n(State::Pending, missing));
     let state = fold(&states).ok_or("has no tasks")?;
     let raw = raw_of
         .iter()
         .find(|(s, _)| *s == state)
         .map(|(_, r)| r.clone())
-        .unwrap_or_default();
+        .unwrap_or_else(|| super::NOT_LISTED.to_string());
     let mut obs = Observation::new(id, state.clone(), raw);
     let done = states.iter().filter(|s| s.is_terminal()).count();
     obs.progress = Some(done as f64 * 100.0 / states.len().max(1) as f64);
+    if missing > 0 && state == State::Pending {
+        obs.message = Some(format!(
+            "DescribePurgeTasks lists {listed} of the {} tasks of this job; the rest are waited for",
+            listed.saturating_add(missing)
+        ));
+    }
     let time = |s: &Option<String>| {
         s.as_deref()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t.trim()).ok())
@@ -395,12 +440,12 @@ fn observation(id: &str, tasks: &[Task], refused: &[Refused]) -> Result<Observat
     }
     if matches!(state, State::Failed | State::Cancelled) && !failures.is_empty() {
         obs.message = Some(match failures.as_slice() {
-            [one] => format!("the purge of {one}"),
+            [_] => format!("the purge of {}", super::listing(&failures, "")),
             many => format!(
                 "{} of {} targets did not purge: {}",
                 many.len(),
                 states.len(),
-                many.join("; ")
+                super::listing(many, "; ")
             ),
         });
         for t in tasks {

@@ -154,6 +154,9 @@ pub struct Tencent {
     /// EdgeOne: the targets `CreatePurgeTask` refused in `FailedList`, by JobId, reported as
     /// failures of that job.
     refused: RefCell<HashMap<String, Vec<edgeone::Refused>>>,
+    /// How many entries (URLs, targets) each TaskId / JobId this client created must list
+    /// before it can succeed: an answer that lists fewer is never success.
+    expected: RefCell<HashMap<String, usize>>,
     /// CDN: the purge [`Provider::split_purge`] planned (calls, URLs, directories), and
     /// whether its quota was read before the first call.
     plan: Cell<Option<cdn::Plan>>,
@@ -171,6 +174,7 @@ impl Tencent {
             credentials,
             clock: credentials::unix_now,
             refused: RefCell::new(HashMap::new()),
+            expected: RefCell::new(HashMap::new()),
             plan: Cell::new(None),
             quota_read: Cell::new(false),
         }
@@ -179,6 +183,18 @@ impl Tencent {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Remembers that operation `id` (created here) covers `entries` more URLs or targets.
+    fn expect(&self, id: &str, entries: usize) {
+        let mut expected = self.expected.borrow_mut();
+        let n = expected.entry(id.to_string()).or_default();
+        *n = n.saturating_add(entries);
+    }
+
+    /// How many entries operation `id` must list: known for the ones created here.
+    fn expected(&self, id: &str) -> Option<usize> {
+        self.expected.borrow().get(id).copied()
     }
 
     /// `Host` as sent: the endpoint's host, with its port when not the default.
@@ -356,6 +372,21 @@ pub fn with_request_id(mut e: ProviderError, request_id: Option<String>) -> Prov
         e.request_id = Some((REQUEST_ID, id));
     }
     e
+}
+
+/// The `RequestId` every answer of the API carries: a status answer without one is not the
+/// API's (a proxy, a stub, another service), so it is malformed and never success.
+pub fn request_id_of(
+    what: &str,
+    request_id: Option<String>,
+) -> Result<Option<String>, ProviderError> {
+    match request_id.filter(|r| !r.trim().is_empty()) {
+        Some(r) => Ok(Some(r)),
+        None => Err(ProviderError::new(
+            ErrorKind::Malformed,
+            format!("the DescribePurgeTasks answer for {what} has no RequestId"),
+        )),
+    }
 }
 
 /// A body that is not what `action` answers: malformed (retried, never success).
@@ -551,6 +582,45 @@ pub fn fold(states: &[State]) -> Option<State> {
     ]
     .into_iter()
     .find(|s| states.contains(s))
+}
+
+/// Failures named in one message at most; the rest are counted (each is in the details).
+pub const SHOWN_FAILURES: usize = 10;
+/// Characters of one server-sent URL or reason shown in a message at most.
+pub const SHOWN_CHARS: usize = 300;
+
+/// `items` for a message: the first [`SHOWN_FAILURES`], each cut to [`SHOWN_CHARS`]
+/// characters, joined by `sep`, then how many more; a hostile answer cannot flood the log.
+pub fn listing(items: &[String], sep: &str) -> String {
+    let cut = |s: &String| match s.char_indices().nth(SHOWN_CHARS) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.clone(),
+    };
+    let shown: Vec<String> = items.iter().take(SHOWN_FAILURES).map(cut).collect();
+    let mut text = shown.join(sep);
+    if items.len() > SHOWN_FAILURES {
+        text.push_str(&format!("{sep}… and {} more", items.len() - SHOWN_FAILURES));
+    }
+    text
+}
+
+/// The raw status of an operation pending only on entries its answer does not list yet.
+pub const NOT_LISTED: &str = "(not listed yet)";
+
+/// How many different entries `keys` (each entry's URL or target, when it has one) name:
+/// an entry listed twice counts once, so a repeated page never stands in for a missing one.
+pub fn distinct<'a>(keys: impl Iterator<Item = Option<&'a str>>) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    let mut unnamed = 0usize;
+    for key in keys {
+        match key {
+            Some(k) => {
+                seen.insert(k.trim());
+            }
+            None => unnamed = unnamed.saturating_add(1),
+        }
+    }
+    seen.len().saturating_add(unnamed)
 }
 
 /// Whether `id` has the shape of a TaskId or JobId: 1 to 128 letters, digits, `-`, `_`, `.`.

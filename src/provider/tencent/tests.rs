@@ -548,7 +548,7 @@ async fn edgeone_failures_carry_fail_type_and_message() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(200).set_body_string(
-            r#"{"Response":{"Tasks":[{"JobId":"j1","Target":"https://a/x","Status":"timeout","FailType":"originPullFailed","FailMessage":"origin 502"}],"TotalCount":1}}"#,
+            r#"{"Response":{"Tasks":[{"JobId":"j1","Target":"https://a/x","Status":"timeout","FailType":"originPullFailed","FailMessage":"origin 502"}],"TotalCount":1,"RequestId":"r"}}"#,
         ))
         .mount(&server)
         .await;
@@ -626,5 +626,244 @@ async fn a_refused_sts_token_is_renewed_once_then_the_call_succeeds() {
     assert_eq!(
         redactor.clean("eyJ.oidc.token sts-token-1 tmp-key-2"),
         "*** *** ***"
+    );
+}
+
+/// A mock answering `create` to the purge action and the `pages` in turn (the last one
+/// again) to DescribePurgeTasks.
+async fn scripted(create: &'static str, pages: Vec<&'static str>) -> MockServer {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let server = MockServer::start().await;
+    let n = AtomicUsize::new(0);
+    Mock::given(method("POST"))
+        .respond_with(move |req: &Request| {
+            let action = req.headers.get("x-tc-action").unwrap().to_str().unwrap();
+            let body = if action == "DescribePurgeTasks" {
+                let i = n.fetch_add(1, Ordering::SeqCst).min(pages.len() - 1);
+                pages[i]
+            } else {
+                create
+            };
+            ResponseTemplate::new(200).set_body_string(body)
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_cdn_task_created_here_succeeds_only_when_every_url_is_listed() {
+    let server = scripted(
+        r#"{"Response":{"TaskId":"t-3","RequestId":"r"}}"#,
+        vec![
+            // One of three URLs, TotalCount agreeing.
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-3","Url":"https://a/1","Status":"done"}],"TotalCount":1,"RequestId":"r"}}"#,
+            // The same URL three times.
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-3","Url":"https://a/1","Status":"done"},{"TaskId":"t-3","Url":"https://a/1","Status":"done"},{"TaskId":"t-3","Url":"https://a/1","Status":"done"}],"TotalCount":3,"RequestId":"r"}}"#,
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-3","Url":"https://a/1","Status":"done"},{"TaskId":"t-3","Url":"https://a/2","Status":"done"},{"TaskId":"t-3","Url":"https://a/3","Status":"done"}],"TotalCount":3,"RequestId":"r"}}"#,
+        ],
+    )
+    .await;
+    let c = client(&server, Product::Cdn);
+    let ids = c
+        .submit(&purge(
+            &["https://a/1", "https://a/2", "https://a/3"],
+            PurgeKind::File,
+        ))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let obs = c.poll(&ids).await.unwrap();
+        assert_eq!(obs[0].state, State::Pending);
+        let message = obs[0].message.as_deref().unwrap();
+        assert!(message.contains("lists 1 of the 3 URLs"), "{message}");
+        assert_eq!(obs[0].raw_status, NOT_LISTED);
+    }
+    assert_eq!(c.poll(&ids).await.unwrap()[0].state, State::Succeeded);
+}
+
+#[tokio::test]
+async fn an_edgeone_job_created_here_succeeds_only_when_every_target_is_listed() {
+    let server = scripted(
+        r#"{"Response":{"JobId":"j-2","FailedList":[],"RequestId":"r"}}"#,
+        vec![
+            r#"{"Response":{"Tasks":[{"JobId":"j-2","Target":"https://a/1","Status":"success"}],"TotalCount":1,"RequestId":"r"}}"#,
+            r#"{"Response":{"Tasks":[{"JobId":"j-2","Target":"https://a/1","Status":"success"},{"JobId":"j-2","Target":"https://a/2","Status":"success"}],"TotalCount":2,"RequestId":"r"}}"#,
+        ],
+    )
+    .await;
+    let c = client(&server, Product::EdgeOne);
+    let ids = c
+        .submit(&purge(&["https://a/1", "https://a/2"], PurgeKind::File))
+        .await
+        .unwrap();
+    let obs = c.poll(&ids).await.unwrap();
+    assert_eq!(obs[0].state, State::Pending);
+    assert!(
+        obs[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("lists 1 of the 2 tasks")
+    );
+    assert_eq!(obs[0].raw_status, NOT_LISTED);
+    assert_eq!(c.poll(&ids).await.unwrap()[0].state, State::Succeeded);
+}
+
+#[tokio::test]
+async fn an_edgeone_failed_list_reason_without_targets_is_a_failure() {
+    let server = scripted(
+        r#"{"Response":{"JobId":"j-4","FailedList":[{"Reason":"quota of the plan","Targets":[]}],"RequestId":"r"}}"#,
+        vec![
+            r#"{"Response":{"Tasks":[{"JobId":"j-4","Target":"https://a/1","Status":"success"}],"TotalCount":1,"RequestId":"r"}}"#,
+        ],
+    )
+    .await;
+    let c = client(&server, Product::EdgeOne);
+    let ids = c
+        .submit(&purge(&["https://a/1", "https://a/2"], PurgeKind::File))
+        .await
+        .unwrap();
+    let obs = c.poll(&ids).await.unwrap();
+    assert_eq!(obs[0].state, State::Failed);
+    let message = obs[0].message.as_deref().unwrap();
+    assert!(message.contains("quota of the plan"), "{message}");
+}
+
+#[tokio::test]
+async fn entries_that_name_no_task_or_job_are_never_success() {
+    for (product, body) in [
+        (
+            Product::Cdn,
+            r#"{"Response":{"PurgeLogs":[{"Url":"https://a/1","Status":"done"}],"TotalCount":1,"RequestId":"r"}}"#,
+        ),
+        (
+            Product::Cdn,
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-1","Url":"https://a/1","Status":"done"},{"TaskId":null,"Url":"https://a/2","Status":"done"}],"TotalCount":2,"RequestId":"r"}}"#,
+        ),
+        (
+            Product::EdgeOne,
+            r#"{"Response":{"Tasks":[{"Target":"https://a/1","Status":"success"}],"TotalCount":1,"RequestId":"r"}}"#,
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+        let id = match product {
+            Product::Cdn => "t-1",
+            Product::EdgeOne => "j-1",
+        };
+        let e = client(&server, product)
+            .poll(&[id.into()])
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed, "{body}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn a_status_answer_without_a_request_id_is_never_success() {
+    for (product, id, body) in [
+        (
+            Product::Cdn,
+            "t-1",
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-1","Url":"https://a/1","Status":"done"}],"TotalCount":1}}"#,
+        ),
+        (
+            Product::Cdn,
+            "t-1",
+            r#"{"Response":{"PurgeLogs":[{"TaskId":"t-1","Url":"https://a/1","Status":"done"}],"TotalCount":1,"RequestId":" "}}"#,
+        ),
+        (
+            Product::EdgeOne,
+            "j-1",
+            r#"{"Response":{"Tasks":[{"JobId":"j-1","Target":"https://a/1","Status":"success"}],"TotalCount":1}}"#,
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+        let e = client(&server, product)
+            .poll(&[id.into()])
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed, "{body}: {e}");
+        assert!(e.to_string().contains("no RequestId"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn a_failure_message_names_ten_failures_at_most_each_cut() {
+    let long = format!("https://a/{}", "x".repeat(5000));
+    let mut logs: Vec<serde_json::Value> = (0..50)
+        .map(|i| serde_json::json!({"TaskId":"t-1","Url":format!("https://a/{i}"),"Status":"fail"}))
+        .collect();
+    logs.insert(
+        0,
+        serde_json::json!({"TaskId":"t-1","Url":long,"Status":"fail"}),
+    );
+    let body = serde_json::json!({"Response":{"PurgeLogs":logs,"TotalCount":51,"RequestId":"r"}});
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(body.to_string()))
+        .mount(&server)
+        .await;
+    let obs = client(&server, Product::Cdn)
+        .poll(&["t-1".into()])
+        .await
+        .unwrap();
+    assert_eq!(obs[0].state, State::Failed);
+    let message = obs[0].message.as_deref().unwrap();
+    assert!(message.len() < 2000, "{} bytes", message.len());
+    assert!(
+        message.starts_with("the purge of 51 of 51 URLs failed: https://a/xxx"),
+        "{message}"
+    );
+    assert!(message.ends_with("… and 41 more"), "{message}");
+    assert_eq!(
+        obs[0].details.len(),
+        51,
+        "every failed URL is in the details"
+    );
+}
+
+#[test]
+fn urls_with_control_or_bidi_characters_are_refused_before_any_request() {
+    for path in [
+        "https://a/\u{1b}[31mred",
+        "https://a/x\u{7}",
+        "https://a/x\u{202e}gnp",
+        "https://a/\u{85}",
+    ] {
+        let e = cdn::check_purge(&purge(&[path], PurgeKind::File)).unwrap_err();
+        assert!(e.contains("control or invisible"), "{path:?}: {e}");
+        let e = edgeone::check_purge(&purge(&[path], PurgeKind::Auto)).unwrap_err();
+        assert!(e.contains("control or invisible"), "{path:?}: {e}");
+    }
+    assert!(cdn::check_purge(&purge(&["https://a/%1B"], PurgeKind::File)).is_ok());
+}
+
+#[tokio::test]
+async fn an_edgeone_job_whose_every_target_was_refused_fails_naming_them() {
+    let server = scripted(
+        r#"{"Response":{"JobId":"j-5","FailedList":[{"Reason":"not in the zone","Targets":["https://a/1","https://a/2"]}],"RequestId":"r"}}"#,
+        vec![r#"{"Response":{"Tasks":[],"TotalCount":0,"RequestId":"r"}}"#],
+    )
+    .await;
+    let c = client(&server, Product::EdgeOne);
+    let ids = c
+        .submit(&purge(&["https://a/1", "https://a/2"], PurgeKind::File))
+        .await
+        .unwrap();
+    let obs = c.poll(&ids).await.unwrap();
+    assert_eq!(obs[0].state, State::Failed);
+    let message = obs[0].message.as_deref().unwrap();
+    assert!(
+        message.contains("https://a/1: refused") && message.contains("https://a/2: refused"),
+        "{message}"
     );
 }
