@@ -18,7 +18,6 @@
 //! ([`crate::auth::cache::TokenCache`]); the OIDC token is read afresh for each exchange.
 //! Every secret met here is registered with the [`Redactor`] before it is used.
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
@@ -93,21 +92,8 @@ pub struct OidcRole {
     pub token: TokenSource,
 }
 
-/// Where the OIDC token comes from.
-#[derive(Debug, Clone)]
-pub enum TokenSource {
-    /// A file holding the raw JWT, read for every exchange.
-    File(PathBuf),
-    /// The GitHub Actions job's token (needs `id-token: write`).
-    GithubActions {
-        /// `ACTIONS_ID_TOKEN_REQUEST_URL`.
-        request_url: Url,
-        /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
-        request_token: Secret,
-        /// The token's audience.
-        audience: String,
-    },
-}
+/// Where the OIDC token comes from: the one reader every token-exchanging folder shares.
+pub use crate::auth::subject::SubjectToken as TokenSource;
 
 /// Hands out keys for each request, exchanging an OIDC token when needed.
 pub struct Credentials {
@@ -209,34 +195,14 @@ impl Credentials {
     }
 
     async fn oidc_token(&self, source: &TokenSource) -> Result<Secret, ProviderError> {
-        let token = match source {
-            TokenSource::File(path) => {
-                crate::files::read_regular_string(path, crate::files::MAX_TOKEN_FILE).map_err(
-                    |e| {
-                        ProviderError::new(
-                            ErrorKind::Auth,
-                            format!("could not read the OIDC token file {}: {e}", path.display()),
-                        )
-                        .hint("Check oidc-token-file (TKE_WEB_IDENTITY_TOKEN_FILE)")
-                    },
-                )?
-            }
-            TokenSource::GithubActions {
-                request_url,
-                request_token,
-                audience,
-            } => crate::auth::github::id_token(
+        source
+            .read(
                 &self.http,
-                request_url,
-                request_token,
-                audience,
                 &self.redactor,
+                "OIDC token",
+                "Check oidc-token-file (TKE_WEB_IDENTITY_TOKEN_FILE)",
             )
-            .await?
-            .expose()
-            .to_string(),
-        };
-        crate::auth::github::sts_subject_token(&token, "OIDC token")
+            .await
     }
 }
 
