@@ -36,8 +36,50 @@ use futures_util::FutureExt;
 use futures_util::future::{LocalBoxFuture, pending};
 use purge_wait::provider::azure_china::sim::{self as azure_china, AzureChinaSim, Setup};
 use purge_wait::provider::{Observation, PollResult, Provider, State};
-use purge_wait::sim::{Scenario, Simulator};
+use purge_wait::sim::{Api, Record, Scenario, Simulator};
 use purge_wait::wait::{self, Ignore, Settings};
+
+/// The real binary against `api`, served on a free loopback port: `env(url)` (given the
+/// simulator's URL) is the binary's whole environment besides `PURGE_WAIT_ENDPOINT` (the
+/// simulator) and `PURGE_WAIT_REPORT: json`, later pairs overriding earlier ones; it must exit
+/// 0. The time from spawn to exit, and every request the simulator saw.
+fn run_binary(
+    rt: &tokio::runtime::Runtime,
+    bin: &std::path::Path,
+    api: impl Api,
+    env: impl FnOnce(&str) -> Vec<(String, String)>,
+) -> (Duration, Vec<Record>) {
+    rt.block_on(async {
+        let sim = Simulator::start(api, "127.0.0.1:0".parse().unwrap(), false)
+            .await
+            .unwrap();
+        let mut cmd = tokio::process::Command::new(bin);
+        cmd.env_clear()
+            .env("PURGE_WAIT_ENDPOINT", sim.url())
+            .env("PURGE_WAIT_REPORT", "json");
+        for (k, v) in env(&sim.url()) {
+            cmd.env(k, v);
+        }
+        let started = Instant::now();
+        let out = cmd.output().await.unwrap();
+        let took = started.elapsed();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (took, sim.requests())
+    })
+}
+
+/// `base`, then `extra`, as owned pairs for [`run_binary`].
+fn pairs(base: &[(&str, &str)], extra: &[(&str, String)]) -> Vec<(String, String)> {
+    base.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .chain(extra.iter().map(|(k, v)| (k.to_string(), v.clone())))
+        .collect()
+}
 
 /// Pending until `done_at` after the first poll, then Succeeded. With `hints`, each answer
 /// carries the percent complete (linear), as Alibaba `Process` and ARM `percentComplete` do.
@@ -463,42 +505,42 @@ fn alibaba_sweep(bin: &std::path::Path) {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async {
-        let setup = alibaba::Setup {
-            default: Scenario::succeeds_after(Duration::ZERO),
-            ..alibaba::Setup::default()
-        };
-        let sim = Simulator::start(AlibabaSim::new(setup), "127.0.0.1:0".parse().unwrap(), false)
-            .await
-            .unwrap();
-        let ids: Vec<String> = (0..1000u64).map(|i| (70_400_000_000 + i).to_string()).collect();
-        let started = Instant::now();
-        let out = tokio::process::Command::new(bin)
-            .env_clear()
-            .env("PURGE_WAIT_PROVIDER", "alibaba-dcdn")
-            .env("PURGE_WAIT_ENDPOINT", sim.url())
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", alibaba::DEMO_ACCESS_KEY_ID)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", alibaba::DEMO_ACCESS_KEY_SECRET)
-            .env("PURGE_WAIT_OPERATION_IDS", ids.join(","))
-            .env("PURGE_WAIT_REPORT", "json")
-            .output()
-            .await
-            .unwrap();
-        let took = started.elapsed();
-        assert!(out.status.success(), "sweep failed: {}", String::from_utf8_lossy(&out.stderr));
-        let at: Vec<Instant> = sim.requests().iter().map(|r| r.at).collect();
-        let worst = at
-            .iter()
-            .map(|a| at.iter().filter(|b| **b >= *a && **b - *a < Duration::from_secs(1)).count())
-            .max()
-            .unwrap_or(0);
-        let throttled = sim.requests().iter().filter(|r| r.status != 200).count();
-        println!(
-            "- 1,000 Alibaba task ids swept in {:.2} s: {} signed calls of at most 10 ids, at most {worst} calls in any 1-second window (limit 30), {throttled} throttled",
-            took.as_secs_f64(),
-            at.len()
-        );
+    let setup = alibaba::Setup {
+        default: Scenario::succeeds_after(Duration::ZERO),
+        ..alibaba::Setup::default()
+    };
+    let ids: Vec<String> = (0..1000u64)
+        .map(|i| (70_400_000_000 + i).to_string())
+        .collect();
+    let (took, requests) = run_binary(&rt, bin, AlibabaSim::new(setup), |_| {
+        pairs(
+            &[
+                ("PURGE_WAIT_PROVIDER", "alibaba-dcdn"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", alibaba::DEMO_ACCESS_KEY_ID),
+                (
+                    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                    alibaba::DEMO_ACCESS_KEY_SECRET,
+                ),
+            ],
+            &[("PURGE_WAIT_OPERATION_IDS", ids.join(","))],
+        )
     });
+    let at: Vec<Instant> = requests.iter().map(|r| r.at).collect();
+    let worst = at
+        .iter()
+        .map(|a| {
+            at.iter()
+                .filter(|b| **b >= *a && **b - *a < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let throttled = requests.iter().filter(|r| r.status != 200).count();
+    println!(
+        "- 1,000 Alibaba task ids swept in {:.2} s: {} signed calls of at most 10 ids, at most {worst} calls in any 1-second window (limit 30), {throttled} throttled",
+        took.as_secs_f64(),
+        at.len()
+    );
 }
 
 /// A purge of 2 minutes whose status API throttles every call (429, `Retry-After: 10`) for
@@ -658,34 +700,16 @@ fn cloudfront_process(bin: &std::path::Path) {
         .build()
         .unwrap();
     let run = |setup: Setup, extra: &[(&str, String)]| {
-        rt.block_on(async {
-            let sim = Simulator::start(
-                AwsCloudFrontSim::new(setup),
-                "127.0.0.1:0".parse().unwrap(),
-                false,
-            )
-            .await
-            .unwrap();
-            let mut cmd = tokio::process::Command::new(bin);
-            cmd.env_clear()
-                .env("PURGE_WAIT_PROVIDER", "aws-cloudfront")
-                .env("PURGE_WAIT_ENDPOINT", sim.url())
-                .env("PURGE_WAIT_DISTRIBUTION_ID", sim::DEMO_DISTRIBUTION)
-                .env("AWS_ACCESS_KEY_ID", sim::DEMO_ACCESS_KEY_ID)
-                .env("AWS_SECRET_ACCESS_KEY", sim::DEMO_SECRET_ACCESS_KEY)
-                .env("PURGE_WAIT_REPORT", "json");
-            for (k, v) in extra {
-                cmd.env(k, v);
-            }
-            let started = Instant::now();
-            let out = cmd.output().await.unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
-            (started.elapsed(), sim.requests().len())
-        })
+        let base = [
+            ("PURGE_WAIT_PROVIDER", "aws-cloudfront"),
+            ("PURGE_WAIT_DISTRIBUTION_ID", sim::DEMO_DISTRIBUTION),
+            ("AWS_ACCESS_KEY_ID", sim::DEMO_ACCESS_KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", sim::DEMO_SECRET_ACCESS_KEY),
+        ];
+        let (took, log) = run_binary(&rt, bin, AwsCloudFrontSim::new(setup), |_| {
+            pairs(&base, extra)
+        });
+        (took, log.len())
     };
     let ops = ["IA:after=2s", "IB:after=4s", "IC:after=6s"];
     let default = Scenario::succeeds_after(Duration::from_secs(1));
@@ -864,45 +888,29 @@ fn google_process(bin: &std::path::Path) {
     let dir = std::env::temp_dir().join(format!("purge-wait-bench-google-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let run = |setup: Setup, extra: &[(&str, String)]| {
-        rt.block_on(async {
-            let sim = Simulator::start(
-                GoogleCloudCdnSim::new(setup),
-                "127.0.0.1:0".parse().unwrap(),
-                false,
-            )
-            .await
-            .unwrap();
-            let key = dir.join("key.json");
-            let base = sim.url().trim_end_matches('/').to_string();
+        let key = dir.join("key.json");
+        let (took, requests) = run_binary(&rt, bin, GoogleCloudCdnSim::new(setup), |url| {
+            let base = url.trim_end_matches('/');
             std::fs::write(
                 &key,
                 sim::service_account_key_json(&format!("{base}{}", sim::TOKEN_PATH)),
             )
             .unwrap();
-            let mut cmd = tokio::process::Command::new(bin);
-            cmd.env_clear()
-                .env("PURGE_WAIT_PROVIDER", "google-cloud-cdn")
-                .env("PURGE_WAIT_ENDPOINT", sim.url())
-                .env("GOOGLE_APPLICATION_CREDENTIALS", &key)
-                .env("PURGE_WAIT_REPORT", "json");
-            for (k, v) in extra {
-                cmd.env(k, v);
-            }
-            let started = Instant::now();
-            let out = cmd.output().await.unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
-            let requests = sim.requests();
-            (
-                started.elapsed(),
-                count(&requests, Endpoint::Wait),
-                count(&requests, Endpoint::Get),
-                count(&requests, Endpoint::InvalidateCache),
+            let key = key.display().to_string();
+            pairs(
+                &[
+                    ("PURGE_WAIT_PROVIDER", "google-cloud-cdn"),
+                    ("GOOGLE_APPLICATION_CREDENTIALS", key.as_str()),
+                ],
+                extra,
             )
-        })
+        });
+        (
+            took,
+            count(&requests, Endpoint::Wait),
+            count(&requests, Endpoint::Get),
+            count(&requests, Endpoint::InvalidateCache),
+        )
     };
     let ops = [
         "operation-a:after=2s",
@@ -993,33 +1001,16 @@ fn tencent_process(bin: &std::path::Path) {
         .build()
         .unwrap();
     let run = |setup: Setup, extra: &[(&str, String)]| {
-        rt.block_on(async {
-            let sim = Simulator::start(
-                TencentSim::new(setup),
-                "127.0.0.1:0".parse().unwrap(),
-                false,
+        run_binary(&rt, bin, TencentSim::new(setup), |url| {
+            pairs(
+                &[
+                    ("PURGE_WAIT_PROVIDER", "tencent-cdn"),
+                    ("TENCENTCLOUD_SECRET_ID", sim::DEMO_SECRET_ID),
+                    ("TENCENTCLOUD_SECRET_KEY", sim::DEMO_SECRET_KEY),
+                    ("PURGE_WAIT_STS_ENDPOINT", url),
+                ],
+                extra,
             )
-            .await
-            .unwrap();
-            let mut cmd = tokio::process::Command::new(bin);
-            cmd.env_clear()
-                .env("PURGE_WAIT_PROVIDER", "tencent-cdn")
-                .env("PURGE_WAIT_ENDPOINT", sim.url())
-                .env("TENCENTCLOUD_SECRET_ID", sim::DEMO_SECRET_ID)
-                .env("TENCENTCLOUD_SECRET_KEY", sim::DEMO_SECRET_KEY)
-                .env("PURGE_WAIT_STS_ENDPOINT", sim.url())
-                .env("PURGE_WAIT_REPORT", "json");
-            for (k, v) in extra {
-                cmd.env(k, v);
-            }
-            let started = Instant::now();
-            let out = cmd.output().await.unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
-            (started.elapsed(), sim.requests())
         })
     };
     let two = Scenario::succeeds_after(Duration::from_secs(2));
